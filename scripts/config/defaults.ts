@@ -1,0 +1,39 @@
+import type { Settings } from './environment.ts';
+
+/**
+ * The seed's values.yaml: what every environment shares unless its own file says otherwise.
+ * The base/ directory is rendered from exactly these values.
+ */
+export const defaults: Settings = {
+  namespace: 'project-template',
+  replicas: 1,
+  image: { name: 'postgres', tag: '16-alpine' },
+  storage: { size: '10Gi', storageClassName: 'standard' },
+  resources: {
+    requests: { cpu: '250m', memory: '512Mi' },
+    limits: { cpu: '500m', memory: '1Gi' },
+  },
+  sharedMemorySize: '128Mi',
+  postgresql: {
+    max_connections: 100,
+    shared_buffers: '256MB',
+    effective_cache_size: '1GB',
+    // Replication-ready even with one replica: a standby or pg_basebackup can attach later.
+    wal_level: 'replica',
+    // Audit trail: who connected from where, and which statements were slow.
+    log_connections: true,
+    log_disconnections: true,
+    log_line_prefix: '%m [%p] user=%u db=%d client=%h app=%a ',
+    log_min_duration_statement: '1s',
+    log_lock_waits: true,
+    log_temp_files: '10MB',
+    log_checkpoints: true,
+    // The image logs to stderr; Kubernetes collects it.
+    log_destination: 'stderr',
+    logging_collector: false,
+    password_encryption: 'scram-sha-256',
+  },
+  podAntiAffinity: 'none',
+  database: 'project_template',
+  allowedClients: [{ podSelector: {} }],
+};

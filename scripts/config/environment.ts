@@ -1,0 +1,64 @@
+import type { NetworkPolicyPeer } from 'kubernetes-types/networking/v1';
+
+/** A PostgreSQL parameter value as written in postgresql.conf (units go inside strings: "256MB"). */
+export type ParameterValue = string | number | boolean;
+
+/** CPU and memory, as Kubernetes quantities ("250m", "512Mi"). */
+export interface ComputeResources {
+  readonly cpu: string;
+  readonly memory: string;
+}
+
+/**
+ * Everything that describes one PostgreSQL environment once defaults are applied.
+ * `scripts/config/defaults.ts` holds the shared values; each file in `scripts/environments/`
+ * overrides some of them.
+ */
+export interface Settings {
+  /** Namespace every object is rendered into. @default "project-template" */
+  readonly namespace: string;
+  /** StatefulSet replicas. @default 1 */
+  readonly replicas: number;
+  /** Container image of the database. @default { name: "postgres", tag: "16-alpine" } */
+  readonly image: { readonly name: string; readonly tag: string };
+  /** Each pod's data volume. @default { size: "10Gi", storageClassName: "standard" } */
+  readonly storage: { readonly size: string; readonly storageClassName: string };
+  /** @default requests 250m/512Mi, limits 500m/1Gi */
+  readonly resources: { readonly requests: ComputeResources; readonly limits: ComputeResources };
+  /** Size limit of the memory-backed /dev/shm (PostgreSQL's dynamic shared memory). @default "128Mi" */
+  readonly sharedMemorySize: string;
+  /** postgresql.conf parameters, by their PostgreSQL name. */
+  readonly postgresql: Readonly<Record<string, ParameterValue>>;
+  /** Where pods of one environment may be placed relative to each other. @default "none" */
+  readonly podAntiAffinity: 'none' | 'preferred' | 'required';
+  /** Database the application uses, created at first initialisation. @default "project_template" */
+  readonly database: string;
+  /** Who may connect to port 5432. @default [{ podSelector: {} }]: every pod of the namespace */
+  readonly allowedClients: readonly NetworkPolicyPeer[];
+}
+
+/** Deep-partial overrides of {@link Settings}; `postgresql` parameters merge by name. */
+export type SettingsOverrides = {
+  readonly [K in keyof Settings]?: Settings[K] extends readonly unknown[]
+    ? Settings[K]
+    : Settings[K] extends object
+      ? { readonly [P in keyof Settings[K]]?: Settings[K][P] extends object ? Partial<Settings[K][P]> : Settings[K][P] }
+      : Settings[K];
+};
+
+/** What an environment file exports. */
+export interface EnvironmentConfig extends SettingsOverrides {
+  /** Overlay directory and rendered file name: `overlays/<name>/`, `generated/<name>.yaml`. */
+  readonly name: string;
+}
+
+/** A validated environment: its name, where it came from, and complete settings. */
+export interface Environment extends Settings {
+  readonly name: string;
+  readonly source: string;
+}
+
+/** Identity helper so environment files get type checking and completion. */
+export function defineEnvironment(config: EnvironmentConfig): EnvironmentConfig {
+  return config;
+}

@@ -1,0 +1,16 @@
+import { defineEnvironment } from '../config/environment.ts';
+
+// Small and cheap: one pod, no backups or monitoring (seed: values-dev.yaml).
+export default defineEnvironment({
+  name: 'dev',
+  replicas: 1,
+  storage: { size: '5Gi' },
+  resources: {
+    requests: { cpu: '100m', memory: '256Mi' },
+    limits: { cpu: '250m', memory: '512Mi' },
+  },
+  postgresql: {
+    max_connections: 50,
+    shared_buffers: '128MB',
+  },
+});

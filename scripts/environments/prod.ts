@@ -1,0 +1,20 @@
+import { defineEnvironment } from '../config/environment.ts';
+
+// Full size, pods spread across nodes (seed: values-prod.yaml).
+export default defineEnvironment({
+  name: 'prod',
+  replicas: 3,
+  storage: { size: '100Gi' },
+  resources: {
+    requests: { cpu: '1000m', memory: '2Gi' },
+    limits: { cpu: '2000m', memory: '4Gi' },
+  },
+  postgresql: {
+    max_connections: 300,
+    shared_buffers: '1GB',
+    effective_cache_size: '4GB',
+    max_wal_senders: 5,
+    max_worker_processes: 4,
+  },
+  podAntiAffinity: 'preferred',
+});
