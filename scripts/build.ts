@@ -1,0 +1,105 @@
+/**
+ * npm run build:overlays -- [--check] [--environments DIR] [--out DIR] [ENV ...]
+ *
+ * Renders base/, overlays/<env>/ and generated/<env>.yaml into a scratch directory, verifies
+ * them there, and only then moves them into place. With --check it writes nothing and exits 1
+ * when a committed file is stale, missing or extra.
+ */
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from './config/errors.ts';
+import { loadEnvironments, selectEnvironments } from './config/load.ts';
+import { findKustomize } from './kustomize/binary.ts';
+import { ownedPaths, renderBundle, type RenderedBundle } from './pipeline.ts';
+import { compareTrees, readOwnedFiles, replaceOwnedPaths, scratchDirectory, type TreeDifference } from './output/tree.ts';
+
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+interface Options {
+  check: boolean;
+  out: string;
+  environmentsDir: string;
+  only: string[];
+}
+
+export function parseArguments(argv: readonly string[]): Options {
+  const options: Options = { check: false, out: PROJECT_ROOT, environmentsDir: path.join(PROJECT_ROOT, 'scripts/environments'), only: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const argument = argv[i];
+    const value = () => {
+      const next = argv[++i];
+      if (next === undefined || next.startsWith('--')) throw new ConfigError([`${argument}: needs a directory`]);
+      return path.resolve(next);
+    };
+    if (argument === '--check') options.check = true;
+    else if (argument === '--out') options.out = value();
+    else if (argument === '--environments') options.environmentsDir = value();
+    else if (argument.startsWith('-')) throw new ConfigError([`${argument}: unknown option; allowed: --check, --out DIR, --environments DIR, then environment names`]);
+    else options.only.push(argument);
+  }
+  return options;
+}
+
+function summaryLine(name: string, detail: string, difference: TreeDifference): string {
+  const changed = difference.changed.length + difference.missing.length + difference.extra.length;
+  const state = changed === 0 ? `unchanged (${difference.unchanged.length} files)` : `${changed} files changed, ${difference.unchanged.length} unchanged`;
+  return `  ${name.padEnd(10)} ${detail.padEnd(12)} ${state}`;
+}
+
+/** One line per overlay (and the base): objects rendered, files changed or unchanged. */
+function summary(bundle: RenderedBundle, difference: TreeDifference): string[] {
+  const only = (files: readonly string[]): TreeDifference => {
+    const pick = (list: string[]) => list.filter((file) => files.includes(file));
+    return { changed: pick(difference.changed), missing: pick(difference.missing), extra: pick(difference.extra), unchanged: pick(difference.unchanged) };
+  };
+  const baseFiles = [...bundle.tree.keys(), ...difference.extra].filter((file) => file.startsWith('base/'));
+  const lines = [summaryLine('base', '', only(baseFiles))];
+  for (const environment of bundle.environments) {
+    const extra = difference.extra.filter((file) => file.startsWith(`overlays/${environment.name}/`));
+    lines.push(summaryLine(environment.name, `${environment.objects} objects`, only([...environment.files, ...extra])));
+  }
+  const orphans = difference.extra.filter((file) => !file.startsWith('base/') && !bundle.environments.some((e) => file.startsWith(`overlays/${e.name}/`)));
+  if (orphans.length) lines.push(`  removed    ${orphans.join(', ')}`);
+  return lines;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const options = parseArguments(argv);
+  const all = await loadEnvironments(options.environmentsDir, PROJECT_ROOT);
+  const environments = selectEnvironments(all, options.only);
+  const kustomize = findKustomize();
+  const owned = ownedPaths(environments, options.only.length === 0);
+  const staging = await scratchDirectory(options.out);
+  try {
+    const bundle = await renderBundle(environments, kustomize, staging);
+    const difference = compareTrees(bundle.tree, await readOwnedFiles(options.out, owned));
+    console.log(`Rendered with kustomize ${kustomize.version} (${kustomize.origin})`);
+    summary(bundle, difference).forEach((line) => console.log(line));
+    if (options.check) {
+      const stale = [
+        ...difference.changed.map((file) => `  stale:   ${file}`),
+        ...difference.missing.map((file) => `  missing: ${file}`),
+        ...difference.extra.map((file) => `  extra:   ${file}`),
+      ];
+      if (stale.length === 0) return 0;
+      console.error(`The committed bundle is out of date; run \`npm run build:overlays\` and commit:\n${stale.join('\n')}`);
+      return 1;
+    }
+    await replaceOwnedPaths(options.out, staging, owned);
+    return 0;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error) => {
+      if (error instanceof ConfigError) console.error(`Invalid configuration, nothing written:\n${error.problems.map((p) => `  ${p}`).join('\n')}`);
+      else console.error(`Build failed, nothing written: ${(error as Error).message}`);
+      process.exit(1);
+    },
+  );
+}

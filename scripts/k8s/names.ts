@@ -1,0 +1,23 @@
+/**
+ * Names of every object the bundle renders, in one place: overlays patch by these names,
+ * and operators type them in `kubectl` commands.
+ */
+export const names = {
+  statefulSet: 'postgresql',
+  container: 'postgresql',
+  serviceAccount: 'postgresql',
+  networkPolicy: 'postgresql',
+  /** Read-write clients: routes to the primary only. */
+  service: 'postgresql',
+  /** Stable per-pod DNS: postgresql-0.postgresql-headless. */
+  headlessService: 'postgresql-headless',
+  /** postgresql.conf and pg_hba.conf (hash-suffixed by kustomize: pods roll on change). */
+  configMap: 'postgresql-config',
+  /** DB_HOST, DB_PORT... for applications to `envFrom` (stable name, no hash suffix). */
+  connectionConfigMap: 'postgresql-connection',
+  /** database, username, password. */
+  secret: 'postgresql-secret',
+  dataVolumeClaim: 'postgresql-data',
+} as const;
+
+export const POSTGRES_PORT = 5432;

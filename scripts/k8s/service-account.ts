@@ -1,0 +1,13 @@
+import type { ServiceAccount } from 'kubernetes-types/core/v1';
+import { metadataLabels } from './labels.ts';
+import { names } from './names.ts';
+
+/** PostgreSQL never talks to the Kubernetes API: its own account, and no token mounted. */
+export function serviceAccount(version: string): ServiceAccount {
+  return {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: names.serviceAccount, labels: metadataLabels(version) },
+    automountServiceAccountToken: false,
+  };
+}

@@ -1,0 +1,131 @@
+import type { StatefulSet } from 'kubernetes-types/apps/v1';
+import type { Affinity, Container, EnvVar, Probe, SecurityContext } from 'kubernetes-types/core/v1';
+import type { Settings } from '../config/environment.ts';
+import { metadataLabels, podLabels, selectorLabels } from './labels.ts';
+import { names, POSTGRES_PORT } from './names.ts';
+
+/** The alpine image's postgres user and group. (999 is the Debian image's; the seed mixed them up.) */
+export const POSTGRES_UID = 70;
+
+export const paths = {
+  /** The volume mount; PGDATA is a subdirectory so initdb never sees the volume's lost+found. */
+  dataMount: '/var/lib/postgresql/data',
+  pgdata: '/var/lib/postgresql/data/pgdata',
+  config: '/etc/postgresql',
+  socket: '/var/run/postgresql',
+} as const;
+
+const secretKey = (key: string): EnvVar['valueFrom'] => ({ secretKeyRef: { name: names.secret, key } });
+
+/** pg_isready only checks that the server accepts connections over TCP; it needs no password. */
+function pgIsReady(timing: Omit<Probe, 'exec'>): Probe {
+  return { exec: { command: ['pg_isready', '-h', '127.0.0.1', '-p', String(POSTGRES_PORT)] }, ...timing };
+}
+
+/** Pod Security Standards "restricted", plus a read-only root filesystem. */
+export const restrictedContainerSecurity: SecurityContext = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  runAsUser: POSTGRES_UID,
+  runAsGroup: POSTGRES_UID,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+function postgresContainer(s: Settings): Container {
+  return {
+    name: names.container,
+    image: `${s.image.name}:${s.image.tag}`,
+    // The image's entrypoint initialises an empty PGDATA, then execs these arguments.
+    args: ['postgres', '-c', `config_file=${paths.config}/postgresql.conf`, '-c', `hba_file=${paths.config}/pg_hba.conf`],
+    ports: [{ name: 'postgresql', containerPort: POSTGRES_PORT, protocol: 'TCP' }],
+    env: [
+      { name: 'POSTGRES_DB', valueFrom: secretKey('database') },
+      { name: 'POSTGRES_USER', valueFrom: secretKey('username') },
+      { name: 'POSTGRES_PASSWORD', valueFrom: secretKey('password') },
+      { name: 'PGDATA', value: paths.pgdata },
+    ],
+    resources: {
+      requests: { cpu: s.resources.requests.cpu, memory: s.resources.requests.memory },
+      limits: { cpu: s.resources.limits.cpu, memory: s.resources.limits.memory },
+    },
+    // Initialisation or crash recovery of a large database can take minutes: the startup probe
+    // allows 5 minutes before liveness takes over with the seed's timings.
+    startupProbe: pgIsReady({ periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 }),
+    livenessProbe: pgIsReady({ initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 }),
+    readinessProbe: pgIsReady({ initialDelaySeconds: 10, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 }),
+    securityContext: restrictedContainerSecurity,
+    volumeMounts: [
+      { name: names.dataVolumeClaim, mountPath: paths.dataMount },
+      { name: 'config', mountPath: paths.config, readOnly: true },
+      { name: 'run', mountPath: paths.socket },
+      { name: 'tmp', mountPath: '/tmp' },
+      { name: 'dshm', mountPath: '/dev/shm' },
+    ],
+  };
+}
+
+/** Pods of one environment on different nodes: a node failure then takes at most one replica. */
+export function podAntiAffinity(mode: Settings['podAntiAffinity']): Affinity | undefined {
+  const term = { labelSelector: { matchLabels: { ...selectorLabels } }, topologyKey: 'kubernetes.io/hostname' };
+  if (mode === 'preferred') return { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] } };
+  if (mode === 'required') return { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } };
+  return undefined;
+}
+
+export function statefulSet(s: Settings): StatefulSet {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: names.statefulSet, labels: metadataLabels(s.image.tag) },
+    spec: {
+      serviceName: names.headlessService,
+      replicas: s.replicas,
+      selector: { matchLabels: { ...selectorLabels } },
+      podManagementPolicy: 'OrderedReady',
+      updateStrategy: { type: 'RollingUpdate' },
+      // Deleting or scaling down the StatefulSet must never delete a database's volume.
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+      template: {
+        metadata: { labels: { ...podLabels } },
+        spec: {
+          serviceAccountName: names.serviceAccount,
+          automountServiceAccountToken: false,
+          // The image's STOPSIGNAL is SIGINT (fast shutdown): open transactions are rolled back and
+          // a checkpoint is written; 60s leaves room for that checkpoint on a busy server.
+          terminationGracePeriodSeconds: 60,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: POSTGRES_UID,
+            runAsGroup: POSTGRES_UID,
+            fsGroup: POSTGRES_UID,
+            fsGroupChangePolicy: 'OnRootMismatch',
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          affinity: podAntiAffinity(s.podAntiAffinity),
+          containers: [postgresContainer(s)],
+          volumes: [
+            { name: 'config', configMap: { name: names.configMap } },
+            // The root filesystem is read-only: the socket, temp files and shared memory need somewhere to go.
+            { name: 'run', emptyDir: {} },
+            { name: 'tmp', emptyDir: {} },
+            { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: s.sharedMemorySize } },
+          ],
+        },
+      },
+      volumeClaimTemplates: [
+        {
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          metadata: { name: names.dataVolumeClaim, labels: { ...podLabels } },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            storageClassName: s.storage.storageClassName,
+            resources: { requests: { storage: s.storage.size } },
+          },
+        },
+      ],
+    },
+  };
+}

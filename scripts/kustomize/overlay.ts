@@ -1,0 +1,65 @@
+import type { Environment, ParameterValue, Settings } from '../config/environment.ts';
+import { ENVIRONMENT_LABEL } from '../k8s/labels.ts';
+import { names } from '../k8s/names.ts';
+import type { FileTree } from '../output/tree.ts';
+import { commentedYaml, objectsYaml } from '../output/yaml.ts';
+import { ENVIRONMENT_CONF, environmentConf } from '../postgres/conf.ts';
+import { BASE_DIR } from './base.ts';
+import { configGenerator, connectionGenerator, connectionLiterals, credentialLiterals, secretGenerator } from './generators.ts';
+import { emptyKustomization, type Generator, type Kustomization } from './kustomization.ts';
+import { overlayPatches } from './patches.ts';
+
+export const OVERLAYS_DIR = 'overlays';
+
+/** Entries of `next` whose values differ from `previous`. */
+function changed<V>(next: Readonly<Record<string, V>>, previous: Readonly<Record<string, V>>): Record<string, V> {
+  return Object.fromEntries(Object.entries(next).filter(([key, value]) => JSON.stringify(previous[key]) !== JSON.stringify(value)));
+}
+
+/** overlays/<env>/: only what differs from the base, one file per concern. */
+export function overlayFiles(environment: Environment, base: Settings): FileTree {
+  const dir = `${OVERLAYS_DIR}/${environment.name}`;
+  const files: FileTree = new Map();
+  const kustomization: Kustomization = emptyKustomization([`../../${BASE_DIR}`]);
+  const comments: Record<string, (string | undefined)[]> = { configMapGenerator: [], secretGenerator: [], patches: [] };
+
+  if (environment.namespace !== base.namespace) kustomization.namespace = environment.namespace;
+  const labels: Record<string, string> = { [ENVIRONMENT_LABEL]: environment.name };
+  if (environment.image.tag !== base.image.tag) labels['app.kubernetes.io/version'] = environment.image.tag;
+  // Metadata only: selectors stay exactly as in the base, in every environment.
+  kustomization.labels = [{ pairs: labels, includeSelectors: false }];
+  if (environment.replicas !== base.replicas) kustomization.replicas = [{ name: names.statefulSet, count: environment.replicas }];
+  if (environment.image.name !== base.image.name || environment.image.tag !== base.image.tag) {
+    kustomization.images = [{ name: base.image.name, newName: environment.image.name === base.image.name ? undefined : environment.image.name, newTag: environment.image.tag }];
+  }
+
+  const configMaps: Generator[] = [];
+  const parameters: Record<string, ParameterValue> = changed(environment.postgresql, base.postgresql);
+  if (Object.keys(parameters).length > 0) {
+    files.set(`${dir}/${ENVIRONMENT_CONF}`, environmentConf(environment.name, environment.source, parameters));
+    configMaps.push(configGenerator([ENVIRONMENT_CONF], 'merge'));
+    comments.configMapGenerator.push(`Adds ${ENVIRONMENT_CONF}: the PostgreSQL parameters this environment changes.`);
+  }
+  const connection = changed(connectionLiterals(environment), connectionLiterals(base));
+  if (Object.keys(connection).length > 0) {
+    configMaps.push(connectionGenerator(connection, 'merge'));
+    comments.configMapGenerator.push('Connection details that differ from the base.');
+  }
+  if (configMaps.length) kustomization.configMapGenerator = configMaps;
+  const credentials = changed(credentialLiterals(environment), credentialLiterals(base));
+  if (Object.keys(credentials).length > 0) {
+    kustomization.secretGenerator = [secretGenerator(credentials, 'merge')];
+    comments.secretGenerator.push('The database name differs from the base; the credentials stay placeholders.');
+  }
+
+  const patches = overlayPatches(environment, base);
+  if (patches.length) kustomization.patches = patches.map((patch) => ({ path: patch.file, target: patch.target }));
+  comments.patches = patches.map((patch) => patch.comment);
+  for (const patch of patches) files.set(`${dir}/${patch.file}`, objectsYaml([patch.body]));
+
+  files.set(`${dir}/kustomization.yaml`, commentedYaml(kustomization as unknown as Record<string, unknown>, [
+    `The ${environment.name} environment: only what differs from the base.`,
+    `Rendered from ${environment.source} by \`npm run build:overlays\`: edit that file, not this one.`,
+  ], comments));
+  return files;
+}

@@ -1,0 +1,95 @@
+import type { Environment, Settings } from '../config/environment.ts';
+import { names } from '../k8s/names.ts';
+import { podAntiAffinity, statefulSet } from '../k8s/statefulset.ts';
+import type { PatchTarget } from './kustomization.ts';
+
+/** One concern an overlay changes: a patch file, what it targets, and a line saying why it exists. */
+export interface Patch {
+  readonly file: string;
+  readonly comment: string;
+  readonly target: PatchTarget;
+  /** A strategic-merge patch (an object) or a JSON 6902 patch (a list of operations). */
+  readonly body: object;
+}
+
+const statefulSetTarget: PatchTarget = { group: 'apps', version: 'v1', kind: 'StatefulSet', name: names.statefulSet };
+const networkPolicyTarget: PatchTarget = { group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy', name: names.networkPolicy };
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** A strategic-merge patch of the StatefulSet's pod spec. */
+function podSpecPatch(podSpec: object): object {
+  return { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: names.statefulSet }, spec: { template: { spec: podSpec } } };
+}
+
+/**
+ * The patches that turn the base (rendered from `base`) into `environment`, one per concern,
+ * in a fixed order. A concern whose values equal the base's has no patch.
+ */
+export function overlayPatches(environment: Environment, base: Settings): Patch[] {
+  const patches: (Patch | undefined)[] = [storagePatch(environment, base), resourcesPatch(environment, base), sharedMemoryPatch(environment, base), antiAffinityPatch(environment, base), allowedClientsPatch(environment, base)];
+  return patches.filter((patch): patch is Patch => patch !== undefined);
+}
+
+function storagePatch(e: Settings, base: Settings): Patch | undefined {
+  // volumeClaimTemplates has no merge key, so a strategic merge would replace the whole claim.
+  const operations = (['size', 'storageClassName'] as const)
+    .filter((field) => e.storage[field] !== base.storage[field])
+    .map((field) => ({
+      op: 'replace',
+      path: field === 'size' ? '/spec/volumeClaimTemplates/0/spec/resources/requests/storage' : '/spec/volumeClaimTemplates/0/spec/storageClassName',
+      value: e.storage[field],
+    }));
+  if (operations.length === 0) return undefined;
+  return {
+    file: 'patches/storage.yaml',
+    comment: 'Size and StorageClass of each pod\'s data volume (new claims only: a bound PVC is not resized by this).',
+    target: statefulSetTarget,
+    body: operations,
+  };
+}
+
+function resourcesPatch(e: Settings, base: Settings): Patch | undefined {
+  if (same(e.resources, base.resources)) return undefined;
+  const resources = statefulSet(e).spec!.template.spec!.containers[0].resources;
+  return {
+    file: 'patches/resources.yaml',
+    comment: 'CPU and memory of the database container.',
+    target: statefulSetTarget,
+    body: podSpecPatch({ containers: [{ name: names.container, resources }] }),
+  };
+}
+
+function sharedMemoryPatch(e: Settings, base: Settings): Patch | undefined {
+  if (e.sharedMemorySize === base.sharedMemorySize) return undefined;
+  return {
+    file: 'patches/shared-memory.yaml',
+    comment: 'Size limit of the memory-backed /dev/shm (counts toward the memory limit).',
+    target: statefulSetTarget,
+    body: podSpecPatch({ volumes: [{ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: e.sharedMemorySize } }] }),
+  };
+}
+
+function antiAffinityPatch(e: Settings, base: Settings): Patch | undefined {
+  if (e.podAntiAffinity === base.podAntiAffinity) return undefined;
+  const affinity = podAntiAffinity(e.podAntiAffinity);
+  return {
+    file: 'patches/anti-affinity.yaml',
+    comment: `Pod anti-affinity across nodes: ${e.podAntiAffinity}.`,
+    target: statefulSetTarget,
+    // "add" replaces an existing affinity as a whole, where a strategic merge would mix both modes.
+    body: affinity
+      ? [{ op: 'add', path: '/spec/template/spec/affinity', value: affinity }]
+      : [{ op: 'remove', path: '/spec/template/spec/affinity' }],
+  };
+}
+
+function allowedClientsPatch(e: Settings, base: Settings): Patch | undefined {
+  if (same(e.allowedClients, base.allowedClients)) return undefined;
+  return {
+    file: 'patches/allowed-clients.yaml',
+    comment: 'Which clients the NetworkPolicy admits to port 5432.',
+    target: networkPolicyTarget,
+    body: [{ op: 'replace', path: '/spec/ingress/0/from', value: e.allowedClients }],
+  };
+}

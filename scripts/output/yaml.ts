@@ -1,0 +1,35 @@
+import { Document, stringify } from 'yaml';
+
+// No anchors/aliases: every value spelled out where it is used, as a reviewer expects.
+const OPTIONS = { lineWidth: 0, indentSeq: true, aliasDuplicateObjects: false } as const;
+
+/** One object as YAML, keys in the order the object was built (apiVersion, kind, metadata first). */
+export function objectYaml(object: unknown): string {
+  return stringify(object, OPTIONS);
+}
+
+/** Several objects as one multi-document YAML file. */
+export function objectsYaml(objects: readonly unknown[]): string {
+  return objects.map(objectYaml).join('---\n');
+}
+
+/**
+ * A YAML file with a comment block on top and, optionally, a comment above some top-level
+ * keys or above items of a top-level list (by index).
+ */
+export function commentedYaml(
+  object: Record<string, unknown>,
+  header: readonly string[],
+  itemComments: Readonly<Record<string, readonly (string | undefined)[]>> = {},
+): string {
+  const document = new Document(object, OPTIONS);
+  document.commentBefore = header.map((line) => ` ${line}`).join('\n');
+  for (const [key, comments] of Object.entries(itemComments)) {
+    const list = document.get(key, true) as { items?: { commentBefore?: string }[] } | undefined;
+    comments.forEach((comment, index) => {
+      const item = list?.items?.[index];
+      if (item && comment) item.commentBefore = ` ${comment}`;
+    });
+  }
+  return document.toString(OPTIONS);
+}

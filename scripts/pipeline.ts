@@ -1,0 +1,70 @@
+import path from 'node:path';
+import { defaults } from './config/defaults.ts';
+import type { Environment, Settings } from './config/environment.ts';
+import { ConfigError } from './config/errors.ts';
+import { settingsProblems } from './config/resolve.ts';
+import { baseFiles, BASE_DIR } from './kustomize/base.ts';
+import type { KustomizeBinary } from './kustomize/binary.ts';
+import { OVERLAYS_DIR, overlayFiles } from './kustomize/overlay.ts';
+import { kustomizeBuild, objectCount } from './kustomize/render.ts';
+import { mergeTrees, writeTree, type FileTree } from './output/tree.ts';
+import { schemaProblems } from './verify/schema.ts';
+
+export const GENERATED_DIR = 'generated';
+
+export const generatedFile = (environment: string) => `${GENERATED_DIR}/${environment}.yaml`;
+export const overlayDir = (environment: string) => `${OVERLAYS_DIR}/${environment}/`;
+
+/** One environment's share of a build. */
+export interface RenderedEnvironment {
+  readonly name: string;
+  readonly objects: number;
+  /** Every file this environment owns: its overlay and its rendered YAML. */
+  readonly files: readonly string[];
+}
+
+export interface RenderedBundle {
+  readonly tree: FileTree;
+  readonly environments: readonly RenderedEnvironment[];
+}
+
+/** The shared defaults must be as valid as any environment: base/ is rendered from them. */
+function validatedDefaults(settings: Settings): Settings {
+  const problems = settingsProblems(settings).map(([field, message]) => `defaults: ${field}: ${message}`);
+  if (problems.length) throw new ConfigError(problems);
+  return settings;
+}
+
+/**
+ * environments → kustomize files → `kustomize build` of each overlay → generated/.
+ * Everything is written under `staging` (a scratch copy of the project layout) and verified there;
+ * nothing outside it is touched.
+ */
+export async function renderBundle(environments: readonly Environment[], kustomize: KustomizeBinary, staging: string): Promise<RenderedBundle> {
+  const base = validatedDefaults(defaults);
+  const sources = mergeTrees(baseFiles(base), ...environments.map((environment) => overlayFiles(environment, base)));
+  await writeTree(staging, sources);
+
+  const rendered = await Promise.all(environments.map((environment) => kustomizeBuild(kustomize, path.join(staging, OVERLAYS_DIR, environment.name))));
+  const problems = (await Promise.all(rendered.map((stream) => schemaProblems(stream))))
+    .flatMap((found, index) => found.map((problem) => `${environments[index].name}: rendered ${problem}`));
+  if (problems.length) throw new Error(`rendered objects fail their schema:\n${problems.join('\n')}`);
+
+  const generated: FileTree = new Map(environments.map((environment, index) => [generatedFile(environment.name), rendered[index]]));
+  await writeTree(staging, generated);
+  const tree = mergeTrees(sources, generated);
+  return {
+    tree,
+    environments: environments.map((environment, index) => ({
+      name: environment.name,
+      objects: objectCount(rendered[index]),
+      files: [...tree.keys()].filter((file) => file.startsWith(overlayDir(environment.name)) || file === generatedFile(environment.name)),
+    })),
+  };
+}
+
+/** The paths a build replaces: everything it renders, or only the named environments' share. */
+export function ownedPaths(environments: readonly Environment[], all: boolean): string[] {
+  if (all) return [`${BASE_DIR}/`, `${OVERLAYS_DIR}/`, `${GENERATED_DIR}/`];
+  return [`${BASE_DIR}/`, ...environments.flatMap((environment) => [overlayDir(environment.name), generatedFile(environment.name)])];
+}
