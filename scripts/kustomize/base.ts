@@ -13,15 +13,21 @@ import { emptyKustomization, type Kustomization } from './kustomization.ts';
 
 export const BASE_DIR = 'base';
 
-/** base/: every object, rendered from the shared defaults. Overlays only patch it. */
-export function baseFiles(s: Settings): FileTree {
+/** The typed objects of the bundle for some settings, by the base file that holds them. */
+export function resourceFiles(s: Settings): Record<string, object[]> {
   const version = s.image.tag;
-  const resources: Record<string, unknown[]> = {
+  return {
     'service-account.yaml': [serviceAccount(version)],
     'services.yaml': [headlessService(version), clientService(version)],
     'network-policy.yaml': [networkPolicy(version, s.allowedClients)],
     'statefulset.yaml': [statefulSet(s)],
   };
+}
+
+/** base/: every object, rendered from the shared defaults. Overlays only patch it. */
+export function baseFiles(s: Settings): FileTree {
+  const version = s.image.tag;
+  const resources = resourceFiles(s);
   const kustomization: Kustomization = {
     ...emptyKustomization(Object.keys(resources)),
     namespace: s.namespace,

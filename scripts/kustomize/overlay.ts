@@ -36,7 +36,7 @@ export function overlayFiles(environment: Environment, base: Settings): FileTree
   const configMaps: Generator[] = [];
   const parameters: Record<string, ParameterValue> = changed(environment.postgresql, base.postgresql);
   if (Object.keys(parameters).length > 0) {
-    files.set(`${dir}/${ENVIRONMENT_CONF}`, environmentConf(environment.name, environment.source, parameters));
+    files.set(`${dir}/${ENVIRONMENT_CONF}`, environmentConf(environment.name, parameters));
     configMaps.push(configGenerator([ENVIRONMENT_CONF], 'merge'));
     comments.configMapGenerator.push(`Adds ${ENVIRONMENT_CONF}: the PostgreSQL parameters this environment changes.`);
   }

@@ -38,7 +38,11 @@ export function postgresqlConf(parameters: Readonly<Record<string, ParameterValu
   ].join('\n');
 }
 
-/** An overlay's environment.conf: only the parameters whose values differ from the defaults. */
-export function environmentConf(environment: string, source: string, parameters: Readonly<Record<string, ParameterValue>>): string {
-  return [`# Parameters of the ${environment} environment that differ from the defaults (from ${source}).`, ...parameterLines(parameters), ''].join('\n');
+/**
+ * An overlay's environment.conf: only the parameters whose values differ from the defaults.
+ * Its text is ConfigMap data, so it names nothing that could change without a parameter changing:
+ * any change rolls the pods.
+ */
+export function environmentConf(environment: string, parameters: Readonly<Record<string, ParameterValue>>): string {
+  return [`# Parameters of the ${environment} environment that differ from the defaults.`, ...parameterLines(parameters), ''].join('\n');
 }

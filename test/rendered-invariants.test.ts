@@ -1,0 +1,137 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { find, rendered, renderedEnvironments } from './support/rendered.ts';
+import { restrictedViolations } from './support/pod-security.ts';
+import { effectiveParameters } from './support/postgresql-conf.ts';
+
+/** The seed document's numbers (values.yaml and values-<env>.yaml), the specification of each environment. */
+const SEED = {
+  dev: { replicas: 1, storage: '5Gi', requests: ['100m', '256Mi'], limits: ['250m', '512Mi'], postgresql: { max_connections: '50', shared_buffers: '128MB', effective_cache_size: '1GB' }, antiAffinity: false },
+  staging: { replicas: 2, storage: '20Gi', requests: ['500m', '1Gi'], limits: ['1000m', '2Gi'], postgresql: { max_connections: '200', shared_buffers: '512MB', effective_cache_size: '2GB' }, antiAffinity: false },
+  prod: { replicas: 3, storage: '100Gi', requests: ['1000m', '2Gi'], limits: ['2000m', '4Gi'], postgresql: { max_connections: '300', shared_buffers: '1GB', effective_cache_size: '4GB', max_wal_senders: '5', max_worker_processes: '4' }, antiAffinity: true },
+} as const;
+
+const SELECTOR = { 'app.kubernetes.io/name': 'postgresql', 'app.kubernetes.io/instance': 'postgresql' };
+
+for (const environment of renderedEnvironments()) {
+  const seed = SEED[environment as keyof typeof SEED];
+  const objects = rendered(environment);
+  const sts = find(objects, 'StatefulSet', 'postgresql');
+  const pod = sts.spec.template.spec;
+  const container = pod.containers.find((c: any) => c.name === 'postgresql');
+  const config = find(objects, 'ConfigMap', 'postgresql-config');
+
+  test(`${environment}: replicas, storage and resources are the seed's`, () => {
+    assert.is(sts.spec.replicas, seed.replicas);
+    const claim = sts.spec.volumeClaimTemplates[0];
+    assert.is(claim.spec.resources.requests.storage, seed.storage);
+    assert.is(claim.spec.storageClassName, 'standard');
+    assert.equal(container.resources, { requests: { cpu: seed.requests[0], memory: seed.requests[1] }, limits: { cpu: seed.limits[0], memory: seed.limits[1] } });
+    assert.is(container.image, 'postgres:16-alpine');
+  });
+
+  test(`${environment}: postgresql.conf carries the seed's parameters, wal_level replica, audit logging, and listens everywhere`, () => {
+    const parameters = effectiveParameters(config.data);
+    for (const [name, value] of Object.entries(seed.postgresql)) assert.is(parameters[name], value, name);
+    assert.is(parameters.wal_level, 'replica');
+    assert.is(parameters.listen_addresses, '*');
+    assert.is(parameters.log_connections, 'on');
+    assert.is(parameters.log_disconnections, 'on');
+    assert.match(parameters.log_line_prefix, /%u.*%d.*%h/);
+    assert.ok(parameters.log_min_duration_statement, 'slow statements are logged');
+    assert.match(config.data['pg_hba.conf'], /^host\s+all\s+all\s+0\.0\.0\.0\/0\s+scram-sha-256$/m);
+    assert.not.match(config.data['pg_hba.conf'], /\b(trust|md5|password)\b/);
+  });
+
+  test(`${environment}: every pod meets Pod Security "restricted" as the alpine postgres user (uid 70)`, () => {
+    assert.equal(restrictedViolations(pod), []);
+    assert.is(pod.securityContext.runAsUser, 70);
+    assert.is(pod.securityContext.fsGroup, 70);
+    assert.is(pod.securityContext.fsGroupChangePolicy, 'OnRootMismatch');
+    assert.is(pod.automountServiceAccountToken, false);
+    assert.is(find(objects, 'ServiceAccount', pod.serviceAccountName).automountServiceAccountToken, false);
+    const mounts = Object.fromEntries(container.volumeMounts.map((m: any) => [m.mountPath, m.name]));
+    for (const writable of ['/var/run/postgresql', '/tmp', '/dev/shm']) {
+      assert.ok(pod.volumes.find((v: any) => v.name === mounts[writable])?.emptyDir, `${writable} is an emptyDir`);
+    }
+    assert.is(pod.volumes.find((v: any) => v.name === mounts['/dev/shm']).emptyDir.medium, 'Memory');
+  });
+
+  test(`${environment}: the StatefulSet keeps its data: stable DNS, PGDATA in a subdirectory, claims retained`, () => {
+    assert.is(sts.spec.serviceName, 'postgresql-headless');
+    assert.equal(sts.spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: 'Retain', whenScaled: 'Retain' });
+    const env = Object.fromEntries(container.env.map((e: any) => [e.name, e]));
+    assert.is(env.PGDATA.value, '/var/lib/postgresql/data/pgdata');
+    for (const [name, key] of [['POSTGRES_DB', 'database'], ['POSTGRES_USER', 'username'], ['POSTGRES_PASSWORD', 'password']]) {
+      const ref = env[name].valueFrom.secretKeyRef;
+      assert.is(ref.key, key);
+      find(objects, 'Secret', 'postgresql-secret');
+      assert.match(ref.name, /^postgresql-secret-[a-z0-9]{10}$/);
+    }
+    assert.ok(container.args.includes('config_file=/etc/postgresql/postgresql.conf'));
+    assert.ok(container.args.includes('hba_file=/etc/postgresql/pg_hba.conf'));
+    const configMount = container.volumeMounts.find((m: any) => m.mountPath === '/etc/postgresql');
+    assert.is(configMount.readOnly, true);
+    assert.is(pod.volumes.find((v: any) => v.name === configMount.name).configMap.name, config.metadata.name);
+    assert.ok(pod.terminationGracePeriodSeconds >= 30);
+  });
+
+  test(`${environment}: probes use pg_isready on 127.0.0.1 with the seed's timings`, () => {
+    for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
+      assert.equal(container[probe].exec.command.slice(0, 3), ['pg_isready', '-h', '127.0.0.1'], probe);
+    }
+    assert.is(container.livenessProbe.initialDelaySeconds, 30);
+    assert.is(container.livenessProbe.periodSeconds, 10);
+    assert.is(container.readinessProbe.initialDelaySeconds, 10);
+    assert.is(container.readinessProbe.periodSeconds, 5);
+  });
+
+  test(`${environment}: the read-write Service routes to ordinal 0 only; the headless one to every pod`, () => {
+    const service = find(objects, 'Service', 'postgresql');
+    assert.equal(service.spec.selector, { ...SELECTOR, 'statefulset.kubernetes.io/pod-name': 'postgresql-0' });
+    const headless = find(objects, 'Service', 'postgresql-headless');
+    assert.is(headless.spec.clusterIP, 'None');
+    assert.is(headless.spec.publishNotReadyAddresses, true);
+    assert.equal(headless.spec.selector, SELECTOR);
+  });
+
+  test(`${environment}: selectors are name + instance only; environment labels stay on metadata`, () => {
+    assert.equal(sts.spec.selector.matchLabels, SELECTOR);
+    assert.is(pod.affinity !== undefined, seed.antiAffinity);
+    for (const object of objects) {
+      assert.is(object.metadata.namespace, 'project-template', `${object.kind}/${object.metadata.name}`);
+      assert.is(object.metadata.labels['app.kubernetes.io/environment'], environment);
+      for (const key of ['name', 'instance', 'component', 'part-of', 'managed-by']) {
+        assert.ok(object.metadata.labels[`app.kubernetes.io/${key}`], `${object.kind}: app.kubernetes.io/${key}`);
+      }
+    }
+    assert.not.ok('app.kubernetes.io/environment' in sts.spec.template.metadata.labels);
+  });
+
+  test(`${environment}: applications get DB_* from a stable ConfigMap; the NetworkPolicy admits 5432`, () => {
+    const connection = find(objects, 'ConfigMap', 'postgresql-connection');
+    assert.is(connection.metadata.name, 'postgresql-connection');
+    assert.equal(connection.data, { DB_HOST: 'postgresql.project-template.svc.cluster.local', DB_NAME: 'project_template', DB_PORT: '5432', DB_TYPE: 'postgres' });
+    const policy = find(objects, 'NetworkPolicy', 'postgresql');
+    assert.equal(policy.spec.podSelector.matchLabels, SELECTOR);
+    assert.equal(policy.spec.policyTypes, ['Ingress']);
+    assert.equal(policy.spec.ingress[0], { from: [{ podSelector: {} }], ports: [{ port: 5432, protocol: 'TCP' }] });
+  });
+}
+
+test('prod prefers to spread its pods across nodes', () => {
+  const pod = find(rendered('prod'), 'StatefulSet', 'postgresql').spec.template.spec;
+  const term = pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm;
+  assert.is(term.topologyKey, 'kubernetes.io/hostname');
+  assert.equal(term.labelSelector.matchLabels, SELECTOR);
+});
+
+test('selector labels are identical in every environment', () => {
+  const selectors = renderedEnvironments().map((environment) => {
+    const objects = rendered(environment);
+    return JSON.stringify([find(objects, 'StatefulSet', 'postgresql').spec.selector, find(objects, 'Service', 'postgresql-headless').spec.selector]);
+  });
+  assert.is(new Set(selectors).size, 1);
+});
+
+test.run();

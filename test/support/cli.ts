@@ -1,0 +1,54 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import fg from 'fast-glob';
+
+export const PROJECT_ROOT = path.resolve(import.meta.dirname, '../..');
+const TSX = path.join(PROJECT_ROOT, 'node_modules/.bin/tsx');
+
+export interface BuildResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the real `build:overlays` command line, as `npm run build:overlays -- <args>` would. */
+export function runBuild(args: readonly string[], env: NodeJS.ProcessEnv = process.env): BuildResult {
+  const result = spawnSync(TSX, [path.join(PROJECT_ROOT, 'scripts/build.ts'), ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', env });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A temporary directory holding a copy of the committed bundle (base/, overlays/, generated/). */
+export function copyOfBundle(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bundle-'));
+  for (const part of ['base', 'overlays', 'generated']) cpSync(path.join(PROJECT_ROOT, part), path.join(dir, part), { recursive: true });
+  return dir;
+}
+
+/**
+ * A temporary environments directory: the project's own files plus/minus the given ones. It sits
+ * beside scripts/environments so the files' relative imports (`../config/...`) still resolve.
+ */
+export function environmentsDir(files: Record<string, string | null> = {}): string {
+  const dir = mkdtempSync(path.join(PROJECT_ROOT, 'scripts', '.environments-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  cpSync(path.join(PROJECT_ROOT, 'scripts/environments'), dir, { recursive: true });
+  for (const [file, content] of Object.entries(files)) {
+    if (content === null) rmSync(path.join(dir, file));
+    else writeFileSync(path.join(dir, file), content);
+  }
+  return dir;
+}
+
+/** Every file under `dir` with its content, for comparing whole trees. */
+export function treeOf(dir: string): Record<string, string> {
+  const files = fg.sync('**/*', { cwd: dir, dot: true, onlyFiles: true }).sort();
+  return Object.fromEntries(files.map((file) => [file, readFileSync(path.join(dir, file), 'utf8')]));
+}
+
+export function emptyDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'out-'));
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
