@@ -53,13 +53,13 @@ function summary(bundle: RenderedBundle, difference: TreeDifference): string[] {
     const pick = (list: string[]) => list.filter((file) => files.includes(file));
     return { changed: pick(difference.changed), missing: pick(difference.missing), extra: pick(difference.extra), unchanged: pick(difference.unchanged) };
   };
-  const baseFiles = [...bundle.tree.keys(), ...difference.extra].filter((file) => file.startsWith('base/'));
-  const lines = [summaryLine('base', '', only(baseFiles))];
+  const shared = [...bundle.tree.keys(), ...difference.extra].filter((file) => file.startsWith('base/') || file.startsWith('components/'));
+  const lines = [summaryLine('base', '+ components', only(shared))];
   for (const environment of bundle.environments) {
     const extra = difference.extra.filter((file) => file.startsWith(`overlays/${environment.name}/`));
     lines.push(summaryLine(environment.name, `${environment.objects} objects`, only([...environment.files, ...extra])));
   }
-  const orphans = difference.extra.filter((file) => !file.startsWith('base/') && !bundle.environments.some((e) => file.startsWith(`overlays/${e.name}/`)));
+  const orphans = difference.extra.filter((file) => !shared.includes(file) && !bundle.environments.some((e) => file.startsWith(`overlays/${e.name}/`)));
   if (orphans.length) lines.push(`  removed    ${orphans.join(', ')}`);
   return lines;
 }

@@ -3,6 +3,8 @@ import { defaults } from './config/defaults.ts';
 import type { Environment, Settings } from './config/environment.ts';
 import { ConfigError } from './config/errors.ts';
 import { settingsProblems } from './config/resolve.ts';
+import { COMPONENTS_DIR } from './components/component.ts';
+import { components } from './components/index.ts';
 import { baseFiles, BASE_DIR } from './kustomize/base.ts';
 import type { KustomizeBinary } from './kustomize/binary.ts';
 import { OVERLAYS_DIR, overlayFiles } from './kustomize/overlay.ts';
@@ -28,6 +30,11 @@ export interface RenderedBundle {
   readonly environments: readonly RenderedEnvironment[];
 }
 
+/** components/<name>/ of every optional feature, rendered from the shared defaults. */
+function componentFiles(base: Settings): FileTree {
+  return mergeTrees(...components.map((component) => new Map([...component.files(base)].map(([file, content]) => [`${COMPONENTS_DIR}/${component.name}/${file}`, content]))));
+}
+
 /** The shared defaults must be as valid as any environment: base/ is rendered from them. */
 function validatedDefaults(settings: Settings): Settings {
   const problems = settingsProblems(settings).map(([field, message]) => `defaults: ${field}: ${message}`);
@@ -42,7 +49,7 @@ function validatedDefaults(settings: Settings): Settings {
  */
 export async function renderBundle(environments: readonly Environment[], kustomize: KustomizeBinary, staging: string): Promise<RenderedBundle> {
   const base = validatedDefaults(defaults);
-  const sources = mergeTrees(baseFiles(base), ...environments.map((environment) => overlayFiles(environment, base)));
+  const sources = mergeTrees(baseFiles(base), componentFiles(base), ...environments.map((environment) => overlayFiles(environment, base)));
   await writeTree(staging, sources);
 
   const rendered = await Promise.all(environments.map((environment) => kustomizeBuild(kustomize, path.join(staging, OVERLAYS_DIR, environment.name))));
@@ -65,6 +72,6 @@ export async function renderBundle(environments: readonly Environment[], kustomi
 
 /** The paths a build replaces: everything it renders, or only the named environments' share. */
 export function ownedPaths(environments: readonly Environment[], all: boolean): string[] {
-  if (all) return [`${BASE_DIR}/`, `${OVERLAYS_DIR}/`, `${GENERATED_DIR}/`];
-  return [`${BASE_DIR}/`, ...environments.flatMap((environment) => [overlayDir(environment.name), generatedFile(environment.name)])];
+  if (all) return [`${BASE_DIR}/`, `${COMPONENTS_DIR}/`, `${OVERLAYS_DIR}/`, `${GENERATED_DIR}/`];
+  return [`${BASE_DIR}/`, `${COMPONENTS_DIR}/`, ...environments.flatMap((environment) => [overlayDir(environment.name), generatedFile(environment.name)])];
 }

@@ -8,6 +8,7 @@ export interface Kustomization {
   kind: 'Kustomization';
   namespace?: string;
   resources: string[];
+  components?: string[];
   labels?: { pairs: Record<string, string>; includeSelectors: false }[];
   replicas?: { name: string; count: number }[];
   images?: { name: string; newName?: string; newTag?: string }[];

@@ -5,6 +5,8 @@ import type { FileTree } from '../output/tree.ts';
 import { commentedYaml, objectsYaml } from '../output/yaml.ts';
 import { ENVIRONMENT_CONF, environmentConf } from '../postgres/conf.ts';
 import { BASE_DIR } from './base.ts';
+import { COMPONENTS_DIR } from '../components/component.ts';
+import { components } from '../components/index.ts';
 import { configGenerator, connectionGenerator, connectionLiterals, credentialLiterals, secretGenerator } from './generators.ts';
 import { emptyKustomization, type Generator, type Kustomization } from './kustomization.ts';
 import { overlayPatches } from './patches.ts';
@@ -21,7 +23,11 @@ export function overlayFiles(environment: Environment, base: Settings): FileTree
   const dir = `${OVERLAYS_DIR}/${environment.name}`;
   const files: FileTree = new Map();
   const kustomization: Kustomization = emptyKustomization([`../../${BASE_DIR}`]);
-  const comments: Record<string, (string | undefined)[]> = { configMapGenerator: [], secretGenerator: [], patches: [] };
+  const comments: Record<string, (string | undefined)[]> = { components: [], configMapGenerator: [], secretGenerator: [], patches: [] };
+  const enabled = components.filter((component) => component.enabled(environment));
+  if (enabled.length) kustomization.components = enabled.map((component) => `../../${COMPONENTS_DIR}/${component.name}`);
+  comments.components = enabled.map((component) => component.description);
+  const deltas = enabled.map((component) => component.deltas?.(environment, base) ?? {});
 
   if (environment.namespace !== base.namespace) kustomization.namespace = environment.namespace;
   const labels: Record<string, string> = { [ENVIRONMENT_LABEL]: environment.name };
@@ -45,14 +51,22 @@ export function overlayFiles(environment: Environment, base: Settings): FileTree
     configMaps.push(connectionGenerator(connection, 'merge'));
     comments.configMapGenerator.push('Connection details that differ from the base.');
   }
+  for (const delta of deltas) {
+    configMaps.push(...(delta.configMapGenerator ?? []));
+    comments.configMapGenerator.push(...(delta.configMapGenerator ?? []).map(() => undefined));
+  }
   if (configMaps.length) kustomization.configMapGenerator = configMaps;
+  const secrets: Generator[] = [];
   const credentials = changed(credentialLiterals(environment), credentialLiterals(base));
   if (Object.keys(credentials).length > 0) {
-    kustomization.secretGenerator = [secretGenerator(credentials, 'merge')];
+    secrets.push(secretGenerator(credentials, 'merge'));
     comments.secretGenerator.push('The database name differs from the base; the credentials stay placeholders.');
   }
+  for (const delta of deltas) secrets.push(...(delta.secretGenerator ?? []));
+  if (secrets.length) kustomization.secretGenerator = secrets;
+  for (const delta of deltas) for (const [file, content] of delta.files ?? []) files.set(`${dir}/${file}`, content);
 
-  const patches = overlayPatches(environment, base);
+  const patches = [...overlayPatches(environment, base), ...deltas.flatMap((delta) => delta.patches ?? [])];
   if (patches.length) kustomization.patches = patches.map((patch) => ({ path: patch.file, target: patch.target }));
   comments.patches = patches.map((patch) => patch.comment);
   for (const patch of patches) files.set(`${dir}/${patch.file}`, objectsYaml([patch.body]));

@@ -1,0 +1,32 @@
+import type { Environment, Settings } from '../config/environment.ts';
+import type { Generator } from '../kustomize/kustomization.ts';
+import type { Patch } from '../kustomize/patches.ts';
+import type { FileTree } from '../output/tree.ts';
+
+export const COMPONENTS_DIR = 'components';
+
+/** What a component adds to one environment's overlay beyond listing it. */
+export interface ComponentDeltas {
+  readonly patches?: readonly Patch[];
+  readonly configMapGenerator?: readonly Generator[];
+  readonly secretGenerator?: readonly Generator[];
+  /** Extra files of the overlay (paths relative to overlays/<env>/), such as a generator's files. */
+  readonly files?: FileTree;
+}
+
+/**
+ * An optional feature as a kustomize Component (components/<name>/, `kind: Component`).
+ * Its files are rendered once, from the shared defaults; an environment that enables it lists
+ * it under `components:` and adds only its own deltas.
+ */
+export interface Component {
+  /** Directory under components/. */
+  readonly name: string;
+  /** One line, shown above the entry in each overlay that uses it. */
+  readonly description: string;
+  enabled(environment: Settings): boolean;
+  /** components/<name>/ (paths relative to that directory), kustomization.yaml included. */
+  files(defaults: Settings): FileTree;
+  /** What differs in this environment from the component's defaults. */
+  deltas?(environment: Environment, defaults: Settings): ComponentDeltas;
+}
