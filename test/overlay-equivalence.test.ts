@@ -4,7 +4,7 @@ import path from 'node:path';
 import { loadEnvironments } from '../scripts/config/load.ts';
 import { resourceFiles } from '../scripts/kustomize/base.ts';
 import { bundleParameters } from '../scripts/postgres/conf.ts';
-import { formatParameterValue } from '../scripts/postgres/parameters-stub.ts';
+import { formatParameterValue } from '../scripts/postgres/parameters.ts';
 import { PROJECT_ROOT } from './support/cli.ts';
 import { effectiveParameters } from './support/postgresql-conf.ts';
 import { find, rendered } from './support/rendered.ts';

@@ -13,11 +13,13 @@ export const defaults: Settings = {
     requests: { cpu: '250m', memory: '512Mi' },
     limits: { cpu: '500m', memory: '1Gi' },
   },
-  sharedMemorySize: '128Mi',
+  sharedMemorySize: '64Mi',
   postgresql: {
     max_connections: 100,
     shared_buffers: '256MB',
     effective_cache_size: '1GB',
+    // Sized so that every connection sorting at once still fits the memory limit (README, "Memory budget").
+    work_mem: '2MB',
     // Replication-ready even with one replica: a standby or pg_basebackup can attach later.
     wal_level: 'replica',
     // Audit trail: who connected from where, and which statements were slow.

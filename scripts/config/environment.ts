@@ -25,7 +25,7 @@ export interface Settings {
   readonly storage: { readonly size: string; readonly storageClassName: string };
   /** @default requests 250m/512Mi, limits 500m/1Gi */
   readonly resources: { readonly requests: ComputeResources; readonly limits: ComputeResources };
-  /** Size limit of the memory-backed /dev/shm (PostgreSQL's dynamic shared memory). @default "128Mi" */
+  /** Size limit of the memory-backed /dev/shm (PostgreSQL's dynamic shared memory). @default "64Mi" */
   readonly sharedMemorySize: string;
   /** postgresql.conf parameters, by their PostgreSQL name. */
   readonly postgresql: Readonly<Record<string, ParameterValue>>;

