@@ -38,4 +38,7 @@ export const defaults: Settings = {
   podAntiAffinity: 'none',
   database: 'project_template',
   allowedClients: [{ podSelector: {} }],
+  replication: { primaryOrdinal: 0 },
+  backup: { enabled: false, schedule: '0 2 * * *', retentionDays: 7, storage: { size: '20Gi', storageClassName: 'standard' } },
+  monitoring: { enabled: false, serviceMonitor: false },
 };

@@ -35,16 +35,36 @@ export interface Settings {
   readonly database: string;
   /** Who may connect to port 5432. @default [{ podSelector: {} }]: every pod of the namespace */
   readonly allowedClients: readonly NetworkPolicyPeer[];
+  /** Streaming replication, used when replicas > 1. */
+  readonly replication: {
+    /** The StatefulSet ordinal that is the primary; changing it is a failover (README). @default 0 */
+    readonly primaryOrdinal: number;
+  };
+  /** Logical backups to a PersistentVolumeClaim, as the kustomize Component "backup". */
+  readonly backup: {
+    /** @default false */
+    readonly enabled: boolean;
+    /** Cron schedule, in UTC. @default "0 2 * * *" */
+    readonly schedule: string;
+    /** Backups older than this many days are deleted after a successful backup. @default 7 */
+    readonly retentionDays: number;
+    /** @default { size: "20Gi", storageClassName: "standard" } */
+    readonly storage: { readonly size: string; readonly storageClassName: string };
+  };
+  /** postgres_exporter, scrape annotations and alerts, as the kustomize Component "monitoring". */
+  readonly monitoring: {
+    /** @default false */
+    readonly enabled: boolean;
+    /** A prometheus-operator ServiceMonitor as well as the scrape annotations. @default false */
+    readonly serviceMonitor: boolean;
+  };
 }
 
-/** Deep-partial overrides of {@link Settings}; `postgresql` parameters merge by name. */
-export type SettingsOverrides = {
-  readonly [K in keyof Settings]?: Settings[K] extends readonly unknown[]
-    ? Settings[K]
-    : Settings[K] extends object
-      ? { readonly [P in keyof Settings[K]]?: Settings[K][P] extends object ? Partial<Settings[K][P]> : Settings[K][P] }
-      : Settings[K];
-};
+/** Objects merge key by key, at any depth; lists and plain values replace. */
+export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { readonly [K in keyof T]?: DeepPartial<T[K]> } : T;
+
+/** Overrides of {@link Settings}; `postgresql` parameters merge by name. */
+export type SettingsOverrides = DeepPartial<Settings>;
 
 /** What an environment file exports. */
 export interface EnvironmentConfig extends SettingsOverrides {

