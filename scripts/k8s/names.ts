@@ -9,13 +9,15 @@ export const names = {
   networkPolicy: 'postgresql',
   /** Read-write clients: routes to the primary only. */
   service: 'postgresql',
+  /** Read-only clients: every ready instance (when replicas > 1). */
+  readService: 'postgresql-read',
   /** Stable per-pod DNS: postgresql-0.postgresql-headless. */
   headlessService: 'postgresql-headless',
   /** postgresql.conf and pg_hba.conf (hash-suffixed by kustomize: pods roll on change). */
   configMap: 'postgresql-config',
   /** DB_HOST, DB_PORT... for applications to `envFrom` (stable name, no hash suffix). */
   connectionConfigMap: 'postgresql-connection',
-  /** database, username, password. */
+  /** database, username, password, replication-password, monitoring-password. */
   secret: 'postgresql-secret',
   dataVolumeClaim: 'postgresql-data',
 } as const;

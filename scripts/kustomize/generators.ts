@@ -9,7 +9,14 @@ import type { Generator } from './kustomization.ts';
 export const PLACEHOLDER_CREDENTIALS = {
   username: 'app_user',
   password: 'dev-only-placeholder-password',
+  /** The streaming-replication role's password (used when replicas > 1). */
+  'replication-password': 'dev-only-placeholder-replication-password',
+  /** The metrics exporter's pg_monitor role's password (used when monitoring is on). */
+  'monitoring-password': 'dev-only-placeholder-monitoring-password',
 } as const;
+
+/** Every key of the credentials Secret, whatever creates it. */
+export const CREDENTIAL_KEYS = ['database', ...Object.keys(PLACEHOLDER_CREDENTIALS)] as const;
 
 /** What applications read through `envFrom`: the seed's DB_* variables. */
 export function connectionLiterals(s: Settings): Record<string, string> {
