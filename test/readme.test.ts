@@ -1,0 +1,27 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { defaults } from '../scripts/config/defaults.ts';
+import { loadEnvironments } from '../scripts/config/load.ts';
+import { configurationSection, SECTION_END, SECTION_START } from '../scripts/docs/configuration.ts';
+import { PROJECT_ROOT } from './support/cli.ts';
+
+const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
+
+test('the README lists every environment\'s effective parameters and memory budget as the code computes them (npm run docs)', async () => {
+  const environments = await loadEnvironments(path.join(PROJECT_ROOT, 'scripts/environments'), PROJECT_ROOT);
+  const start = readme.indexOf(SECTION_START);
+  const end = readme.indexOf(SECTION_END) + SECTION_END.length;
+  assert.ok(start >= 0 && end > start, 'README has the configuration markers');
+  assert.fixture(readme.slice(start, end), configurationSection(environments, defaults.postgresql));
+});
+
+test('the README shows the two commands and the check', () => {
+  for (const command of ['npm ci', 'npm run build:overlays', 'npm test', 'npm run build:overlays -- --check']) assert.ok(readme.includes(command), command);
+  const ci = readFileSync(path.join(PROJECT_ROOT, '.ci/run'), 'utf8');
+  assert.match(ci, /^npm test$/m, '.ci/run runs the README\'s test command');
+  assert.match(ci, /^npm run build:overlays -- --check$/m);
+});
+
+test.run();
