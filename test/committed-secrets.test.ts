@@ -51,8 +51,14 @@ const LINE_PATTERNS: [string, RegExp][] = [
   ['a GitHub token', /\bgh[pousr]_[A-Za-z0-9]{36,}\b/],
   ['a connection string with a password', /\b(postgres(ql)?|mysql|mongodb):\/\/[^\s:@/]+:(?![$<{])[^\s@/]+@/],
 ];
-/** `password: value` or `password=value` in configuration and documentation; code is full of such identifiers. */
-const ASSIGNED_PASSWORD = /\b(password|passwd|secret|token)["']?\s*[:=]\s*["']?(?![$<{(])([^\s"',}]+)/i;
+/**
+ * A key ending in password, secret or token given a value, as a YAML key (`db-password: x`) or
+ * an assignment (`PASSWORD=x`), in configuration and documentation; code is full of such identifiers.
+ */
+const ASSIGNED_PASSWORD = [
+  /^\s*(?:-\s+)?["']?[\w.-]*?(password|passwd|secret|token)["']?\s*:\s+["']?(?![$<{(])([^\s"',}#]+)/i,
+  /[\w.-]*?(password|passwd|secret|token)\s*=\s*["']?(?![$<{(])([^\s"',}]+)/i,
+];
 const CONFIG_FILE = /\.(ya?ml|conf|md|sh|env|json|properties|ini|txt)$|(^|\/)run$/;
 
 /** The marker, as written or base64-encoded (a rendered Secret's data). */
@@ -63,8 +69,9 @@ export function lineProblems(file: string, content: string): string[] {
   const problems: string[] = [];
   content.split('\n').forEach((line, index) => {
     for (const [what, pattern] of LINE_PATTERNS) if (pattern.test(line)) problems.push(`${file}:${index + 1}: looks like ${what}`);
-    const assigned = CONFIG_FILE.test(file) ? ASSIGNED_PASSWORD.exec(line) : null;
-    if (assigned && !isPlaceholder(assigned[2]) && !/^(password|secret|token)$/i.test(assigned[2])) {
+    const assigned = CONFIG_FILE.test(file) ? ASSIGNED_PASSWORD.map((pattern) => pattern.exec(line)).find(Boolean) : undefined;
+    // A key name as the value (`key: password`) or a flag (`automountServiceAccountToken: false`) holds no secret.
+    if (assigned && !isPlaceholder(assigned[2]) && !/^(password|secret|token|true|false|null|\d+)$/i.test(assigned[2])) {
       problems.push(`${file}:${index + 1}: ${assigned[1]} is assigned a value that is not a placeholder`);
     }
   });
@@ -100,6 +107,8 @@ test('the checks catch real-looking values', () => {
   assert.equal(lineProblems('notes.md', 'DATABASE_URL=postgres://app:hunter2@db:5432/app').length, 1);
   assert.equal(lineProblems('values.yaml', '  password: hunter2'), ['values.yaml:1: password is assigned a value that is not a placeholder']);
   assert.equal(lineProblems('values.yaml', '  password: "$(openssl rand -base64 24)"'), []);
+  assert.equal(lineProblems('.env', 'DB_PASSWORD=hunter2'), ['.env:1: PASSWORD is assigned a value that is not a placeholder']);
+  assert.equal(lineProblems('notes.md', 'The base has no Secret: each overlay brings its own.'), []);
   assert.equal(lineProblems('key.pem', '-----BEGIN RSA ' + 'PRIVATE KEY-----').length, 1);
 });
 
