@@ -11,11 +11,17 @@ import { OVERLAYS_DIR, overlayFiles } from './kustomize/overlay.ts';
 import { kustomizeBuild, objectCount } from './kustomize/render.ts';
 import { mergeTrees, writeTree, type FileTree } from './output/tree.ts';
 import { schemaProblems } from './verify/schema.ts';
+import { repository } from './config/repository.ts';
+import { argocdFile, deliveryFiles, fluxFile } from './delivery/manifests.ts';
+import { resolveRepository } from './delivery/repository.ts';
+import { manifestProblems } from './delivery/verify.ts';
 
 export const GENERATED_DIR = 'generated';
 
 export const generatedFile = (environment: string) => `${GENERATED_DIR}/${environment}.yaml`;
 export const overlayDir = (environment: string) => `${OVERLAYS_DIR}/${environment}/`;
+/** generated/ files of one environment: its rendered YAML, its Argo CD and Flux manifests. */
+const generatedFiles = (environment: string) => [generatedFile(environment), argocdFile(environment), fluxFile(environment)];
 
 /** One environment's share of a build. */
 export interface RenderedEnvironment {
@@ -49,6 +55,7 @@ function validatedDefaults(settings: Settings): Settings {
  */
 export async function renderBundle(environments: readonly Environment[], kustomize: KustomizeBinary, staging: string): Promise<RenderedBundle> {
   const base = validatedDefaults(defaults);
+  const repo = resolveRepository(repository);
   const sources = mergeTrees(baseFiles(base), componentFiles(base), ...environments.map((environment) => overlayFiles(environment, base)));
   await writeTree(staging, sources);
 
@@ -57,7 +64,12 @@ export async function renderBundle(environments: readonly Environment[], kustomi
     .flatMap((found, index) => found.map((problem) => `${environments[index].name}: rendered ${problem}`));
   if (problems.length) throw new Error(`rendered objects fail their schema:\n${problems.join('\n')}`);
 
-  const generated: FileTree = new Map(environments.map((environment, index) => [generatedFile(environment.name), rendered[index]]));
+  // Checked after every overlay built: each manifest must point at one of them.
+  const delivery = deliveryFiles(environments, repo);
+  const deliveryProblems = await manifestProblems(delivery, environments, staging);
+  if (deliveryProblems.length) throw new Error(`Argo CD / Flux manifests are invalid:\n${deliveryProblems.join('\n')}`);
+
+  const generated: FileTree = mergeTrees(new Map(environments.map((environment, index) => [generatedFile(environment.name), rendered[index]])), delivery);
   await writeTree(staging, generated);
   const tree = mergeTrees(sources, generated);
   return {
@@ -65,7 +77,7 @@ export async function renderBundle(environments: readonly Environment[], kustomi
     environments: environments.map((environment, index) => ({
       name: environment.name,
       objects: objectCount(rendered[index]),
-      files: [...tree.keys()].filter((file) => file.startsWith(overlayDir(environment.name)) || file === generatedFile(environment.name)),
+      files: [...tree.keys()].filter((file) => file.startsWith(overlayDir(environment.name)) || generatedFiles(environment.name).includes(file)),
     })),
   };
 }
@@ -73,5 +85,5 @@ export async function renderBundle(environments: readonly Environment[], kustomi
 /** The paths a build replaces: everything it renders, or only the named environments' share. */
 export function ownedPaths(environments: readonly Environment[], all: boolean): string[] {
   if (all) return [`${BASE_DIR}/`, `${COMPONENTS_DIR}/`, `${OVERLAYS_DIR}/`, `${GENERATED_DIR}/`];
-  return [`${BASE_DIR}/`, `${COMPONENTS_DIR}/`, ...environments.flatMap((environment) => [overlayDir(environment.name), generatedFile(environment.name)])];
+  return [`${BASE_DIR}/`, `${COMPONENTS_DIR}/`, ...environments.flatMap((environment) => [overlayDir(environment.name), ...generatedFiles(environment.name)])];
 }

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { find, rendered, renderedEnvironments } from './support/rendered.ts';
+import { renderedCredentials } from './support/credentials.ts';
 import { restrictedViolations } from './support/pod-security.ts';
 import { effectiveParameters } from './support/postgresql-conf.ts';
 
@@ -62,12 +63,16 @@ for (const environment of renderedEnvironments()) {
     assert.equal(sts.spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: 'Retain', whenScaled: 'Retain' });
     const env = Object.fromEntries(container.env.map((e: any) => [e.name, e]));
     assert.is(env.PGDATA.value, '/var/lib/postgresql/data/pgdata');
+    const credentials = renderedCredentials(objects);
     for (const [name, key] of [['POSTGRES_DB', 'database'], ['POSTGRES_USER', 'username'], ['POSTGRES_PASSWORD', 'password']]) {
       const ref = env[name].valueFrom.secretKeyRef;
       assert.is(ref.key, key);
-      find(objects, 'Secret', 'postgresql-secret');
-      assert.match(ref.name, /^postgresql-secret-[a-z0-9]{10}$/);
+      assert.is(ref.name, credentials.secretName);
+      if (credentials.keys) assert.ok(credentials.keys.includes(key), `the ${credentials.renderedBy} provides ${key}`);
     }
+    // A Secret in git rolls the pods through its hash suffix; any other source through a checksum annotation.
+    if (credentials.renderedBy === 'Secret') assert.match(credentials.secretName, /^postgresql-secret-[a-z0-9]{10}$/);
+    else assert.match(sts.spec.template.metadata.annotations['checksum/credentials'], /^[0-9a-f]{16}$/);
     assert.ok(container.args.includes('config_file=/etc/postgresql/postgresql.conf'));
     assert.ok(container.args.includes('hba_file=/etc/postgresql/pg_hba.conf'));
     const configMount = container.volumeMounts.find((m: any) => m.mountPath === '/etc/postgresql');

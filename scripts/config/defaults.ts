@@ -41,4 +41,16 @@ export const defaults: Settings = {
   replication: { primaryOrdinal: 0 },
   backup: { enabled: false, schedule: '0 2 * * *', retentionDays: 7, storage: { size: '20Gi', storageClassName: 'standard' } },
   monitoring: { enabled: false, serviceMonitor: false },
+  credentials: {
+    source: 'external-secrets',
+    allowPlaceholder: false,
+    revision: 1,
+    externalSecrets: { storeRef: { kind: 'ClusterSecretStore', name: 'platform-secrets' }, remoteKey: 'postgresql', remoteRefs: {}, refreshInterval: '1h' },
+  },
+  delivery: {
+    automated: false,
+    prune: true,
+    argocd: { namespace: 'argocd', project: 'default', server: 'https://kubernetes.default.svc' },
+    flux: { namespace: 'flux-system', interval: '5m', retryInterval: '2m', timeout: '20m' },
+  },
 };

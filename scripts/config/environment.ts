@@ -1,4 +1,6 @@
 import type { NetworkPolicyPeer } from 'kubernetes-types/networking/v1';
+import type { CredentialsSettings } from './credentials.ts';
+import type { DeliverySettings } from './delivery.ts';
 
 /** A PostgreSQL parameter value as written in postgresql.conf (units go inside strings: "256MB"). */
 export type ParameterValue = string | number | boolean;
@@ -58,6 +60,10 @@ export interface Settings {
     /** A prometheus-operator ServiceMonitor as well as the scrape annotations. @default false */
     readonly serviceMonitor: boolean;
   };
+  /** Where the credentials Secret comes from (README, "Credentials"). */
+  readonly credentials: CredentialsSettings;
+  /** How Argo CD and Flux sync this environment (README, "Argo CD and Flux"). */
+  readonly delivery: DeliverySettings;
 }
 
 /** Objects merge key by key, at any depth; lists and plain values replace. */

@@ -16,4 +16,7 @@ export default defineEnvironment({
     maintenance_work_mem: '32MB',
   },
   sharedMemorySize: '32Mi',
+  // The committed placeholder Secret: fine for a throwaway development cluster, nowhere else.
+  credentials: { source: 'generator', allowPlaceholder: true },
+  delivery: { automated: true },
 });

@@ -18,4 +18,7 @@ export default defineEnvironment({
     max_worker_processes: 4,
   },
   podAntiAffinity: 'preferred',
+  credentials: { source: 'external-secrets', externalSecrets: { remoteKey: 'postgresql/prod' } },
+  // A person starts each sync of the production database (README, "Argo CD and Flux").
+  delivery: { automated: false },
 });

@@ -14,4 +14,6 @@ export default defineEnvironment({
     shared_buffers: '512MB',
     effective_cache_size: '2GB',
   },
+  credentials: { source: 'external-secrets', externalSecrets: { remoteKey: 'postgresql/staging' } },
+  delivery: { automated: true },
 });

@@ -1,6 +1,7 @@
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { Affinity, Container, EnvVar, Probe, SecurityContext } from 'kubernetes-types/core/v1';
 import type { Settings } from '../config/environment.ts';
+import { ARGOCD_KEEP } from './gitops.ts';
 import { metadataLabels, podLabels, selectorLabels } from './labels.ts';
 import { names, POSTGRES_PORT } from './names.ts';
 
@@ -118,7 +119,8 @@ export function statefulSet(s: Settings): StatefulSet {
         {
           apiVersion: 'v1',
           kind: 'PersistentVolumeClaim',
-          metadata: { name: names.dataVolumeClaim, labels: { ...podLabels } },
+          // Copied onto every claim: Argo CD must never prune or delete a database's volume.
+          metadata: { name: names.dataVolumeClaim, labels: { ...podLabels }, annotations: { ...ARGOCD_KEEP } },
           spec: {
             accessModes: ['ReadWriteOnce'],
             storageClassName: s.storage.storageClassName,

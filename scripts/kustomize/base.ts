@@ -8,7 +8,7 @@ import type { FileTree } from '../output/tree.ts';
 import { commentedYaml, objectsYaml } from '../output/yaml.ts';
 import { postgresqlConf } from '../postgres/conf.ts';
 import { pgHbaConf } from '../postgres/hba.ts';
-import { configGenerator, connectionGenerator, connectionLiterals, credentialLiterals, secretGenerator } from './generators.ts';
+import { configGenerator, connectionGenerator, connectionLiterals } from './generators.ts';
 import { emptyKustomization, type Kustomization } from './kustomization.ts';
 
 export const BASE_DIR = 'base';
@@ -31,13 +31,13 @@ export function baseFiles(s: Settings): FileTree {
   const kustomization: Kustomization = {
     ...emptyKustomization(Object.keys(resources)),
     namespace: s.namespace,
-    // The generated ConfigMaps and Secret get the same metadata labels as the other objects.
+    // The generated ConfigMaps get the same metadata labels as the other objects. No Secret here:
+    // each overlay brings its own credentials source (kustomize/credentials.ts).
     labels: [{ pairs: metadataLabels(version), includeSelectors: false }],
     configMapGenerator: [
       configGenerator(['postgresql.conf', 'pg_hba.conf']),
       connectionGenerator(connectionLiterals(s)),
     ],
-    secretGenerator: [secretGenerator(credentialLiterals(s))],
   };
   const files: FileTree = new Map();
   files.set(`${BASE_DIR}/kustomization.yaml`, commentedYaml(kustomization as unknown as Record<string, unknown>, [
@@ -48,7 +48,6 @@ export function baseFiles(s: Settings): FileTree {
       'postgresql.conf and pg_hba.conf, mounted at /etc/postgresql; the hash suffix rolls the pods on change.',
       'Connection details for applications (envFrom); a stable name, so no hash suffix.',
     ],
-    secretGenerator: ['PLACEHOLDER credentials, for development clusters only: see README, "Credentials".'],
   }));
   for (const [file, objects] of Object.entries(resources)) {
     files.set(`${BASE_DIR}/${file}`, objectsYaml(objects));

@@ -19,6 +19,8 @@ export interface Kustomization {
 
 export interface Generator {
   name: string;
+  /** Needed for objects generated in an overlay: the base's namespace only reaches the base's objects. */
+  namespace?: string;
   behavior?: 'create' | 'merge' | 'replace';
   files?: string[];
   literals?: string[];

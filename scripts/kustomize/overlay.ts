@@ -7,7 +7,8 @@ import { ENVIRONMENT_CONF, environmentConf } from '../postgres/conf.ts';
 import { BASE_DIR } from './base.ts';
 import { COMPONENTS_DIR } from '../components/component.ts';
 import { components } from '../components/index.ts';
-import { configGenerator, connectionGenerator, connectionLiterals, credentialLiterals, secretGenerator } from './generators.ts';
+import { configGenerator, connectionGenerator, connectionLiterals } from './generators.ts';
+import { credentialParts } from './credentials.ts';
 import { emptyKustomization, type Generator, type Kustomization } from './kustomization.ts';
 import { overlayPatches } from './patches.ts';
 
@@ -23,7 +24,7 @@ export function overlayFiles(environment: Environment, base: Settings): FileTree
   const dir = `${OVERLAYS_DIR}/${environment.name}`;
   const files: FileTree = new Map();
   const kustomization: Kustomization = emptyKustomization([`../../${BASE_DIR}`]);
-  const comments: Record<string, (string | undefined)[]> = { components: [], configMapGenerator: [], secretGenerator: [], patches: [] };
+  const comments: Record<string, (string | undefined)[]> = { resources: [], components: [], configMapGenerator: [], secretGenerator: [], patches: [] };
   const enabled = components.filter((component) => component.enabled(environment));
   if (enabled.length) kustomization.components = enabled.map((component) => `../../${COMPONENTS_DIR}/${component.name}`);
   comments.components = enabled.map((component) => component.description);
@@ -56,17 +57,16 @@ export function overlayFiles(environment: Environment, base: Settings): FileTree
     comments.configMapGenerator.push(...(delta.configMapGenerator ?? []).map(() => undefined));
   }
   if (configMaps.length) kustomization.configMapGenerator = configMaps;
-  const secrets: Generator[] = [];
-  const credentials = changed(credentialLiterals(environment), credentialLiterals(base));
-  if (Object.keys(credentials).length > 0) {
-    secrets.push(secretGenerator(credentials, 'merge'));
-    comments.secretGenerator.push('The database name differs from the base; the credentials stay placeholders.');
-  }
+  const credentials = credentialParts(environment);
+  kustomization.resources.push(...credentials.resources.map((resource) => resource.path));
+  comments.resources = [undefined, ...credentials.resources.map((resource) => resource.comment)];
+  const secrets: Generator[] = credentials.secretGenerator ? [credentials.secretGenerator.generator] : [];
+  if (credentials.secretGenerator) comments.secretGenerator.push(credentials.secretGenerator.comment);
   for (const delta of deltas) secrets.push(...(delta.secretGenerator ?? []));
   if (secrets.length) kustomization.secretGenerator = secrets;
-  for (const delta of deltas) for (const [file, content] of delta.files ?? []) files.set(`${dir}/${file}`, content);
+  for (const delta of [credentials, ...deltas]) for (const [file, content] of delta.files ?? []) files.set(`${dir}/${file}`, content);
 
-  const patches = [...overlayPatches(environment, base), ...deltas.flatMap((delta) => delta.patches ?? [])];
+  const patches = [...overlayPatches(environment, base), ...credentials.patches, ...deltas.flatMap((delta) => delta.patches ?? [])];
   if (patches.length) kustomization.patches = patches.map((patch) => ({ path: patch.file, target: patch.target }));
   comments.patches = patches.map((patch) => patch.comment);
   for (const patch of patches) files.set(`${dir}/${patch.file}`, objectsYaml([patch.body]));

@@ -6,7 +6,13 @@ type ModelClass = new (data: unknown) => { validate(): void };
  * npm packages that hold kubernetes-models classes, by API group ("" is the core group).
  * Each kind is imported on its own: importing the whole kubernetes-models index takes seconds.
  */
-const MODEL_PACKAGES: Readonly<Record<string, string>> = {};
+const MODEL_PACKAGES: Readonly<Record<string, string>> = {
+  'argoproj.io': '@kubernetes-models/argo-cd',
+  'source.toolkit.fluxcd.io': '@kubernetes-models/flux-cd',
+  'kustomize.toolkit.fluxcd.io': '@kubernetes-models/flux-cd',
+  'external-secrets.io': '@kubernetes-models/external-secrets',
+  'bitnami.com': '@kubernetes-models/sealed-secrets',
+};
 const BUILT_IN = 'kubernetes-models';
 
 /** The kubernetes-models class for an apiVersion/kind, or undefined when none is known. */

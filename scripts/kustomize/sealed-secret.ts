@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { ConfigError } from '../config/errors.ts';
+import type { Environment } from '../config/environment.ts';
+import { names } from '../k8s/names.ts';
+import { CREDENTIAL_KEYS } from './generators.ts';
+
+/** Keys that may stay readable in a SealedSecret's template: not secrets, and checked against the settings. */
+const PLAINTEXT_KEYS = ['database'];
+const CLUSTER_WIDE = 'sealedsecrets.bitnami.com/cluster-wide';
+const NAMESPACE_WIDE = 'sealedsecrets.bitnami.com/namespace-wide';
+/** kubeseal's ciphertext: base64 of an RSA-encrypted session key (hundreds of bytes) and the sealed value. */
+const CIPHERTEXT = /^[A-Za-z0-9+/]{128,}={0,2}$/;
+
+export type SealingScope = 'strict' | 'namespace-wide' | 'cluster-wide';
+
+export interface SealedSecretFile {
+  /** The SealedSecret as the user sealed it. */
+  readonly object: Record<string, any>;
+  /** The file, relative to the project, for messages and comments. */
+  readonly source: string;
+  readonly scope: SealingScope;
+}
+
+/** A key the Secret needs and where it is: sealed, or readable in the template. */
+function keysOf(object: Record<string, any>): { sealed: string[]; plain: string[] } {
+  return { sealed: Object.keys(object.spec?.encryptedData ?? {}), plain: Object.keys(object.spec?.template?.data ?? {}) };
+}
+
+export function sealingScope(object: Record<string, any>): SealingScope {
+  const annotations = object.metadata?.annotations ?? {};
+  if (annotations[CLUSTER_WIDE] === 'true') return 'cluster-wide';
+  if (annotations[NAMESPACE_WIDE] === 'true') return 'namespace-wide';
+  return 'strict';
+}
+
+/** Every reason the SealedSecret cannot be the environment's credentials Secret. */
+export function sealedSecretProblems(object: Record<string, any>, environment: Environment): string[] {
+  const problems: string[] = [];
+  if (object?.apiVersion !== 'bitnami.com/v1alpha1' || object?.kind !== 'SealedSecret') {
+    return [`must hold one bitnami.com/v1alpha1 SealedSecret, got ${object?.apiVersion ?? '?'} ${object?.kind ?? '?'}`];
+  }
+  const name = object.metadata?.name;
+  if (name !== names.secret) problems.push(`metadata.name is ${JSON.stringify(name)}; the pods read "${names.secret}" (re-seal it under that name)`);
+  const templateName = object.spec?.template?.metadata?.name;
+  if (templateName !== undefined && templateName !== names.secret) problems.push(`spec.template.metadata.name is ${JSON.stringify(templateName)}; it must be "${names.secret}"`);
+  const scope = sealingScope(object);
+  const namespace = object.metadata?.namespace;
+  if (scope !== 'cluster-wide' && namespace !== environment.namespace) {
+    problems.push(`sealed with ${scope} scope for namespace ${JSON.stringify(namespace ?? null)}, but ${environment.name} deploys to "${environment.namespace}": `
+      + `only that namespace's controller can decrypt it; re-seal with \`kubeseal --namespace ${environment.namespace}\``);
+  }
+  const type = object.spec?.template?.type;
+  if (type !== undefined && type !== 'Opaque') problems.push(`spec.template.type is ${JSON.stringify(type)}; the credentials Secret is Opaque`);
+  const { sealed, plain } = keysOf(object);
+  const present = [...sealed, ...plain];
+  const missing = CREDENTIAL_KEYS.filter((key) => !present.includes(key));
+  const unknown = present.filter((key) => !(CREDENTIAL_KEYS as readonly string[]).includes(key));
+  if (missing.length) problems.push(`missing keys ${missing.join(', ')}; the Secret needs ${CREDENTIAL_KEYS.join(', ')}`);
+  if (unknown.length) problems.push(`unknown keys ${unknown.join(', ')}; the Secret has exactly ${CREDENTIAL_KEYS.join(', ')}`);
+  for (const key of plain.filter((key) => !PLAINTEXT_KEYS.includes(key))) {
+    problems.push(`spec.template.data.${key} is readable by anyone with the repository; seal it (spec.encryptedData)`);
+  }
+  if (plain.includes('database') && object.spec.template.data.database !== environment.database) {
+    problems.push(`spec.template.data.database is ${JSON.stringify(object.spec.template.data.database)}, but the environment's database is "${environment.database}"`);
+  }
+  for (const key of sealed) {
+    if (!CIPHERTEXT.test(String(object.spec.encryptedData[key]))) {
+      problems.push(`spec.encryptedData.${key} is not kubeseal ciphertext (long base64); never put a plain or base64-encoded value there`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Reads and checks the environment's SealedSecret file (credentials.sealedSecretFile, relative to
+ * the environment file). Throws a ConfigError naming the environment, the field and the problem.
+ */
+export function readSealedSecret(environment: Environment, projectRoot: string): SealedSecretFile {
+  const file = path.join(path.dirname(path.resolve(projectRoot, environment.source)), environment.credentials.sealedSecretFile!);
+  const source = path.relative(projectRoot, file).split(path.sep).join('/');
+  const fail = (message: string) => new ConfigError([`${environment.name}: credentials.sealedSecretFile: ${source}: ${message}`]);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw fail(`cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); seal the Secret with kubeseal and save it there`);
+  }
+  const documents = parseAllDocuments(text);
+  const errors = Array.isArray(documents) ? documents.flatMap((document) => document.errors) : [];
+  const objects = Array.isArray(documents) ? documents.map((document) => document.toJS()).filter((object) => object !== null) : [];
+  if (errors.length) throw fail(`is not valid YAML: ${errors[0].message}`);
+  if (objects.length !== 1) throw fail(`must hold exactly one SealedSecret, found ${objects.length} documents`);
+  const problems = sealedSecretProblems(objects[0], environment);
+  if (problems.length) throw new ConfigError(problems.map((problem) => `${environment.name}: credentials.sealedSecretFile: ${source}: ${problem}`));
+  return { object: objects[0], source, scope: sealingScope(objects[0]) };
+}

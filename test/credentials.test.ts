@@ -1,0 +1,111 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { EnvironmentConfig } from '../scripts/config/environment.ts';
+import { ConfigError } from '../scripts/config/errors.ts';
+import { resolveEnvironment } from '../scripts/config/resolve.ts';
+import { credentialParts } from '../scripts/kustomize/credentials.ts';
+import { CREDENTIAL_KEYS } from '../scripts/kustomize/generators.ts';
+import { readSealedSecret, sealedSecretProblems } from '../scripts/kustomize/sealed-secret.ts';
+import { renderedObjects } from '../scripts/verify/schema.ts';
+import { renderedCredentials } from './support/credentials.ts';
+import { find, rendered } from './support/rendered.ts';
+import { sealedSecretYaml } from './support/sealed-secret.ts';
+
+/** An environment whose file sits in a temporary project, next to the files given. */
+function environmentWith(config: Omit<EnvironmentConfig, 'name'>, files: Record<string, string> = {}) {
+  const root = mkdtempSync(path.join(tmpdir(), 'credentials-'));
+  mkdirSync(path.join(root, 'environments'));
+  for (const [file, content] of Object.entries(files)) writeFileSync(path.join(root, 'environments', file), content);
+  return { root, environment: resolveEnvironment({ name: 'prod', ...config }, 'environments/prod.ts') };
+}
+
+/** The checksum the overlay puts on the pod template. */
+function podChecksum(config: Omit<EnvironmentConfig, 'name'>, files: Record<string, string> = {}): string {
+  const { root, environment } = environmentWith(config, files);
+  const patch = credentialParts(environment, root).patches[0].body as any;
+  return patch.spec.template.metadata.annotations['checksum/credentials'];
+}
+
+const external = (externalSecrets: object, revision = 1) => ({ credentials: { source: 'external-secrets' as const, revision, externalSecrets } });
+const sealed = (seed: string, revision = 1) => [
+  { credentials: { source: 'sealed-secrets' as const, sealedSecretFile: 'prod.sealed-secret.yaml', revision } },
+  { 'prod.sealed-secret.yaml': sealedSecretYaml({ seed }) },
+] as const;
+
+test('the pods restart when the store key, the sealed ciphertext or credentials.revision change', () => {
+  const before = podChecksum(external({ remoteKey: 'postgresql/prod' }));
+  assert.is.not(podChecksum(external({ remoteKey: 'postgresql/prod-2' })), before);
+  assert.is.not(podChecksum(external({ remoteKey: 'postgresql/prod' }, 2)), before);
+  assert.is.not(podChecksum(external({ remoteKey: 'postgresql/prod', storeRef: { kind: 'SecretStore', name: 'vault' } })), before);
+  assert.is.not(podChecksum(...sealed('resealed')), podChecksum(...sealed('first')));
+  assert.is.not(podChecksum(...sealed('first', 2)), podChecksum(...sealed('first')));
+  assert.is.not(podChecksum({ credentials: { source: 'existing', revision: 2 } }), podChecksum({ credentials: { source: 'existing' } }));
+});
+
+test('how often the store is read is no reason to restart a database', () => {
+  assert.is(podChecksum(external({ remoteKey: 'postgresql/prod', refreshInterval: '5m' })), podChecksum(external({ remoteKey: 'postgresql/prod' })));
+});
+
+test('a revision bump also changes the ExternalSecret, so the operator re-reads the store before the pods restart', () => {
+  const annotations = (revision: number) => {
+    const { root, environment } = environmentWith(external({ remoteKey: 'postgresql/prod' }, revision));
+    return renderedObjects(credentialParts(environment, root).files.get('external-secret.yaml')!)[0].metadata.annotations;
+  };
+  assert.is.not(annotations(2)['checksum/credentials'], annotations(1)['checksum/credentials']);
+  assert.is(annotations(1)['argocd.argoproj.io/sync-wave'], '-1');
+});
+
+test('an ExternalSecret yields every credentials key: database from the settings, the rest from the store', () => {
+  const { root, environment } = environmentWith({ database: 'orders', ...external({ remoteKey: 'db/prod', remoteRefs: { password: { key: 'db/admin', property: 'pw' } } }) });
+  const objects = renderedObjects(credentialParts(environment, root).files.get('external-secret.yaml')!);
+  const credentials = renderedCredentials(objects);
+  assert.equal([...credentials.keys!].sort(), [...CREDENTIAL_KEYS].sort());
+  assert.is(credentials.database, 'orders');
+  const refs = Object.fromEntries(objects[0].spec.data.map((entry: any) => [entry.secretKey, entry.remoteRef]));
+  assert.equal(refs.password, { key: 'db/admin', property: 'pw' });
+  assert.equal(refs.username, { key: 'db/prod', property: 'username' });
+});
+
+test('the committed staging and prod read their own store keys through a ClusterSecretStore', () => {
+  for (const environment of ['staging', 'prod']) {
+    const secret = find(rendered(environment), 'ExternalSecret', 'postgresql-secret');
+    assert.is(secret.spec.secretStoreRef.kind, 'ClusterSecretStore');
+    assert.ok(secret.spec.data.every((entry: any) => entry.remoteRef.key === `postgresql/${environment}`), environment);
+    assert.is(secret.spec.target.deletionPolicy, 'Retain');
+  }
+});
+
+test('sealing scope: namespace-wide must match the namespace, cluster-wide may come from anywhere', () => {
+  const { environment } = environmentWith({});
+  const problems = (fixture: Parameters<typeof sealedSecretYaml>[0]) => sealedSecretProblems(renderedObjects(sealedSecretYaml(fixture))[0], environment);
+  assert.equal(problems({}), []);
+  assert.equal(problems({ namespace: 'elsewhere', annotations: { 'sealedsecrets.bitnami.com/cluster-wide': 'true' } }), []);
+  assert.match(problems({ namespace: 'elsewhere', annotations: { 'sealedsecrets.bitnami.com/namespace-wide': 'true' } })[0], 'sealed with namespace-wide scope for namespace "elsewhere"');
+  assert.equal(problems({ templateData: { database: 'project_template' }, keys: ['username', 'password', 'replication-password', 'monitoring-password'] }), []);
+  assert.match(problems({ templateData: { database: 'other' }, keys: ['username', 'password', 'replication-password', 'monitoring-password'] })[0], 'spec.template.data.database is "other"');
+});
+
+test('a value that is not kubeseal ciphertext is refused: it would be a readable secret in git', () => {
+  const { environment } = environmentWith({});
+  const object = renderedObjects(sealedSecretYaml())[0];
+  object.spec.encryptedData.password = Buffer.from('hunter2').toString('base64');
+  assert.equal(sealedSecretProblems(object, environment), [
+    'spec.encryptedData.password is not kubeseal ciphertext (long base64); never put a plain or base64-encoded value there',
+  ]);
+});
+
+test('a missing SealedSecret file is named, relative to the project', () => {
+  const { root, environment } = environmentWith({ credentials: { source: 'sealed-secrets', sealedSecretFile: 'prod.sealed-secret.yaml' } });
+  try {
+    readSealedSecret(environment, root);
+    assert.unreachable('accepted a missing file');
+  } catch (error) {
+    assert.instance(error, ConfigError);
+    assert.match((error as Error).message, 'prod: credentials.sealedSecretFile: environments/prod.sealed-secret.yaml: cannot be read (ENOENT)');
+  }
+});
+
+test.run();
