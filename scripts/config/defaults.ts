@@ -36,6 +36,7 @@ export const defaults: Settings = {
     password_encryption: 'scram-sha-256',
   },
   podAntiAffinity: 'none',
+  zoneSpread: false,
   database: 'project_template',
   allowedClients: [{ podSelector: {} }],
   replication: { primaryOrdinal: 0 },

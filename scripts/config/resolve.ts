@@ -4,6 +4,7 @@ import { ConfigError } from './errors.ts';
 import { quantityProblem, quantityValue } from './quantity.ts';
 import { formatBudget, memoryBudget } from '../postgres/memory-budget.ts';
 import { parameterProblem } from '../postgres/parameters.ts';
+import { replicationProblems } from './replication.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -62,6 +63,7 @@ export function settingsProblems(s: Settings): [string, string][] {
     ['database', typeof s.database === 'string' && SQL_IDENTIFIER.test(s.database) ? undefined : `must be a lowercase SQL identifier (a-z, 0-9, "_", not starting with a digit, at most 63), got ${JSON.stringify(s.database)}`],
     ['allowedClients', Array.isArray(s.allowedClients) && s.allowedClients.every((peer) => peer && typeof peer === 'object') ? undefined : 'must be a list of NetworkPolicy peers such as { podSelector: {} }'],
   ];
+  found.push(...replicationProblems(s));
   for (const kind of ['cpu', 'memory'] as const) {
     const request = quantityValue(String(s.resources.requests[kind]));
     const limit = quantityValue(String(s.resources.limits[kind]));
