@@ -6,7 +6,7 @@
 #   primary       empty                 none: the entrypoint initialises it (refused while another instance runs)
 #   primary       a standby's           promote it: the failover the config declares
 #   primary       a primary's           none
-#   standby       empty                 clone the primary with pg_basebackup
+#   standby       empty                 clone the primary with pg_basebackup, through a new slot
 #   standby       a standby's           point it at the declared primary, which may have changed
 #   standby       a primary's           it was the primary before a failover: pg_rewind, else a fresh clone
 #
@@ -32,10 +32,10 @@ clone_primary() {
   rm -rf "$clone"
   log "waiting for the primary $primary"
   retry "$wait_seconds" primary_answers || { log "the primary $primary did not answer in ${wait_seconds}s"; exit 1; }
-  drop_slot
+  reserve_slot
   log "cloning $primary into $PGDATA (slot $slot)"
   PGPASSWORD=$REPLICATION_PASSWORD pg_basebackup --pgdata="$clone" --dbname="$(replication_conninfo)" \
-    --wal-method=stream --create-slot --slot="$slot" --write-recovery-conf --checkpoint=fast
+    --wal-method=stream --slot="$slot" --write-recovery-conf --checkpoint=fast
   configure_standby "$clone"
   # Renamed only once complete: an interrupted clone never looks like a data directory.
   rm -rf "$PGDATA"
@@ -57,15 +57,20 @@ promote() {
   drop_settings "$PGDATA" primary_conninfo primary_slot_name
 }
 
-# The primary ordinal moved away from this pod. Once the declared primary runs as a primary
-# (promoted at its start or with pg_promote()), rewind onto its timeline. When that is impossible
-# (another system, missing WAL, no wal_log_hints), keep the old data aside and clone afresh.
+# The primary ordinal moved away from this pod (the former primary, not running while this runs).
+# Promote the declared primary if it is still a standby (the rollout restarts pods from the highest
+# ordinal down, so this pod may come before it), then rewind onto its timeline. When rewinding is
+# impossible (another system, missing WAL, no wal_log_hints), keep the old data aside and clone.
 rejoin_as_standby() {
-  log "$POD_NAME was a primary; waiting for the declared primary $primary to be promoted"
-  if ! retry "$wait_seconds" primary_in_production; then
-    log "$primary is not a running primary after ${wait_seconds}s: promote it (README, \"Replication and failover\")"
-    exit 1
+  log "$POD_NAME was a primary; waiting for the declared primary $primary"
+  retry "$wait_seconds" primary_sql 'SELECT 1' >/dev/null 2>&1 || { log "$primary did not answer in ${wait_seconds}s"; exit 1; }
+  if [ "$(primary_sql 'SELECT pg_is_in_recovery()')" = t ]; then
+    log "promoting the declared primary $primary"
+    [ "$(primary_sql 'SELECT pg_promote()')" = t ] || { log "$primary did not complete its promotion"; exit 1; }
   fi
+  # pg_rewind reads the new timeline from the primary's control file, written by the first checkpoint
+  # after a promotion: without one it would find "the same timeline" and rewind nothing.
+  primary_sql 'CHECKPOINT'
   if PGPASSWORD=$POSTGRES_PASSWORD pg_rewind --target-pgdata="$PGDATA" --source-server="$(superuser_conninfo)" --progress; then
     # The slots of its time as primary would hold WAL for standbys that stream from elsewhere now.
     rm -rf "$PGDATA"/pg_replslot/*

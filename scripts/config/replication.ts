@@ -42,6 +42,12 @@ export function replicationProblems(s: Settings): [string, string][] {
   check('max_replication_slots', (v) => parameterBaseValue('max_replication_slots', v) >= standbys,
     `must be at least ${standbys}: one slot per standby`);
 
+  const keep = value('wal_keep_size');
+  const maxWal = value('max_wal_size');
+  if (keep !== undefined && maxWal !== undefined && parameterBytes('wal_keep_size', keep) < parameterBytes('max_wal_size', maxWal)) {
+    problems.push(['postgresql.wal_keep_size', `must be at least max_wal_size (${JSON.stringify(maxWal)}) with replicas > 1: pg_rewind needs the former primary's WAL back to the last checkpoint before a failover, and a checkpoint cycle writes up to max_wal_size; got ${JSON.stringify(keep)}`]);
+  }
+
   const volume = quantityValue(String(s.storage?.size));
   const cap = value('max_slot_wal_keep_size');
   if (cap !== undefined && volume !== undefined) {

@@ -19,6 +19,7 @@ export default defineEnvironment({
     // Streaming replication to the two standbys (README, "Replication and failover").
     hot_standby: true,
     wal_log_hints: true,
+    wal_keep_size: '1GB',
     max_replication_slots: 5,
     max_slot_wal_keep_size: '20GB',
   },

@@ -67,8 +67,9 @@ retry() {
 
 primary_answers() { pg_isready -q -h "$primary_host" -p "$primary_port" -t 5; }
 
-primary_in_production() {
-  [ "$(PGPASSWORD=$POSTGRES_PASSWORD psql -X -A -t -q -d "$(superuser_conninfo)" -c 'SELECT pg_is_in_recovery()' 2>/dev/null)" = f ]
+# Runs one SQL statement on the declared primary as the superuser; prints the result unaligned.
+primary_sql() {
+  PGPASSWORD=$POSTGRES_PASSWORD psql -X -A -t -q -v ON_ERROR_STOP=1 -d "$(superuser_conninfo)" -c "$1"
 }
 
 # Removes settings from the data directory $1's postgresql.auto.conf (which PostgreSQL reads last).
@@ -99,7 +100,15 @@ ensure_slot() {
   fi
 }
 
-# A slot left on the primary by an earlier copy of this pod would make pg_basebackup -C fail.
-drop_slot() {
-  PGPASSWORD=$REPLICATION_PASSWORD pg_receivewal --drop-slot --slot="$slot" --dbname="$(replication_conninfo)" 2>/dev/null || true
+# Runs a replication command (CREATE_REPLICATION_SLOT, DROP_REPLICATION_SLOT) on the declared primary.
+replication_command() {
+  PGPASSWORD=$REPLICATION_PASSWORD psql -X -q -v ON_ERROR_STOP=1 -d "$(replication_conninfo) replication=true" -c "$1"
+}
+
+# A fresh slot for a new clone, reserving WAL from now on: pg_basebackup -C would reserve only once
+# the backup has started, and a checkpoint in between (another standby's clone) may remove WAL it needs.
+# A slot left by an earlier copy of this pod goes first: its WAL is of no use to a new clone.
+reserve_slot() {
+  replication_command "DROP_REPLICATION_SLOT $slot" 2>/dev/null || true
+  replication_command "CREATE_REPLICATION_SLOT $slot PHYSICAL RESERVE_WAL" >/dev/null
 }
