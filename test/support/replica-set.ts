@@ -122,7 +122,7 @@ export async function replicaSet(environment: string, binaries: ServerBinaries, 
     WAIT_SECONDS: '20',
   };
 
-  return {
+  const set: ReplicaSet = {
     replicas,
     credentials: { user: credentials.POSTGRES_USER, password: credentials.POSTGRES_PASSWORD, database: credentials.POSTGRES_DB },
     dataDir: (ordinal) => pods[ordinal].dataDir,
@@ -140,7 +140,7 @@ export async function replicaSet(environment: string, binaries: ServerBinaries, 
       });
       await temporary.stop();
       if (run.code !== 0) throw new Error(`the role script failed:\n${run.output}`);
-      await this.start(ordinal);
+      await set.start(ordinal);
     },
 
     prepareData(ordinal, primaryOrdinal) {
@@ -165,8 +165,9 @@ export async function replicaSet(environment: string, binaries: ServerBinaries, 
     },
 
     async remove() {
-      await Promise.all([...servers.keys()].map((ordinal) => this.stop(ordinal)));
+      await Promise.all([...servers.keys()].map((ordinal) => set.stop(ordinal)));
       removeServerDirectory(root);
     },
   };
+  return set;
 }
