@@ -24,6 +24,23 @@ function prepareDataPatch(fields: object): object {
 }
 
 /**
+ * PRIMARY_ORDINAL replaced in place (a strategic merge would move the variable to the top of the
+ * list); the "test" operations make kustomize fail rather than patch another container or variable.
+ */
+function primaryOrdinalPatch(defaults: Settings, ordinal: number): object[] {
+  const sts = replicatedStatefulSet(statefulSet(defaults), defaults);
+  const containers = sts.spec!.template.spec!.initContainers!;
+  const index = containers.findIndex((container) => container.name === PREPARE_DATA_CONTAINER);
+  const variable = containers[index].env!.findIndex((entry) => entry.name === 'PRIMARY_ORDINAL');
+  const path = `/spec/template/spec/initContainers/${index}`;
+  return [
+    { op: 'test', path: `${path}/name`, value: PREPARE_DATA_CONTAINER },
+    { op: 'test', path: `${path}/env/${variable}/name`, value: 'PRIMARY_ORDINAL' },
+    { op: 'replace', path: `${path}/env/${variable}/value`, value: String(ordinal) },
+  ];
+}
+
+/**
  * Streaming replication when replicas > 1: one primary (the ordinal declared in git), hot standbys
  * cloned from it, the read Service, and the scripts that make each pod converge at its start.
  */
@@ -66,7 +83,7 @@ export const replication: Component = {
         file: 'patches/primary-ordinal.yaml',
         comment: `The declared primary is ${names.statefulSet}-${ordinal}: every pod converges to it at its next start (README, "Replication and failover").`,
         target: statefulSetTarget,
-        body: prepareDataPatch({ env: [{ name: 'PRIMARY_ORDINAL', value: String(ordinal) }] }),
+        body: primaryOrdinalPatch(defaults, ordinal),
       });
       patches.push({
         file: 'patches/primary-service.yaml',
