@@ -17,9 +17,6 @@ export default defineEnvironment({
     max_wal_senders: 5,
     max_worker_processes: 4,
     // Streaming replication to the two standbys (README, "Replication and failover").
-    hot_standby: true,
-    wal_log_hints: true,
-    wal_keep_size: '1GB',
     max_replication_slots: 5,
     max_slot_wal_keep_size: '20GB',
   },

@@ -14,9 +14,6 @@ export default defineEnvironment({
     shared_buffers: '512MB',
     effective_cache_size: '2GB',
     // Streaming replication to the standby (README, "Replication and failover").
-    hot_standby: true,
-    wal_log_hints: true,
-    wal_keep_size: '1GB',
     max_wal_senders: 4,
     max_replication_slots: 4,
     max_slot_wal_keep_size: '4GB',
