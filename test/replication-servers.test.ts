@@ -93,7 +93,7 @@ test('primary and two standbys: writes reach both, standbys refuse writes, both 
     assert.is(await inRecovery(set, ordinal), true);
   }
   const version = (await query(set, 0, 'SHOW server_version'))[0].server_version;
-  console.log(`  replication tests: PostgreSQL ${version} (Debian), scripts run with busybox sh`);
+  console.log(`  replication tests: PostgreSQL ${version}, the rendered scripts run with busybox sh`);
 
   await query(set, 0, 'CREATE TABLE notes (id serial PRIMARY KEY, note text NOT NULL)');
   await query(set, 0, `INSERT INTO notes (note) VALUES ('written on the primary')`);
