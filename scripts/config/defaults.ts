@@ -22,6 +22,12 @@ export const defaults: Settings = {
     work_mem: '2MB',
     // Replication-ready even with one replica: a standby or pg_basebackup can attach later.
     wal_level: 'replica',
+    // What streaming replication needs once replicas > 1 (README, "Replication and failover"):
+    // standbys that serve reads, pg_rewind for a former primary, a cap on the WAL a slot keeps.
+    hot_standby: true,
+    wal_log_hints: true,
+    wal_keep_size: '1GB',
+    max_slot_wal_keep_size: '2GB',
     // Audit trail: who connected from where, and which statements were slow.
     log_connections: true,
     log_disconnections: true,
@@ -36,6 +42,7 @@ export const defaults: Settings = {
     password_encryption: 'scram-sha-256',
   },
   podAntiAffinity: 'none',
+  zoneSpread: false,
   database: 'project_template',
   allowedClients: [{ podSelector: {} }],
   replication: { primaryOrdinal: 0 },

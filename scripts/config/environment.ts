@@ -33,6 +33,8 @@ export interface Settings {
   readonly postgresql: Readonly<Record<string, ParameterValue>>;
   /** Where pods of one environment may be placed relative to each other. @default "none" */
   readonly podAntiAffinity: 'none' | 'preferred' | 'required';
+  /** Spread pods evenly across zones when the scheduler can (topologySpreadConstraints, ScheduleAnyway). @default false */
+  readonly zoneSpread: boolean;
   /** Database the application uses, created at first initialisation. @default "project_template" */
   readonly database: string;
   /** Who may connect to port 5432. @default [{ podSelector: {} }]: every pod of the namespace */

@@ -6,6 +6,7 @@ import { credentialsProblems } from './credentials.ts';
 import { deliveryProblems } from './delivery.ts';
 import { formatBudget, memoryBudget } from '../postgres/memory-budget.ts';
 import { parameterProblem } from '../postgres/parameters.ts';
+import { replicationProblems } from './replication.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -66,6 +67,7 @@ export function settingsProblems(s: Settings): [string, string][] {
   ];
   found.push(...credentialsProblems(s));
   found.push(...deliveryProblems(s));
+  found.push(...replicationProblems(s));
   for (const kind of ['cpu', 'memory'] as const) {
     const request = quantityValue(String(s.resources.requests[kind]));
     const limit = quantityValue(String(s.resources.limits[kind]));

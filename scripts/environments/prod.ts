@@ -1,6 +1,6 @@
 import { defineEnvironment } from '../config/environment.ts';
 
-// Full size, pods spread across nodes (seed: values-prod.yaml).
+// Full size, pods spread across nodes and zones (seed: values-prod.yaml).
 export default defineEnvironment({
   name: 'prod',
   replicas: 3,
@@ -16,8 +16,12 @@ export default defineEnvironment({
     work_mem: '4MB',
     max_wal_senders: 5,
     max_worker_processes: 4,
+    // Streaming replication to the two standbys (README, "Replication and failover").
+    max_replication_slots: 5,
+    max_slot_wal_keep_size: '20GB',
   },
   podAntiAffinity: 'preferred',
+  zoneSpread: true,
   credentials: { source: 'external-secrets', externalSecrets: { remoteKey: 'postgresql/prod' } },
   // A person starts each sync of the production database (README, "Argo CD and Flux").
   delivery: { automated: false },

@@ -13,6 +13,10 @@ export default defineEnvironment({
     max_connections: 200,
     shared_buffers: '512MB',
     effective_cache_size: '2GB',
+    // Streaming replication to the standby (README, "Replication and failover").
+    max_wal_senders: 4,
+    max_replication_slots: 4,
+    max_slot_wal_keep_size: '4GB',
   },
   credentials: { source: 'external-secrets', externalSecrets: { remoteKey: 'postgresql/staging' } },
   delivery: { automated: true },

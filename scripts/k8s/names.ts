@@ -7,6 +7,7 @@ export const names = {
   container: 'postgresql',
   serviceAccount: 'postgresql',
   networkPolicy: 'postgresql',
+  podDisruptionBudget: 'postgresql',
   /** Read-write clients: routes to the primary only. */
   service: 'postgresql',
   /** Read-only clients: every ready instance (when replicas > 1). */
@@ -17,6 +18,8 @@ export const names = {
   configMap: 'postgresql-config',
   /** DB_HOST, DB_PORT... for applications to `envFrom` (stable name, no hash suffix). */
   connectionConfigMap: 'postgresql-connection',
+  /** The replication scripts (scripts/postgres/sh), hash-suffixed: pods roll when a script changes. */
+  replicationScripts: 'postgresql-replication-scripts',
   /** database, username, password, replication-password, monitoring-password. */
   secret: 'postgresql-secret',
   dataVolumeClaim: 'postgresql-data',

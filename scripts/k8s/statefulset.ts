@@ -4,6 +4,7 @@ import type { Settings } from '../config/environment.ts';
 import { ARGOCD_KEEP } from './gitops.ts';
 import { metadataLabels, podLabels, selectorLabels } from './labels.ts';
 import { names, POSTGRES_PORT } from './names.ts';
+import { zoneSpreadConstraints } from './zone-spread.ts';
 
 /** The alpine image's postgres user and group. (999 is the Debian image's; the seed mixed them up.) */
 export const POSTGRES_UID = 70;
@@ -84,7 +85,10 @@ export function statefulSet(s: Settings): StatefulSet {
       serviceName: names.headlessService,
       replicas: s.replicas,
       selector: { matchLabels: { ...selectorLabels } },
-      podManagementPolicy: 'OrderedReady',
+      // Pods start together: with the primary at any ordinal (README, "Replication and failover"),
+      // OrderedReady would keep a lower-ordinal standby waiting for a primary it never lets start.
+      // The field cannot change on an existing StatefulSet, so it is the same for every replica count.
+      podManagementPolicy: 'Parallel',
       updateStrategy: { type: 'RollingUpdate' },
       // Deleting or scaling down the StatefulSet must never delete a database's volume.
       persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
@@ -105,6 +109,7 @@ export function statefulSet(s: Settings): StatefulSet {
             seccompProfile: { type: 'RuntimeDefault' },
           },
           affinity: podAntiAffinity(s.podAntiAffinity),
+          topologySpreadConstraints: zoneSpreadConstraints(s.zoneSpread),
           containers: [postgresContainer(s)],
           volumes: [
             { name: 'config', configMap: { name: names.configMap } },

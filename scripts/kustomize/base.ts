@@ -1,6 +1,7 @@
 import type { Settings } from '../config/environment.ts';
 import { metadataLabels } from '../k8s/labels.ts';
 import { networkPolicy } from '../k8s/network-policy.ts';
+import { podDisruptionBudget } from '../k8s/pod-disruption-budget.ts';
 import { serviceAccount } from '../k8s/service-account.ts';
 import { clientService, headlessService } from '../k8s/services.ts';
 import { statefulSet } from '../k8s/statefulset.ts';
@@ -18,9 +19,10 @@ export function resourceFiles(s: Settings): Record<string, object[]> {
   const version = s.image.tag;
   return {
     'service-account.yaml': [serviceAccount(version)],
-    'services.yaml': [headlessService(version), clientService(version)],
+    'services.yaml': [headlessService(version), clientService(version, s.replication.primaryOrdinal)],
     'network-policy.yaml': [networkPolicy(version, s.allowedClients)],
     'statefulset.yaml': [statefulSet(s)],
+    'pod-disruption-budget.yaml': [podDisruptionBudget(version)],
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Environment, Settings } from '../config/environment.ts';
 import { names } from '../k8s/names.ts';
 import { podAntiAffinity, statefulSet } from '../k8s/statefulset.ts';
+import { zoneSpreadConstraints } from '../k8s/zone-spread.ts';
 import type { PatchTarget } from './kustomization.ts';
 
 /** One concern an overlay changes: a patch file, what it targets, and a line saying why it exists. */
@@ -27,7 +28,7 @@ function podSpecPatch(podSpec: object): object {
  * in a fixed order. A concern whose values equal the base's has no patch.
  */
 export function overlayPatches(environment: Environment, base: Settings): Patch[] {
-  const patches: (Patch | undefined)[] = [storagePatch(environment, base), resourcesPatch(environment, base), sharedMemoryPatch(environment, base), antiAffinityPatch(environment, base), allowedClientsPatch(environment, base)];
+  const patches: (Patch | undefined)[] = [storagePatch(environment, base), resourcesPatch(environment, base), sharedMemoryPatch(environment, base), antiAffinityPatch(environment, base), zoneSpreadPatch(environment, base), allowedClientsPatch(environment, base)];
   return patches.filter((patch): patch is Patch => patch !== undefined);
 }
 
@@ -83,6 +84,19 @@ function antiAffinityPatch(e: Settings, base: Settings): Patch | undefined {
     body: affinity
       ? [{ op: 'add', path: '/spec/template/spec/affinity', value: affinity }]
       : [{ op: 'remove', path: '/spec/template/spec/affinity' }],
+  };
+}
+
+function zoneSpreadPatch(e: Settings, base: Settings): Patch | undefined {
+  if (e.zoneSpread === base.zoneSpread) return undefined;
+  const constraints = zoneSpreadConstraints(e.zoneSpread);
+  return {
+    file: 'patches/zone-spread.yaml',
+    comment: `Spread pods across zones: ${e.zoneSpread ? 'on' : 'off'}.`,
+    target: statefulSetTarget,
+    body: constraints
+      ? [{ op: 'add', path: '/spec/template/spec/topologySpreadConstraints', value: constraints }]
+      : [{ op: 'remove', path: '/spec/template/spec/topologySpreadConstraints' }],
   };
 }
 

@@ -75,6 +75,8 @@ export interface StartOptions {
   readonly startTimeoutMs?: number;
   /** @default EMBEDDED_16 */
   readonly binaries?: ServerBinaries;
+  /** No TCP listener, the Unix socket only: the image entrypoint's server for its init scripts. @default false */
+  readonly socketOnly?: boolean;
 }
 
 export interface ServerHandle {
@@ -151,7 +153,7 @@ export async function initDataDirectory(options: InitOptions): Promise<void> {
 
 /** Start `postgres` on an initialised data directory and wait until it accepts connections. */
 export async function startServer(options: StartOptions): Promise<ServerHandle> {
-  return launch(options, '127.0.0.1');
+  return launch(options, options.socketOnly ? '' : '127.0.0.1');
 }
 
 /** Connect over TCP (127.0.0.1 by default). The caller ends the client. */
@@ -265,7 +267,10 @@ async function launch(options: StartOptions, listenAddresses: string): Promise<S
   return { port, socketDir, logFile, dataDir, overrides, log, stop };
 }
 
-/** postmaster.pid's 8th line turns "ready" once connections are accepted (what pg_ctl -w waits for). */
+/**
+ * postmaster.pid's 8th line turns "ready" once connections are accepted, or "standby" once a hot
+ * standby accepts read-only ones (what pg_ctl -w waits for).
+ */
 async function waitUntilReady(dataDir: string, pid: number, exited: Promise<void>, timeoutMs: number): Promise<void> {
   let gone = false;
   void exited.then(() => (gone = true));
@@ -274,7 +279,7 @@ async function waitUntilReady(dataDir: string, pid: number, exited: Promise<void
   while (Date.now() < deadline) {
     if (gone) throw new Error('the server exited during startup');
     const lines = existsSync(pidFile) ? readFileSync(pidFile, 'utf8').split('\n') : [];
-    if (lines[0] === String(pid) && lines[7]?.trim() === 'ready') return;
+    if (lines[0] === String(pid) && ['ready', 'standby'].includes(lines[7]?.trim())) return;
     await new Promise((wake) => setTimeout(wake, 25));
   }
   throw new Error(`not ready after ${timeoutMs} ms`);
@@ -302,7 +307,8 @@ async function runToCompletion(binary: string, args: readonly string[]): Promise
   await promisify(execFile)(command, argv, { env: serverEnvironment() });
 }
 
-function asServerAccount(binary: string, args: readonly string[]): [string, string[]] {
+/** The command line that runs `binary` as the server account: itself, or through setpriv under root. */
+export function asServerAccount(binary: string, args: readonly string[]): [string, string[]] {
   if (!runsAsRoot) return [binary, [...args]];
   return ['setpriv', [`--reuid=${SERVER_ACCOUNT.user}`, `--regid=${SERVER_ACCOUNT.group}`, '--clear-groups', binary, ...args]];
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fg from 'fast-glob';
@@ -19,10 +19,12 @@ export function runBuild(args: readonly string[], env: NodeJS.ProcessEnv = proce
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** A temporary directory holding a copy of the committed bundle (base/, overlays/, generated/). */
+/** A temporary directory holding a copy of the committed bundle (base/, components/, overlays/, generated/). */
 export function copyOfBundle(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'bundle-'));
-  for (const part of ['base', 'overlays', 'generated']) cpSync(path.join(PROJECT_ROOT, part), path.join(dir, part), { recursive: true });
+  for (const part of ['base', 'components', 'overlays', 'generated']) {
+    if (existsSync(path.join(PROJECT_ROOT, part))) cpSync(path.join(PROJECT_ROOT, part), path.join(dir, part), { recursive: true });
+  }
   return dir;
 }
 

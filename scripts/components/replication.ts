@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import type { Environment, Settings } from '../config/environment.ts';
+import { metadataLabels } from '../k8s/labels.ts';
+import { names } from '../k8s/names.ts';
+import { PREPARE_DATA_CONTAINER, REPLICATION_SCRIPTS, replicatedStatefulSet, replicationPatch } from '../k8s/replication.ts';
+import { podNameSelector, readService } from '../k8s/services.ts';
+import { statefulSet } from '../k8s/statefulset.ts';
+import type { PatchTarget } from '../kustomize/kustomization.ts';
+import type { Patch } from '../kustomize/patches.ts';
+import type { FileTree } from '../output/tree.ts';
+import { commentedYaml, objectsYaml } from '../output/yaml.ts';
+import type { Component, ComponentDeltas, ResourceFiles } from './component.ts';
+
+const SCRIPTS_SOURCE = new URL('../postgres/sh/', import.meta.url);
+const statefulSetTarget: PatchTarget = { group: 'apps', version: 'v1', kind: 'StatefulSet', name: names.statefulSet };
+const serviceTarget: PatchTarget = { version: 'v1', kind: 'Service', name: names.service };
+
+/** The init container's part of a StatefulSet strategic-merge patch. */
+function prepareDataPatch(fields: object): object {
+  return {
+    apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: names.statefulSet },
+    spec: { template: { spec: { initContainers: [{ name: PREPARE_DATA_CONTAINER, ...fields }] } } },
+  };
+}
+
+/**
+ * PRIMARY_ORDINAL replaced in place (a strategic merge would move the variable to the top of the
+ * list); the "test" operations make kustomize fail rather than patch another container or variable.
+ */
+function primaryOrdinalPatch(defaults: Settings, ordinal: number): object[] {
+  const sts = replicatedStatefulSet(statefulSet(defaults), defaults);
+  const containers = sts.spec!.template.spec!.initContainers!;
+  const index = containers.findIndex((container) => container.name === PREPARE_DATA_CONTAINER);
+  const variable = containers[index].env!.findIndex((entry) => entry.name === 'PRIMARY_ORDINAL');
+  const path = `/spec/template/spec/initContainers/${index}`;
+  return [
+    { op: 'test', path: `${path}/name`, value: PREPARE_DATA_CONTAINER },
+    { op: 'test', path: `${path}/env/${variable}/name`, value: 'PRIMARY_ORDINAL' },
+    { op: 'replace', path: `${path}/env/${variable}/value`, value: String(ordinal) },
+  ];
+}
+
+/**
+ * Streaming replication when replicas > 1: one primary (the ordinal declared in git), hot standbys
+ * cloned from it, the read Service, and the scripts that make each pod converge at its start.
+ */
+export const replication: Component = {
+  name: 'replication',
+  description: 'Streaming replication: one primary, hot standbys, the postgresql-read Service (replicas > 1).',
+  enabled: (s) => s.replicas > 1,
+
+  files(defaults: Settings): FileTree {
+    const version = defaults.image.tag;
+    const kustomization = {
+      apiVersion: 'kustomize.config.k8s.io/v1alpha1',
+      kind: 'Component',
+      // Only for the objects added here; an overlay's own namespace still wins.
+      namespace: defaults.namespace,
+      resources: ['read-service.yaml'],
+      configMapGenerator: [{ name: names.replicationScripts, files: [...REPLICATION_SCRIPTS], options: { labels: metadataLabels(version) } }],
+      patches: [{ path: 'statefulset.yaml', target: statefulSetTarget }],
+    };
+    const files: FileTree = new Map([
+      ['kustomization.yaml', commentedYaml(kustomization, [
+        'Streaming replication (scripts/components/replication.ts), listed by every overlay with replicas > 1.',
+        'Rendered by `npm run build:overlays`: edit the TypeScript and scripts/postgres/sh/, not this directory.',
+      ], {
+        configMapGenerator: ['The scripts under version control in scripts/postgres/sh/, copied here by the build.'],
+        patches: ['The prepare-data init container, and the replication role\'s init script for the entrypoint.'],
+      })],
+      ['read-service.yaml', objectsYaml([readService(version)])],
+      ['statefulset.yaml', objectsYaml([replicationPatch(statefulSet(defaults), defaults)])],
+    ]);
+    for (const script of REPLICATION_SCRIPTS) files.set(script, readFileSync(new URL(script, SCRIPTS_SOURCE), 'utf8'));
+    return files;
+  },
+
+  deltas(environment: Environment, defaults: Settings): ComponentDeltas {
+    const patches: Patch[] = [];
+    const ordinal = environment.replication.primaryOrdinal;
+    if (ordinal !== defaults.replication.primaryOrdinal) {
+      patches.push({
+        file: 'patches/primary-ordinal.yaml',
+        comment: `The declared primary is ${names.statefulSet}-${ordinal}: every pod converges to it at its next start (README, "Replication and failover").`,
+        target: statefulSetTarget,
+        body: primaryOrdinalPatch(defaults, ordinal),
+      });
+      patches.push({
+        file: 'patches/primary-service.yaml',
+        comment: `The read-write Service follows the declared primary, ${names.statefulSet}-${ordinal}.`,
+        target: serviceTarget,
+        body: { apiVersion: 'v1', kind: 'Service', metadata: { name: names.service }, spec: { selector: podNameSelector(ordinal) } },
+      });
+    }
+    if (JSON.stringify(environment.resources) !== JSON.stringify(defaults.resources)) {
+      patches.push({
+        file: 'patches/prepare-data-resources.yaml',
+        comment: 'CPU and memory of the prepare-data init container: the database container\'s, since a promotion starts PostgreSQL in it.',
+        target: statefulSetTarget,
+        body: prepareDataPatch({ resources: statefulSet(environment).spec!.template.spec!.containers[0].resources }),
+      });
+    }
+    return { patches };
+  },
+
+  complete(resources: ResourceFiles, s: Settings): ResourceFiles {
+    const [sts] = resources['statefulset.yaml'] as ReturnType<typeof statefulSet>[];
+    return {
+      ...resources,
+      'statefulset.yaml': [replicatedStatefulSet(sts, s)],
+      'services.yaml': [...resources['services.yaml'], readService(s.image.tag)],
+    };
+  },
+};
