@@ -5,6 +5,7 @@ import path from 'node:path';
 import { loadEnvironments } from '../scripts/config/load.ts';
 import { PROJECT_ROOT } from './support/cli.ts';
 import { effectiveParameters } from './support/postgresql-conf.ts';
+import { renderedCredentials } from './support/credentials.ts';
 import { find, rendered, renderedEnvironments } from './support/rendered.ts';
 
 /** Replication as each environment renders it: who gets writes, who gets reads, what a drain may take. */
@@ -89,12 +90,13 @@ for (const name of renderedEnvironments()) {
     assert.is(volume.configMap.defaultMode, 0o555);
   });
 
-  test(`${name}: every Secret key the containers read exists`, () => {
-    const secret = find(objects, 'Secret', 'postgresql-secret');
+  test(`${name}: every Secret key the containers read exists, whichever source renders the Secret`, () => {
+    const credentials = renderedCredentials(objects);
+    assert.ok(credentials.keys, 'the bundle renders the credentials');
     for (const container of [init, postgres]) {
       for (const entry of container.env.filter((e: any) => e.valueFrom?.secretKeyRef)) {
-        assert.is(entry.valueFrom.secretKeyRef.name, secret.metadata.name);
-        assert.ok(entry.valueFrom.secretKeyRef.key in secret.data, `${container.name}: ${entry.name}`);
+        assert.is(entry.valueFrom.secretKeyRef.name, credentials.secretName);
+        assert.ok(credentials.keys!.includes(entry.valueFrom.secretKeyRef.key), `${container.name}: ${entry.name}`);
       }
     }
   });
