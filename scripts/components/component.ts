@@ -29,4 +29,9 @@ export interface Component {
   files(defaults: Settings): FileTree;
   /** What differs in this environment from the component's defaults. */
   deltas?(environment: Environment, defaults: Settings): ComponentDeltas;
+  /**
+   * The environment's objects as this feature changes them, built straight from its settings with
+   * no kustomize involved: the overlay-equivalence test proves the overlay renders exactly these.
+   */
+  applied?(objects: readonly object[], environment: Settings): object[];
 }

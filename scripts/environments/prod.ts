@@ -18,4 +18,7 @@ export default defineEnvironment({
     max_worker_processes: 4,
   },
   podAntiAffinity: 'preferred',
+  // Daily at 02:00 UTC, kept 30 days; a ServiceMonitor for prometheus-operator (seed: values-prod.yaml).
+  backup: { enabled: true, schedule: '0 2 * * *', retentionDays: 30 },
+  monitoring: { enabled: true, serviceMonitor: true },
 });

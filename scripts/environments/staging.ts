@@ -14,4 +14,7 @@ export default defineEnvironment({
     shared_buffers: '512MB',
     effective_cache_size: '2GB',
   },
+  // Daily at 02:00 UTC, kept 7 days; metrics scraped by pod annotations (seed: values-staging.yaml).
+  backup: { enabled: true, schedule: '0 2 * * *', retentionDays: 7 },
+  monitoring: { enabled: true },
 });

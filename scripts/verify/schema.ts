@@ -1,4 +1,5 @@
 import { parseAllDocuments } from 'yaml';
+import { ruleExpressionProblems } from './promql.ts';
 
 type ModelClass = new (data: unknown) => { validate(): void };
 
@@ -6,7 +7,9 @@ type ModelClass = new (data: unknown) => { validate(): void };
  * npm packages that hold kubernetes-models classes, by API group ("" is the core group).
  * Each kind is imported on its own: importing the whole kubernetes-models index takes seconds.
  */
-const MODEL_PACKAGES: Readonly<Record<string, string>> = {};
+const MODEL_PACKAGES: Readonly<Record<string, string>> = {
+  'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
+};
 const BUILT_IN = 'kubernetes-models';
 
 /** The kubernetes-models class for an apiVersion/kind, or undefined when none is known. */
@@ -48,6 +51,8 @@ export async function schemaProblems(rendered: string): Promise<string[]> {
     } catch (error) {
       problems.push(`${where}: ${(error as Error).message}`);
     }
+    // A schema sees a string; Prometheus would refuse the whole rule group at load time.
+    if (object.kind === 'PrometheusRule') problems.push(...ruleExpressionProblems(object).map((problem) => `${where}: ${problem}`));
   }
   return problems;
 }

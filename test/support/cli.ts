@@ -19,10 +19,10 @@ export function runBuild(args: readonly string[], env: NodeJS.ProcessEnv = proce
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** A temporary directory holding a copy of the committed bundle (base/, overlays/, generated/). */
+/** A temporary directory holding a copy of the committed bundle (base/, components/, overlays/, generated/). */
 export function copyOfBundle(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'bundle-'));
-  for (const part of ['base', 'overlays', 'generated']) cpSync(path.join(PROJECT_ROOT, part), path.join(dir, part), { recursive: true });
+  for (const part of ['base', 'components', 'overlays', 'generated']) cpSync(path.join(PROJECT_ROOT, part), path.join(dir, part), { recursive: true });
   return dir;
 }
 
