@@ -49,7 +49,7 @@ export type OverriddenParameter = keyof typeof TEST_MACHINE_OVERRIDES;
 /** PostgreSQL refuses to run as root; as root (CI) every server program runs as this account. */
 export const SERVER_ACCOUNT = { user: 'nobody', group: 'nogroup' } as const;
 
-const runsAsRoot = process.getuid?.() === 0;
+export const runsAsRoot = process.getuid?.() === 0;
 
 export interface InitOptions {
   /** Must not exist yet (or be empty); its parent must be writable by the server account. */
@@ -302,7 +302,8 @@ async function runToCompletion(binary: string, args: readonly string[]): Promise
   await promisify(execFile)(command, argv, { env: serverEnvironment() });
 }
 
-function asServerAccount(binary: string, args: readonly string[]): [string, string[]] {
+/** The command line that runs `binary` as the server account: itself, or through setpriv as root. */
+export function asServerAccount(binary: string, args: readonly string[]): [string, string[]] {
   if (!runsAsRoot) return [binary, [...args]];
   return ['setpriv', [`--reuid=${SERVER_ACCOUNT.user}`, `--regid=${SERVER_ACCOUNT.group}`, '--clear-groups', binary, ...args]];
 }

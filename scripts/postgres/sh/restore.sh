@@ -8,7 +8,9 @@
 # BACKUP is a directory name under $BACKUP_DIR, such as 20240601T020000Z, or "latest".
 # Restore never overwrites data: a target database must not exist yet or must be empty (as the
 # one the image creates on a fresh server is). Each database is restored in one transaction, so a
-# failure leaves it empty. Roles come back without passwords, which the backup does not hold.
+# failure leaves it empty, and gets the owner it had. Roles come back without passwords, which the
+# backup does not hold; database-level settings and grants (ALTER DATABASE ... SET, GRANT ... ON
+# DATABASE) do not come back either.
 # Connection: PGHOST, PGPORT, PGUSER and PGPASSWORD of a superuser.
 set -eu
 
@@ -55,25 +57,40 @@ restore_roles() {
   [ -z "$unexpected" ] || fail "roles: $unexpected"
 }
 
+# Refuses a target that exists and holds relations: checked for every database before any restore.
+check_target() {
+  exists=$(run_sql "$MAINTENANCE_DB" "$1" "SELECT count(*) FROM pg_database WHERE datname = :'name'")
+  [ "$exists" != 0 ] || return 0
+  relations=$(run_sql "$1" '' "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'")
+  [ "$relations" = 0 ] || fail "database $1 exists and holds $relations relations; restore never overwrites: name a new database (restore.sh $backup DATABASE NEW)"
+}
+
 restore_database() {
   file=$1 target=$2
-  exists=$(run_sql "$MAINTENANCE_DB" "$target" "SELECT count(*) FROM pg_database WHERE datname = :'name'")
-  if [ "$exists" = 0 ]; then
+  if [ "$(run_sql "$MAINTENANCE_DB" "$target" "SELECT count(*) FROM pg_database WHERE datname = :'name'")" = 0 ]; then
     log "creating database $target"
     run_sql "$MAINTENANCE_DB" "$target" 'CREATE DATABASE :"name" TEMPLATE template0'
-  else
-    relations=$(run_sql "$target" '' "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'")
-    [ "$relations" = 0 ] || fail "database $target exists and holds $relations relations; restore never overwrites: name a new database (restore.sh $backup DATABASE NEW)"
   fi
   log "restoring ${file##*/} into $target"
   pg_restore --no-password --exit-on-error --single-transaction --dbname="$(dbname_conninfo "$target")" "$file" \
     || fail "pg_restore into $target was rolled back, $target is empty (a missing role? restore the roles with the whole backup on a fresh server)"
+  # The database was created here, not by pg_restore: give it the owner the dump names.
+  owner=$(pg_restore --create --schema-only --file=- "$file" | sed -n 's/^-- Name: .*; Type: DATABASE; Schema: -; Owner: //p' | head -n 1)
+  if [ -n "$owner" ]; then
+    printf '%s\n' 'ALTER DATABASE :"name" OWNER TO :"owner"' \
+      | psql -X -q -w -v ON_ERROR_STOP=1 -v "name=$target" -v "owner=$owner" -d "$(dbname_conninfo "$MAINTENANCE_DB")" \
+      || fail "$target is restored, but its owner $owner could not be set"
+  fi
   # A dump holds no planner statistics.
   run_sql "$target" '' 'ANALYZE'
 }
 
 if [ $# -eq 1 ]; then
+  for file in "$dir"/*.dump; do
+    name=${file##*/}
+    check_target "${name%.dump}"
+  done
   restore_roles
   for file in "$dir"/*.dump; do
     name=${file##*/}
@@ -81,6 +98,7 @@ if [ $# -eq 1 ]; then
   done
 else
   [ -f "$dir/$2.dump" ] || fail "backup $backup holds no database \"$2\"; it holds: $(cd "$dir" && ls -- *.dump | sed 's/\.dump$//' | tr '\n' ' ')"
+  check_target "${3:-$2}"
   restore_database "$dir/$2.dump" "${3:-$2}"
 fi
 log "complete: backup $backup restored into ${PGHOST:-the local socket}:${PGPORT:-5432}"
