@@ -31,7 +31,7 @@ export function cronProblem(schedule: unknown): string | undefined {
   if (typeof schedule !== 'string') return `must be a cron schedule string; ${FORMAT}, got ${JSON.stringify(schedule)}`;
   if (/^\s*(CRON_)?TZ=/.test(schedule)) return `"${schedule}": no time zone in the schedule, the CronJob runs in UTC (timeZone: Etc/UTC); ${FORMAT}`;
   const parts = schedule.trim().split(/\s+/);
-  if (parts.length !== 5) return `"${schedule}" has ${parts.length} fields; ${FORMAT}`;
+  if (parts.length !== 5) return `"${schedule}" has ${parts.length} field${parts.length === 1 ? "" : "s"}; ${FORMAT}`;
   for (const [index, part] of parts.entries()) {
     const problem = fieldProblem(part, FIELDS[index]);
     if (problem) return `"${schedule}": ${problem}; ${FORMAT}`;

@@ -43,7 +43,7 @@ export function alerts(namespace: string): Alert[] {
       for: '5m',
       severity: 'warning',
       summary: '{{ $labels.pod }} uses {{ $value | humanizePercentage }} of max_connections',
-      runbook: 'Find who holds them: `select usename, application_name, state, count(*) from pg_stat_activity group by 1, 2, 3 order by 4 desc`; fix the leaking client or put a pooler in front. Raising max_connections costs memory (README, "Memory budget").',
+      runbook: 'Find who holds them: `select usename, application_name, state, count(*) from pg_stat_activity group by 1, 2, 3 order by 4 desc`; fix the leaking client or put a pooler in front. Raising max_connections needs memory: the build checks it against the limit.',
     },
     {
       alert: 'PostgreSQLReplicationLag',
