@@ -77,7 +77,7 @@ export function alerts(namespace: string): Alert[] {
         + ` or (time() - max by (namespace, cronjob) (kube_cronjob_created{${cronJob}}) > ${day} unless on (namespace, cronjob) kube_cronjob_status_last_successful_time{${cronJob}})`,
       severity: 'critical',
       summary: 'The last successful backup in {{ $labels.namespace }} is more than 26 hours old',
-      runbook: '`kubectl get jobs -l app.kubernetes.io/name=postgresql-backup` and the failed job\'s log (`kubectl logs job/NAME`): a full backup volume, a wrong password, a dump over its deadline. Take one now with `kubectl create job --from=cronjob/postgresql-backup postgresql-backup-manual`.',
+      runbook: '`kubectl get jobs -l app.kubernetes.io/name=postgresql-backup` and the failed job\'s log (`kubectl logs job/NAME`): a full backup volume, a wrong password, a dump over its deadline. Take one now with `kubectl create job --from=cronjob/postgresql-backup postgresql-backup-manual` (the alert may clear only at the next scheduled success).',
     },
     {
       alert: 'PostgreSQLDataVolumeFilling',
