@@ -1,8 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
+import { components } from '../scripts/components/index.ts';
 import { loadEnvironments } from '../scripts/config/load.ts';
-import { completeResources } from '../scripts/components/complete.ts';
+import { resourceFiles } from '../scripts/kustomize/base.ts';
 import { bundleParameters } from '../scripts/postgres/conf.ts';
 import { formatParameterValue } from '../scripts/postgres/parameters.ts';
 import { PROJECT_ROOT } from './support/cli.ts';
@@ -19,7 +20,7 @@ const environments = await loadEnvironments(path.join(PROJECT_ROOT, 'scripts/env
 
 /** Drops what kustomize adds by design, so the rest can be compared exactly. */
 function normalized(object: Record<string, any>): Record<string, any> {
-  const json = JSON.stringify(object).replace(/"(postgresql-(?:config|secret|replication-scripts))-[a-z0-9]{10}"/g, '"$1"');
+  const json = JSON.stringify(object).replace(/"(postgresql-(?:config|secret|replication-scripts|backup-scripts|monitoring-init))-[a-z0-9]{10}"/g, '"$1"');
   const copy = JSON.parse(json);
   delete copy.metadata.namespace;
   delete copy.metadata.labels;
@@ -32,7 +33,9 @@ function normalized(object: Record<string, any>): Record<string, any> {
 
 for (const environment of environments) {
   const objects = rendered(environment.name);
-  const direct = Object.values(completeResources(environment)).flat() as Record<string, any>[];
+  // The base's objects, then each enabled component's changes and objects, in the overlay's order.
+  const direct = components.filter((component) => component.enabled(environment))
+    .reduce((objects, component) => component.applied?.(objects, environment) ?? objects, Object.values(resourceFiles(environment)).flat()) as Record<string, any>[];
 
   test(`${environment.name}: base + overlay renders the same objects as the environment's complete settings`, () => {
     for (const object of direct) {

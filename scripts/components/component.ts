@@ -5,9 +5,6 @@ import type { FileTree } from '../output/tree.ts';
 
 export const COMPONENTS_DIR = 'components';
 
-/** Typed objects by the file that holds them, as scripts/kustomize/base.ts's resourceFiles returns them. */
-export type ResourceFiles = Record<string, object[]>;
-
 /** What a component adds to one environment's overlay beyond listing it. */
 export interface ComponentDeltas {
   readonly patches?: readonly Patch[];
@@ -33,8 +30,8 @@ export interface Component {
   /** What differs in this environment from the component's defaults. */
   deltas?(environment: Environment, defaults: Settings): ComponentDeltas;
   /**
-   * `resources` (the objects of settings `s` without optional features) with this feature applied:
-   * what base + component + deltas must render to. The overlay-equivalence test holds them equal.
+   * The environment's objects as this feature changes them, built straight from its settings with
+   * no kustomize involved: the overlay-equivalence test proves the overlay renders exactly these.
    */
-  complete?(resources: ResourceFiles, s: Settings): ResourceFiles;
+  applied?(objects: readonly object[], environment: Settings): object[];
 }

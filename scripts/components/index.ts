@@ -1,7 +1,10 @@
+import { backupComponent } from './backup.ts';
 import type { Component } from './component.ts';
 import { replication } from './replication.ts';
+import { monitoringComponent } from './monitoring.ts';
+import { serviceMonitorComponent } from './service-monitor.ts';
 
 /** Every optional feature, in the order overlays list them. */
 export const components: readonly Component[] = [
-  replication,
+  replication, backupComponent, monitoringComponent, serviceMonitorComponent,
 ];

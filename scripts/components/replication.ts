@@ -9,7 +9,7 @@ import type { PatchTarget } from '../kustomize/kustomization.ts';
 import type { Patch } from '../kustomize/patches.ts';
 import type { FileTree } from '../output/tree.ts';
 import { commentedYaml, objectsYaml } from '../output/yaml.ts';
-import type { Component, ComponentDeltas, ResourceFiles } from './component.ts';
+import type { Component, ComponentDeltas } from './component.ts';
 
 const SCRIPTS_SOURCE = new URL('../postgres/sh/', import.meta.url);
 const statefulSetTarget: PatchTarget = { group: 'apps', version: 'v1', kind: 'StatefulSet', name: names.statefulSet };
@@ -103,12 +103,8 @@ export const replication: Component = {
     return { patches };
   },
 
-  complete(resources: ResourceFiles, s: Settings): ResourceFiles {
-    const [sts] = resources['statefulset.yaml'] as ReturnType<typeof statefulSet>[];
-    return {
-      ...resources,
-      'statefulset.yaml': [replicatedStatefulSet(sts, s)],
-      'services.yaml': [...resources['services.yaml'], readService(s.image.tag)],
-    };
+  applied(objects, s) {
+    const replicated = objects.map((object) => ((object as { kind?: string }).kind === 'StatefulSet' ? replicatedStatefulSet(object as ReturnType<typeof statefulSet>, s) : object));
+    return [...replicated, readService(s.image.tag)];
   },
 };

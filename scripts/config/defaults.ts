@@ -47,7 +47,7 @@ export const defaults: Settings = {
   allowedClients: [{ podSelector: {} }],
   replication: { primaryOrdinal: 0 },
   backup: { enabled: false, schedule: '0 2 * * *', retentionDays: 7, storage: { size: '20Gi', storageClassName: 'standard' } },
-  monitoring: { enabled: false, serviceMonitor: false },
+  monitoring: { enabled: false, serviceMonitor: false, allowedScrapers: [{ namespaceSelector: {} }] },
   credentials: {
     source: 'external-secrets',
     allowPlaceholder: false,

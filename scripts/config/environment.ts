@@ -61,6 +61,8 @@ export interface Settings {
     readonly enabled: boolean;
     /** A prometheus-operator ServiceMonitor as well as the scrape annotations. @default false */
     readonly serviceMonitor: boolean;
+    /** Who may reach the exporter's port 9187. @default [{ namespaceSelector: {} }]: any pod of any namespace */
+    readonly allowedScrapers: readonly NetworkPolicyPeer[];
   };
   /** Where the credentials Secret comes from (README, "Credentials"). */
   readonly credentials: CredentialsSettings;

@@ -1,6 +1,8 @@
+import { backupProblems } from './backup.ts';
 import { defaults } from './defaults.ts';
 import type { Environment, EnvironmentConfig, Settings } from './environment.ts';
 import { ConfigError } from './errors.ts';
+import { monitoringProblems } from './monitoring.ts';
 import { quantityProblem, quantityValue } from './quantity.ts';
 import { credentialsProblems } from './credentials.ts';
 import { deliveryProblems } from './delivery.ts';
@@ -64,6 +66,7 @@ export function settingsProblems(s: Settings): [string, string][] {
     ['podAntiAffinity', ANTI_AFFINITY.includes(s.podAntiAffinity) ? undefined : `must be one of ${ANTI_AFFINITY.join(', ')}, got ${JSON.stringify(s.podAntiAffinity)}`],
     ['database', typeof s.database === 'string' && SQL_IDENTIFIER.test(s.database) ? undefined : `must be a lowercase SQL identifier (a-z, 0-9, "_", not starting with a digit, at most 63), got ${JSON.stringify(s.database)}`],
     ['allowedClients', Array.isArray(s.allowedClients) && s.allowedClients.every((peer) => peer && typeof peer === 'object') ? undefined : 'must be a list of NetworkPolicy peers such as { podSelector: {} }'],
+    ...backupProblems(s), ...monitoringProblems(s),
   ];
   found.push(...credentialsProblems(s));
   found.push(...deliveryProblems(s));

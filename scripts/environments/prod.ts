@@ -25,4 +25,7 @@ export default defineEnvironment({
   credentials: { source: 'external-secrets', externalSecrets: { remoteKey: 'postgresql/prod' } },
   // A person starts each sync of the production database (README, "Argo CD and Flux").
   delivery: { automated: false },
+  // Daily at 02:00 UTC, kept 30 days; a ServiceMonitor for prometheus-operator (seed: values-prod.yaml).
+  backup: { enabled: true, schedule: '0 2 * * *', retentionDays: 30 },
+  monitoring: { enabled: true, serviceMonitor: true },
 });

@@ -20,4 +20,7 @@ export default defineEnvironment({
   },
   credentials: { source: 'external-secrets', externalSecrets: { remoteKey: 'postgresql/staging' } },
   delivery: { automated: true },
+  // Daily at 02:00 UTC, kept 7 days; metrics scraped by pod annotations (seed: values-staging.yaml).
+  backup: { enabled: true, schedule: '0 2 * * *', retentionDays: 7 },
+  monitoring: { enabled: true },
 });

@@ -49,7 +49,7 @@ export type OverriddenParameter = keyof typeof TEST_MACHINE_OVERRIDES;
 /** PostgreSQL refuses to run as root; as root (CI) every server program runs as this account. */
 export const SERVER_ACCOUNT = { user: 'nobody', group: 'nogroup' } as const;
 
-const runsAsRoot = process.getuid?.() === 0;
+export const runsAsRoot = process.getuid?.() === 0;
 
 export interface InitOptions {
   /** Must not exist yet (or be empty); its parent must be writable by the server account. */

@@ -1,4 +1,5 @@
 import { parseAllDocuments } from 'yaml';
+import { ruleExpressionProblems } from './promql.ts';
 
 type ModelClass = new (data: unknown) => { validate(): void };
 
@@ -12,6 +13,7 @@ const MODEL_PACKAGES: Readonly<Record<string, string>> = {
   'kustomize.toolkit.fluxcd.io': '@kubernetes-models/flux-cd',
   'external-secrets.io': '@kubernetes-models/external-secrets',
   'bitnami.com': '@kubernetes-models/sealed-secrets',
+  'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
 };
 const BUILT_IN = 'kubernetes-models';
 
@@ -54,6 +56,8 @@ export async function schemaProblems(rendered: string): Promise<string[]> {
     } catch (error) {
       problems.push(`${where}: ${(error as Error).message}`);
     }
+    // A schema sees a string; Prometheus would refuse the whole rule group at load time.
+    if (object.kind === 'PrometheusRule') problems.push(...ruleExpressionProblems(object).map((problem) => `${where}: ${problem}`));
   }
   return problems;
 }
