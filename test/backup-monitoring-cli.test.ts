@@ -34,7 +34,7 @@ test('an environment that differs from every backup and monitoring default gets 
   const out = emptyDir();
   const environments = environmentsDir({
     'qa.ts': `export default {
-      name: 'qa', namespace: 'qa-databases',
+      name: 'qa', namespace: 'qa-databases', credentials: { source: 'generator', allowPlaceholder: true },
       backup: { enabled: true, schedule: '30 3 * * 0', retentionDays: 14, storage: { size: '50Gi', storageClassName: 'fast' } },
       monitoring: { enabled: true, allowedScrapers: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] },
     };\n`,

@@ -123,7 +123,8 @@ for (const environment of renderedEnvironments()) {
   if (seed.monitoring) {
     test(`${environment}: the role init script is mounted by subPath, one file, into the entrypoint's directory`, () => {
       const database = sts.spec.template.spec.containers[0];
-      const initMounts = database.volumeMounts.filter((m: any) => m.mountPath.startsWith('/docker-entrypoint-initdb.d'));
+      const monitoringVolumes = sts.spec.template.spec.volumes.filter((v: any) => v.configMap?.name?.startsWith('postgresql-monitoring-init')).map((v: any) => v.name);
+      const initMounts = database.volumeMounts.filter((m: any) => monitoringVolumes.includes(m.name));
       assert.equal(initMounts.map((m: any) => [m.mountPath, m.subPath]), [['/docker-entrypoint-initdb.d/30-monitoring-role.sh', '30-monitoring-role.sh']]);
       const volume = sts.spec.template.spec.volumes.find((v: any) => v.name === initMounts[0].name);
       const configMap = find(objects, 'ConfigMap', 'postgresql-monitoring-init');

@@ -25,6 +25,8 @@ export const defaults: Settings = {
     // What streaming replication needs once replicas > 1 (README, "Replication and failover"):
     // standbys that serve reads, pg_rewind for a former primary, a cap on the WAL a slot keeps.
     hot_standby: true,
+    // A nightly pg_dump reads from a standby (postgresql-read); without feedback, WAL replay would cancel it.
+    hot_standby_feedback: true,
     wal_log_hints: true,
     wal_keep_size: '1GB',
     max_slot_wal_keep_size: '2GB',

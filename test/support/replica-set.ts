@@ -7,6 +7,22 @@ import {
   type ServerBinaries, type ServerHandle,
 } from '../../scripts/postgres/server.ts';
 import { find, rendered } from './rendered.ts';
+import { randomBytes } from 'node:crypto';
+import { PLACEHOLDER_CREDENTIALS } from '../../scripts/kustomize/generators.ts';
+import { renderedCredentials } from './credentials.ts';
+
+/**
+ * The rendered objects, plus the credentials Secret when the bundle does not render it: in a cluster
+ * an ExternalSecret or SealedSecret fills it; here the test does, key for key, with values made here.
+ */
+function withCredentials(objects: Record<string, any>[]): Record<string, any>[] {
+  const credentials = renderedCredentials(objects);
+  if (credentials.renderedBy === 'Secret') return objects;
+  if (!credentials.keys) throw new Error('the environment renders no credentials (source "existing"): nothing says which keys its Secret has');
+  const value = (key: string) => (key === 'database' ? credentials.database : key === 'username' ? PLACEHOLDER_CREDENTIALS.username : undefined) ?? randomBytes(12).toString('base64url');
+  const data = Object.fromEntries(credentials.keys.map((key) => [key, Buffer.from(value(key)).toString('base64')]));
+  return [...objects, { apiVersion: 'v1', kind: 'Secret', metadata: { name: credentials.secretName }, data }];
+}
 
 /**
  * A rendered environment's StatefulSet on the test machine: one data directory per pod, every
@@ -73,7 +89,7 @@ export function runScript(script: string, args: readonly string[], env: Record<s
 }
 
 export async function replicaSet(environment: string, binaries: ServerBinaries, overrides: Record<string, string> = {}): Promise<ReplicaSet> {
-  const objects = rendered(environment);
+  const objects = withCredentials(rendered(environment));
   const sts = find(objects, 'StatefulSet', 'postgresql');
   const podSpec = sts.spec.template.spec;
   const init = podSpec.initContainers.find((c: any) => c.name === 'prepare-data');
@@ -134,12 +150,18 @@ export async function replicaSet(environment: string, binaries: ServerBinaries, 
       // As the entrypoint does: init scripts run against a socket-only server, so no peer connects
       // before they are done; they reach it through libpq's defaults, with PGPASSWORD exported.
       const temporary = await startServer({ dataDir: pod.dataDir, port: pod.port, args: serverArgs(), binaries, socketOnly: true });
-      const roleScript = postgres.volumeMounts.find((m: any) => m.mountPath.startsWith('/docker-entrypoint-initdb.d/')).mountPath;
-      const run = await runScript(local(postgres, roleScript), [], {
-        ...env, ...testMachine, PGHOST: temporary.socketDir, PGPORT: String(pod.port), PGPASSWORD: env.POSTGRES_PASSWORD,
-      });
-      await temporary.stop();
-      if (run.code !== 0) throw new Error(`the role script failed:\n${run.output}`);
+      // Every init file, in the order of their paths, as docker-entrypoint.sh runs /docker-entrypoint-initdb.d/*.
+      const initFiles = postgres.volumeMounts.map((m: any) => m.mountPath as string).filter((p: string) => p.startsWith('/docker-entrypoint-initdb.d/')).sort();
+      try {
+        for (const file of initFiles) {
+          const run = await runScript(local(postgres, file), [], {
+            ...env, ...testMachine, PGHOST: temporary.socketDir, PGPORT: String(pod.port), PGPASSWORD: env.POSTGRES_PASSWORD,
+          });
+          if (run.code !== 0) throw new Error(`${file} failed:\n${run.output}`);
+        }
+      } finally {
+        await temporary.stop();
+      }
       await set.start(ordinal);
     },
 

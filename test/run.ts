@@ -1,0 +1,25 @@
+/**
+ * Runs every test file with uvu, like `uvu test <pattern>`, and fails the run when a test did not
+ * pass. uvu 0.5.6 counts a suite whose before/after hook throws as passing (its runner returns from
+ * a `finally` block, dropping the error): only the totals it prints show that tests never ran.
+ */
+import { parse } from 'uvu/parse';
+import { run } from 'uvu/run';
+
+const pattern = process.argv[2] ?? '\\.test\\.ts$';
+let printed = '';
+const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+  printed += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+  return write(chunk, ...rest);
+}) as typeof process.stdout.write;
+
+const count = (label: string) => Number(/\d+/.exec(printed.replace(/\x1b\[[0-9;]*m/g, '').split(`${label}:`).at(-1) ?? '')?.[0] ?? NaN);
+
+const { suites } = await parse('test', pattern, {});
+await run(suites, { bail: false });
+const [total, passed, skipped] = ['Total', 'Passed', 'Skipped'].map(count);
+if (!(passed + skipped === total)) {
+  console.error(`\n  ${total - passed - skipped} of ${total} tests did not pass (a suite hook failed before or after them)`);
+  process.exitCode = 1;
+}
