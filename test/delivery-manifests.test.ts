@@ -47,11 +47,14 @@ for (const environment of renderedEnvironments()) {
     assert.is(find(flux, 'Namespace', app.spec.destination.namespace).metadata.name, app.spec.destination.namespace);
   });
 
-  test(`${environment}: the sync creates a Pod Security "restricted" namespace and never deletes it or the database`, () => {
+  test(`${environment}: the sync creates the namespace, audited and warned against Pod Security "restricted" (not enforced: it is shared), and never deletes it or the database`, () => {
     assert.ok(app.spec.syncPolicy.syncOptions.includes('CreateNamespace=true'));
-    assert.is(app.spec.syncPolicy.managedNamespaceMetadata.labels['pod-security.kubernetes.io/enforce'], 'restricted');
     const namespace = find(flux, 'Namespace', app.spec.destination.namespace);
-    assert.is(namespace.metadata.labels['pod-security.kubernetes.io/enforce'], 'restricted');
+    for (const labels of [app.spec.syncPolicy.managedNamespaceMetadata.labels, namespace.metadata.labels]) {
+      assert.is(labels['pod-security.kubernetes.io/audit'], 'restricted');
+      assert.is(labels['pod-security.kubernetes.io/warn'], 'restricted');
+      assert.not.ok('pod-security.kubernetes.io/enforce' in labels, 'a shared namespace: enforcing could stop other applications\' pods');
+    }
     assert.is(namespace.metadata.annotations['kustomize.toolkit.fluxcd.io/prune'], 'disabled');
     // Deleting the Application or the Kustomization must orphan, not cascade to, the database.
     assert.is(app.metadata.finalizers, undefined);

@@ -12,9 +12,13 @@ export const FLUX_KEEP = { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' } as 
 /** Argo CD applies lower waves first and waits for them to be healthy: credentials before the pods. */
 export const BEFORE_WORKLOADS = { 'argocd.argoproj.io/sync-wave': '-1' } as const;
 
-/** The namespace admits only pods that meet Pod Security "restricted", as the bundle's pods do. */
+/**
+ * The namespace is checked against Pod Security "restricted": violations are audited and shown as
+ * warnings, not refused. The seed's namespace is shared with other applications (the Flask backend,
+ * the web UI) that this bundle does not vouch for; enforcing there could stop their pods. On a
+ * namespace of its own, add `pod-security.kubernetes.io/enforce: restricted` (README, "Argo CD and Flux").
+ */
 export const POD_SECURITY_RESTRICTED = {
-  'pod-security.kubernetes.io/enforce': 'restricted',
   'pod-security.kubernetes.io/audit': 'restricted',
   'pod-security.kubernetes.io/warn': 'restricted',
 } as const;
