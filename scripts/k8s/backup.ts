@@ -4,7 +4,7 @@ import type { NetworkPolicy } from 'kubernetes-types/networking/v1';
 import type { Settings } from '../config/environment.ts';
 import { metadataLabels, selectorLabels } from './labels.ts';
 import { names, POSTGRES_PORT } from './names.ts';
-import { POSTGRES_UID, restrictedContainerSecurity } from './statefulset.ts';
+import { restrictedContainerSecurity, restrictedPodSecurity } from './statefulset.ts';
 
 /** Names of the backup feature's objects. */
 export const backupNames = {
@@ -79,14 +79,7 @@ function toolPod(container: Container): PodSpec {
     serviceAccountName: names.serviceAccount,
     automountServiceAccountToken: false,
     // The database pod's: uid 70 writes the backup volume (fsGroup makes it writable).
-    securityContext: {
-      runAsNonRoot: true,
-      runAsUser: POSTGRES_UID,
-      runAsGroup: POSTGRES_UID,
-      fsGroup: POSTGRES_UID,
-      fsGroupChangePolicy: 'OnRootMismatch',
-      seccompProfile: { type: 'RuntimeDefault' },
-    },
+    securityContext: restrictedPodSecurity,
     containers: [container],
     volumes: [
       { name: 'backups', persistentVolumeClaim: { claimName: backupNames.claim } },

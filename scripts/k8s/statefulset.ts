@@ -1,5 +1,5 @@
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
-import type { Affinity, Container, EnvVar, Probe, SecurityContext } from 'kubernetes-types/core/v1';
+import type { Affinity, Container, EnvVar, PodSecurityContext, Probe, SecurityContext } from 'kubernetes-types/core/v1';
 import type { Settings } from '../config/environment.ts';
 import { ARGOCD_KEEP } from './gitops.ts';
 import { metadataLabels, podLabels, selectorLabels } from './labels.ts';
@@ -32,6 +32,16 @@ export const restrictedContainerSecurity: SecurityContext = {
   runAsUser: POSTGRES_UID,
   runAsGroup: POSTGRES_UID,
   capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+/** The pod's side of "restricted": uid/gid 70, and the volumes' group made 70 only when it is not already. */
+export const restrictedPodSecurity: PodSecurityContext = {
+  runAsNonRoot: true,
+  runAsUser: POSTGRES_UID,
+  runAsGroup: POSTGRES_UID,
+  fsGroup: POSTGRES_UID,
+  fsGroupChangePolicy: 'OnRootMismatch',
   seccompProfile: { type: 'RuntimeDefault' },
 };
 
@@ -100,14 +110,7 @@ export function statefulSet(s: Settings): StatefulSet {
           // The image's STOPSIGNAL is SIGINT (fast shutdown): open transactions are rolled back and
           // a checkpoint is written; 60s leaves room for that checkpoint on a busy server.
           terminationGracePeriodSeconds: 60,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: POSTGRES_UID,
-            runAsGroup: POSTGRES_UID,
-            fsGroup: POSTGRES_UID,
-            fsGroupChangePolicy: 'OnRootMismatch',
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
+          securityContext: restrictedPodSecurity,
           affinity: podAntiAffinity(s.podAntiAffinity),
           topologySpreadConstraints: zoneSpreadConstraints(s.zoneSpread),
           containers: [postgresContainer(s)],

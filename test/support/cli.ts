@@ -28,13 +28,17 @@ export function copyOfBundle(): string {
   return dir;
 }
 
+/** Environment directories made by this process: they sit inside the project, so they go at exit. */
+const environmentDirs = new Set<string>();
+
 /**
  * A temporary environments directory: the project's own files plus/minus the given ones. It sits
  * beside scripts/environments so the files' relative imports (`../config/...`) still resolve.
  */
 export function environmentsDir(files: Record<string, string | null> = {}): string {
   const dir = mkdtempSync(path.join(PROJECT_ROOT, 'scripts', '.environments-'));
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  if (environmentDirs.size === 0) process.once('exit', () => environmentDirs.forEach((made) => rmSync(made, { recursive: true, force: true })));
+  environmentDirs.add(dir);
   cpSync(path.join(PROJECT_ROOT, 'scripts/environments'), dir, { recursive: true });
   for (const [file, content] of Object.entries(files)) {
     if (content === null) rmSync(path.join(dir, file));
