@@ -36,7 +36,7 @@ test('an environment that differs from every backup and monitoring default gets 
     'qa.ts': `export default {
       name: 'qa', namespace: 'qa-databases', credentials: { source: 'generator', allowPlaceholder: true },
       backup: { enabled: true, schedule: '30 3 * * 0', retentionDays: 14, storage: { size: '50Gi', storageClassName: 'fast' } },
-      monitoring: { enabled: true, allowedScrapers: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] },
+      monitoring: { enabled: true, serviceMonitor: true, allowedScrapers: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] },
     };\n`,
   });
   const result = runBuild(['--out', out, '--environments', environments]);
@@ -57,7 +57,6 @@ test('an environment that differs from every backup and monitoring default gets 
   const rules = byName('PrometheusRule', 'postgresql').spec.groups[0].rules;
   assert.ok(rules.every((rule: any) => rule.expr.includes('namespace="qa-databases"') && !rule.expr.includes('project-template')), 'the alerts follow the namespace');
   assert.ok(objects.every((o) => o.metadata.namespace === 'qa-databases'));
-  assert.not.ok(objects.some((o) => o.kind === 'ServiceMonitor'));
 });
 
 test.run();

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { PLACEHOLDER_CREDENTIALS } from '../scripts/kustomize/generators.ts';
@@ -20,7 +20,9 @@ const THIS_FILE = path.relative(PROJECT_ROOT, new URL(import.meta.url).pathname)
 
 /** Every file git has or would add (tracked, or untracked and not ignored). */
 const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: PROJECT_ROOT, encoding: 'utf8' })
-  .split('\n').filter(Boolean).filter((file) => file !== THIS_FILE && !file.startsWith('node_modules/'));
+  .split('\n').filter(Boolean).filter((file) => file !== THIS_FILE && !file.startsWith('node_modules/'))
+  // A file deleted but not yet committed is listed by --cached; it is not in the tree any more.
+  .filter((file) => existsSync(path.join(PROJECT_ROOT, file)));
 const text = (file: string) => readFileSync(path.join(PROJECT_ROOT, file), 'utf8');
 
 const valueProblem = (where: string, key: string, value: string) =>

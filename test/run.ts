@@ -20,6 +20,6 @@ const { suites } = await parse('test', pattern, {});
 await run(suites, { bail: false });
 const [total, passed, skipped] = ['Total', 'Passed', 'Skipped'].map(count);
 if (!(passed + skipped === total)) {
-  console.error(`\n  ${total - passed - skipped} of ${total} tests did not pass (a suite hook failed before or after them)`);
+  console.error(`\n  ${total - passed - skipped} of ${total} tests did not pass (above: the failures, and suites cut short by a failing hook)`);
   process.exitCode = 1;
 }

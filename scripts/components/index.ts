@@ -2,9 +2,9 @@ import { backupComponent } from './backup.ts';
 import type { Component } from './component.ts';
 import { replication } from './replication.ts';
 import { monitoringComponent } from './monitoring.ts';
-import { serviceMonitorComponent } from './service-monitor.ts';
+import { prometheusOperatorComponent } from './prometheus-operator.ts';
 
 /** Every optional feature, in the order overlays list them. */
 export const components: readonly Component[] = [
-  replication, backupComponent, monitoringComponent, serviceMonitorComponent,
+  replication, backupComponent, monitoringComponent, prometheusOperatorComponent,
 ];

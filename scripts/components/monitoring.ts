@@ -1,5 +1,4 @@
 import type { Environment, Settings } from '../config/environment.ts';
-import { prometheusRule } from '../k8s/alerts.ts';
 import { names } from '../k8s/names.ts';
 import {
   exporterContainer, initScriptMount, initScriptVolume, metricsNetworkPolicy, metricsService, monitoringEnv, monitoringLabels,
@@ -18,13 +17,11 @@ const EXPORTER_PATCH = 'statefulset-exporter.yaml';
 const ANNOTATIONS_PATCH = 'statefulset-annotations.yaml';
 const statefulSetTarget: PatchTarget = { group: 'apps', version: 'v1', kind: 'StatefulSet', name: names.statefulSet };
 const networkPolicyTarget: PatchTarget = { group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy', name: monitoringNames.networkPolicy };
-const ruleTarget: PatchTarget = { group: 'monitoring.coreos.com', version: 'v1', kind: 'PrometheusRule', name: monitoringNames.prometheusRule };
 
 function resources(s: Settings): Record<string, object[]> {
   return {
     'metrics-service.yaml': [metricsService(s)],
     'network-policy.yaml': [metricsNetworkPolicy(s)],
-    'prometheus-rule.yaml': [prometheusRule(s)],
   };
 }
 
@@ -58,17 +55,13 @@ function deltaPatches(e: Settings, d: Settings): Patch[] {
   if (JSON.stringify(e.monitoring.allowedScrapers) !== JSON.stringify(d.monitoring.allowedScrapers)) {
     patches.push({ file: 'patches/metrics-scrapers.yaml', comment: 'Who may scrape the exporter\'s port 9187.', target: networkPolicyTarget, body: [{ op: 'replace', path: '/spec/ingress/0/from', value: e.monitoring.allowedScrapers }] });
   }
-  // The alerts select their metrics by namespace, which a kustomize namespace does not rewrite.
-  if (e.namespace !== d.namespace) {
-    patches.push({ file: 'patches/alerts-namespace.yaml', comment: `The alerts watch namespace ${e.namespace}.`, target: ruleTarget, body: [{ op: 'replace', path: '/spec/groups', value: prometheusRule(e).spec.groups }] });
-  }
   return patches;
 }
 
-/** postgres_exporter beside each database container, its role, a metrics Service, and the alerts. */
+/** postgres_exporter beside each database container, its role, scrape annotations and a metrics Service. */
 export const monitoringComponent: Component = {
   name: 'monitoring',
-  description: 'postgres_exporter sidecar, its pg_monitor role, scrape annotations and alerts (README, "Monitoring and alerts").',
+  description: 'postgres_exporter sidecar, its pg_monitor role, scrape annotations and a metrics Service (README, "Monitoring and alerts").',
   enabled: (s) => s.monitoring.enabled,
   files(d: Settings): FileTree {
     const files: FileTree = new Map();
@@ -80,7 +73,7 @@ export const monitoringComponent: Component = {
       patches: [{ path: EXPORTER_PATCH, target: statefulSetTarget }, { path: ANNOTATIONS_PATCH, target: statefulSetTarget }],
     }, [
       'The monitoring component: a postgres_exporter sidecar logging in as a pg_monitor-only role,',
-      'Prometheus scrape annotations, a metrics Service and alerting rules (prometheus-operator CRD).',
+      'Prometheus scrape annotations and a metrics Service. Alerts: the prometheus-operator component.',
     ], {
       configMapGenerator: ['The init script that creates the exporter\'s role (scripts/postgres/sh/monitoring-role.sh).'],
       patches: [

@@ -55,11 +55,14 @@ export interface Settings {
     /** @default { size: "20Gi", storageClassName: "standard" } */
     readonly storage: { readonly size: string; readonly storageClassName: string };
   };
-  /** postgres_exporter, scrape annotations and alerts, as the kustomize Component "monitoring". */
+  /** postgres_exporter and scrape annotations, as the kustomize Component "monitoring". */
   readonly monitoring: {
     /** @default false */
     readonly enabled: boolean;
-    /** A prometheus-operator ServiceMonitor as well as the scrape annotations. @default false */
+    /**
+     * The cluster runs prometheus-operator: a ServiceMonitor and the alerts' PrometheusRule as well
+     * (Component "prometheus-operator"). Off, no custom resource is rendered. @default false
+     */
     readonly serviceMonitor: boolean;
     /** Who may reach the exporter's port 9187. @default [{ namespaceSelector: {} }]: any pod of any namespace */
     readonly allowedScrapers: readonly NetworkPolicyPeer[];
