@@ -35,28 +35,29 @@ test('prod fits, and the breakdown says where the memory goes', () => {
     'autovacuum_max_workers × maintenance_work_mem     192 MiB  3 × 64 MiB: every autovacuum worker busy',
     '/dev/shm                                          128 MiB  memory-backed emptyDir, charged to the container limit',
     'max_connections × backend overhead                600 MiB  300 × 2 MiB: private memory of each backend',
-    'total                                            3160 MiB  77.1% of the 4096 MiB memory limit',
+    'max_wal_senders × backend overhead                 10 MiB  5 × 2 MiB: private memory of each WAL sender',
+    'total                                            3170 MiB  77.4% of the 4096 MiB memory limit',
   ].join('\n'));
 });
 
-test('staging fits, with no room to spare', () => {
+test('staging with PostgreSQL\'s default work_mem (4MB) would not fit 2Gi: why the defaults set work_mem 2MB', () => {
   const budget = memoryBudget(staging);
-  assert.ok(budget.ok);
-  assert.is(budget.totalBytes, 2048 * Mi);
-  assert.is(budget.limitBytes, 2 * Gi);
+  assert.not.ok(budget.ok);
+  assert.equal(budget.problems, ['needs 2068 MiB but the memory limit is 2048 MiB; the largest item is max_connections × work_mem (800 MiB)']);
+  assert.ok(memoryBudget({ ...staging, parameters: { ...staging.parameters, work_mem: '2MB' } }).ok);
 });
 
 test('dev fits at a 1Gi limit', () => {
   const budget = memoryBudget(dev);
   assert.ok(budget.ok);
-  assert.is(budget.totalBytes, 752 * Mi);
+  assert.is(budget.totalBytes, 772 * Mi);
 });
 
 test('512Mi cannot hold 50 connections with PostgreSQL\'s default work_mem and maintenance_work_mem', () => {
   const budget = memoryBudget(seededDev);
   assert.not.ok(budget.ok);
   assert.equal(budget.problems, [
-    'needs 752 MiB but the memory limit is 512 MiB; the largest item is max_connections × work_mem (200 MiB)',
+    'needs 772 MiB but the memory limit is 512 MiB; the largest item is max_connections × work_mem (200 MiB)',
   ]);
 });
 
@@ -64,7 +65,7 @@ test('shared_buffers 2GB at a 1Gi limit fails, on both rules', () => {
   const budget = memoryBudget({ parameters: { shared_buffers: '2GB' }, memoryLimit: 1 * Gi, sharedMemoryLimit: 128 * Mi });
   assert.not.ok(budget.ok);
   assert.equal(budget.problems, [
-    'needs 2984 MiB but the memory limit is 1024 MiB; the largest item is shared_buffers (2048 MiB)',
+    'needs 3004 MiB but the memory limit is 1024 MiB; the largest item is shared_buffers (2048 MiB)',
     'shared_buffers 2048 MiB is more than 40% of the memory limit (409.6 MiB)',
   ]);
 });
@@ -83,7 +84,7 @@ test('max_connections × work_mem beyond the limit fails', () => {
   const budget = memoryBudget({ ...prod, parameters: { ...prod.parameters, work_mem: '64MB' } });
   assert.not.ok(budget.ok);
   assert.equal(budget.problems, [
-    'needs 21160 MiB but the memory limit is 4096 MiB; the largest item is max_connections × work_mem (19200 MiB)',
+    'needs 21170 MiB but the memory limit is 4096 MiB; the largest item is max_connections × work_mem (19200 MiB)',
   ]);
 });
 

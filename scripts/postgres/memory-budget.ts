@@ -11,6 +11,7 @@
  * + autovacuum_max_workers × autovacuum_work_mem  (-1 = maintenance_work_mem)
  * + the /dev/shm sizeLimit           (a Memory-backed emptyDir is charged to the container's limit)
  * + max_connections × 2 MiB          (a backend's private memory and page tables)
+ * + max_wal_senders × 2 MiB          (WAL senders are backends too, outside max_connections)
  * must be ≤ the container memory limit, and shared_buffers alone ≤ 40% of it.
  *
  * Why these numbers:
@@ -76,6 +77,7 @@ export function memoryBudget(input: MemoryBudgetInput): MemoryBudget {
 
   const sharedBuffers = bytes('shared_buffers');
   const connections = count('max_connections');
+  const walSenders = count('max_wal_senders');
   const workMem = bytes('work_mem');
   const autovacuumWorkers = count('autovacuum_max_workers');
   const autovacuumOwn = bytes('autovacuum_work_mem');
@@ -100,6 +102,13 @@ export function memoryBudget(input: MemoryBudgetInput): MemoryBudget {
       name: 'max_connections × backend overhead',
       bytes: connections * BACKEND_OVERHEAD_BYTES,
       why: `${connections} × ${mib(BACKEND_OVERHEAD_BYTES)}: private memory of each backend`,
+    },
+    // WAL senders are backends of their own, outside max_connections: one per standby and per
+    // pg_basebackup, each with the same private memory.
+    {
+      name: 'max_wal_senders × backend overhead',
+      bytes: walSenders * BACKEND_OVERHEAD_BYTES,
+      why: `${walSenders} × ${mib(BACKEND_OVERHEAD_BYTES)}: private memory of each WAL sender`,
     },
   ];
 
