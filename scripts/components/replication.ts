@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Environment, Settings } from '../config/environment.ts';
 import { metadataLabels } from '../k8s/labels.ts';
 import { names } from '../k8s/names.ts';
@@ -8,10 +7,11 @@ import { statefulSet } from '../k8s/statefulset.ts';
 import type { PatchTarget } from '../kustomize/kustomization.ts';
 import type { Patch } from '../kustomize/patches.ts';
 import type { FileTree } from '../output/tree.ts';
-import { commentedYaml, objectsYaml } from '../output/yaml.ts';
+import { objectsYaml } from '../output/yaml.ts';
 import type { Component, ComponentDeltas } from './component.ts';
+import { componentKustomizationYaml } from './component-kustomization.ts';
+import { bundleScript } from './scripts.ts';
 
-const SCRIPTS_SOURCE = new URL('../postgres/sh/', import.meta.url);
 const statefulSetTarget: PatchTarget = { group: 'apps', version: 'v1', kind: 'StatefulSet', name: names.statefulSet };
 const serviceTarget: PatchTarget = { version: 'v1', kind: 'Service', name: names.service };
 
@@ -51,19 +51,16 @@ export const replication: Component = {
 
   files(defaults: Settings): FileTree {
     const version = defaults.image.tag;
-    const kustomization = {
-      apiVersion: 'kustomize.config.k8s.io/v1alpha1',
-      kind: 'Component',
-      // Only for the objects added here; an overlay's own namespace still wins.
-      namespace: defaults.namespace,
-      resources: ['read-service.yaml'],
-      configMapGenerator: [{ name: names.replicationScripts, files: [...REPLICATION_SCRIPTS], options: { labels: metadataLabels(version) } }],
-      patches: [{ path: 'statefulset.yaml', target: statefulSetTarget }],
-    };
     const files: FileTree = new Map([
-      ['kustomization.yaml', commentedYaml(kustomization, [
+      ['kustomization.yaml', componentKustomizationYaml({
+        // Only for the objects added here; an overlay's own namespace still wins.
+        namespace: defaults.namespace,
+        resources: ['read-service.yaml'],
+        configMapGenerator: [{ name: names.replicationScripts, files: [...REPLICATION_SCRIPTS], options: { labels: metadataLabels(version) } }],
+        patches: [{ path: 'statefulset.yaml', target: statefulSetTarget }],
+      }, [
         'Streaming replication (scripts/components/replication.ts), listed by every overlay with replicas > 1.',
-        'Rendered by `npm run build:overlays`: edit the TypeScript and scripts/postgres/sh/, not this directory.',
+        'The scripts come from scripts/postgres/sh/.',
       ], {
         configMapGenerator: ['The scripts under version control in scripts/postgres/sh/, copied here by the build.'],
         patches: ['The prepare-data init container, and the replication role\'s init script for the entrypoint.'],
@@ -71,7 +68,7 @@ export const replication: Component = {
       ['read-service.yaml', objectsYaml([readService(version)])],
       ['statefulset.yaml', objectsYaml([replicationPatch(statefulSet(defaults), defaults)])],
     ]);
-    for (const script of REPLICATION_SCRIPTS) files.set(script, readFileSync(new URL(script, SCRIPTS_SOURCE), 'utf8'));
+    for (const script of REPLICATION_SCRIPTS) files.set(script, bundleScript(script));
     return files;
   },
 
