@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { copyOfBundle, emptyDir, environmentsDir, runBuild, treeOf } from './support/cli.ts';
+import { assertRefused, emptyDir, environmentsDir, runBuild, treeOf } from './support/cli.ts';
 import { renderedObjects } from '../scripts/verify/schema.ts';
 
 /**
@@ -20,14 +20,8 @@ const BAD_INPUTS: [string, string, string][] = [
 ];
 
 test('refuses every bad backup and monitoring setting, each named with its environment and field, and writes nothing', () => {
-  const out = copyOfBundle();
-  const before = treeOf(out);
   const files = Object.fromEntries(BAD_INPUTS.map(([name, settings]) => [`${name}.ts`, `export default { name: '${name}', ${settings} };\n`]));
-  const result = runBuild(['--out', out, '--environments', environmentsDir(files)]);
-  assert.is(result.code, 1);
-  assert.match(result.stderr, 'Invalid configuration, nothing written');
-  for (const [name, , message] of BAD_INPUTS) assert.match(result.stderr, `  ${name}: ${message}`);
-  assert.equal(treeOf(out), before);
+  assertRefused(files, BAD_INPUTS.map(([name, , message]) => `  ${name}: ${message}`));
 });
 
 test('an environment that differs from every backup and monitoring default gets one patch per difference, rendered', () => {

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { appendFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { copyOfBundle, emptyDir, environmentsDir, PROJECT_ROOT, runBuild, treeOf } from './support/cli.ts';
+import { PROJECT_ROOT, assertRefused, copyOfBundle, emptyDir, environmentsDir, runBuild, treeOf } from './support/cli.ts';
 
 const committed = treeOf(PROJECT_ROOT + '/generated');
 
@@ -101,15 +101,7 @@ const BAD_INPUTS: [string, Record<string, string | null>, string][] = [
 ];
 
 for (const [what, files, message] of BAD_INPUTS) {
-  test(`refuses ${what}, names the field, and writes nothing`, () => {
-    const out = copyOfBundle();
-    const before = treeOf(out);
-    const result = runBuild(['--out', out, '--environments', environmentsDir(files)]);
-    assert.is(result.code, 1);
-    assert.match(result.stderr, 'Invalid configuration, nothing written');
-    assert.match(result.stderr, message);
-    assert.equal(treeOf(out), before);
-  });
+  test(`refuses ${what}, names the field, and writes nothing`, () => assertRefused(files, [message]));
 }
 
 test('a build that fails after rendering started leaves the previous tree intact', () => {

@@ -4,20 +4,9 @@ import path from 'node:path';
 import { npmKustomize, v5Kustomize } from '../scripts/kustomize/binary.ts';
 import { kustomizeBuild } from '../scripts/kustomize/render.ts';
 import { renderedObjects } from '../scripts/verify/schema.ts';
-import { copyOfBundle, emptyDir, environmentsDir, runBuild, treeOf } from './support/cli.ts';
+import { assertRefused, emptyDir, environmentsDir, runBuild, treeOf } from './support/cli.ts';
 import { renderedCredentials } from './support/credentials.ts';
 import { sealedSecretYaml } from './support/sealed-secret.ts';
-
-/** A build into a copy of the bundle that must be refused with every one of `messages`, writing nothing. */
-function assertRefused(files: Record<string, string | null>, messages: readonly (string | RegExp)[]): void {
-  const out = copyOfBundle();
-  const before = treeOf(out);
-  const result = runBuild(['--out', out, '--environments', environmentsDir(files)]);
-  assert.is(result.code, 1, result.stdout);
-  assert.match(result.stderr, 'Invalid configuration, nothing written');
-  for (const message of messages) assert.match(result.stderr, message);
-  assert.equal(treeOf(out), before);
-}
 
 test('the four sources: generator, sealed-secrets and existing build next to each other', async () => {
   const out = emptyDir();

@@ -1,3 +1,4 @@
+import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,4 +58,15 @@ export function emptyDir(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'out-'));
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+/** A build into a copy of the bundle that must be refused with every one of `messages`, writing nothing. */
+export function assertRefused(files: Record<string, string | null>, messages: readonly (string | RegExp)[]): void {
+  const out = copyOfBundle();
+  const before = treeOf(out);
+  const result = runBuild(['--out', out, '--environments', environmentsDir(files)]);
+  assert.is(result.code, 1, result.stdout);
+  assert.match(result.stderr, 'Invalid configuration, nothing written');
+  for (const message of messages) assert.match(result.stderr, message);
+  assert.equal(treeOf(out), before);
 }
