@@ -97,7 +97,7 @@ for (const environment of renderedEnvironments()) {
     const exporter = pod.spec.containers.find((c: any) => c.name === 'exporter');
     if (!seed.monitoring) {
       assert.is(exporter, undefined);
-      assert.is(pod.metadata.annotations, undefined);
+      assert.not.ok(Object.keys(pod.metadata.annotations).some((key) => key.startsWith('prometheus.io/')));
       assert.equal(kinds('PrometheusRule'), []);
       assert.not.ok(kinds('Service').includes('postgresql-metrics'));
       return;

@@ -25,8 +25,9 @@ function environmentWith(config: Omit<EnvironmentConfig, 'name'>, files: Record<
 /** The checksum the overlay puts on the pod template. */
 function podChecksum(config: Omit<EnvironmentConfig, 'name'>, files: Record<string, string> = {}): string {
   const { root, environment } = environmentWith(config, files);
-  const patch = credentialParts(environment, root).patches[0].body as any;
-  return patch.spec.template.metadata.annotations['checksum/credentials'];
+  const [operation] = credentialParts(environment, root).patches[0].body as any[];
+  assert.is(operation.path, '/spec/template/metadata/annotations/checksum~1credentials');
+  return operation.value;
 }
 
 const external = (externalSecrets: object, revision = 1) => ({ credentials: { source: 'external-secrets' as const, revision, externalSecrets } });

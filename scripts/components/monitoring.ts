@@ -6,7 +6,7 @@ import {
 } from '../k8s/monitoring.ts';
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { PatchTarget } from '../kustomize/kustomization.ts';
-import type { Patch } from '../kustomize/patches.ts';
+import { pointerSegment, type Patch } from '../kustomize/patches.ts';
 import type { FileTree } from '../output/tree.ts';
 import { objectsYaml, objectYaml } from '../output/yaml.ts';
 import type { Component, ComponentDeltas } from './component.ts';
@@ -40,14 +40,9 @@ function exporterPatch(): object[] {
   ];
 }
 
-/** A strategic merge: annotations merge key by key with those of any other feature. */
-function annotationsPatch(): object {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'StatefulSet',
-    metadata: { name: names.statefulSet },
-    spec: { template: { metadata: { annotations: { ...scrapeAnnotations } } } },
-  };
+/** One "add" per key: the base pod template's annotations stay, and so do those of any other feature. */
+function annotationsPatch(): object[] {
+  return Object.entries(scrapeAnnotations).map(([key, value]) => ({ op: 'add', path: `/spec/template/metadata/annotations/${pointerSegment(key)}`, value }));
 }
 
 function deltaPatches(e: Settings, d: Settings): Patch[] {

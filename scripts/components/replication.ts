@@ -5,7 +5,7 @@ import { PREPARE_DATA_CONTAINER, REPLICATION_SCRIPTS, replicatedStatefulSet, rep
 import { podNameSelector, readService } from '../k8s/services.ts';
 import { statefulSet } from '../k8s/statefulset.ts';
 import type { PatchTarget } from '../kustomize/kustomization.ts';
-import type { Patch } from '../kustomize/patches.ts';
+import { containerFieldPatch, pointerSegment, type Patch } from '../kustomize/patches.ts';
 import type { FileTree } from '../output/tree.ts';
 import { objectsYaml } from '../output/yaml.ts';
 import type { Component, ComponentDeltas } from './component.ts';
@@ -14,14 +14,6 @@ import { bundleScript } from './scripts.ts';
 
 const statefulSetTarget: PatchTarget = { group: 'apps', version: 'v1', kind: 'StatefulSet', name: names.statefulSet };
 const serviceTarget: PatchTarget = { version: 'v1', kind: 'Service', name: names.service };
-
-/** The init container's part of a StatefulSet strategic-merge patch. */
-function prepareDataPatch(fields: object): object {
-  return {
-    apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: names.statefulSet },
-    spec: { template: { spec: { initContainers: [{ name: PREPARE_DATA_CONTAINER, ...fields }] } } },
-  };
-}
 
 /**
  * PRIMARY_ORDINAL replaced in place (a strategic merge would move the variable to the top of the
@@ -86,7 +78,7 @@ export const replication: Component = {
         file: 'patches/primary-service.yaml',
         comment: `The read-write Service follows the declared primary, ${names.statefulSet}-${ordinal}.`,
         target: serviceTarget,
-        body: { apiVersion: 'v1', kind: 'Service', metadata: { name: names.service }, spec: { selector: podNameSelector(ordinal) } },
+        body: Object.entries(podNameSelector(ordinal)).map(([key, value]) => ({ op: 'replace', path: `/spec/selector/${pointerSegment(key)}`, value })),
       });
     }
     if (JSON.stringify(environment.resources) !== JSON.stringify(defaults.resources)) {
@@ -94,7 +86,8 @@ export const replication: Component = {
         file: 'patches/prepare-data-resources.yaml',
         comment: 'CPU and memory of the prepare-data init container: the database container\'s, since a promotion starts PostgreSQL in it.',
         target: statefulSetTarget,
-        body: prepareDataPatch({ resources: statefulSet(environment).spec!.template.spec!.containers[0].resources }),
+        // The component inserts prepare-data as the first init container.
+        body: containerFieldPatch('initContainers', 0, PREPARE_DATA_CONTAINER, 'resources', statefulSet(environment).spec!.template.spec!.containers[0].resources),
       });
     }
     return { patches };

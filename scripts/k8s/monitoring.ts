@@ -37,8 +37,6 @@ export const scrapeAnnotations: Readonly<Record<string, string>> = {
   'prometheus.io/scrape': 'true',
   'prometheus.io/port': String(METRICS_PORT),
   'prometheus.io/path': '/metrics',
-  // `kubectl exec/logs postgresql-0` keeps meaning the database, not the sidecar.
-  'kubectl.kubernetes.io/default-container': names.container,
 };
 
 const secretKey = (key: string): EnvVar['valueFrom'] => ({ secretKeyRef: { name: names.secret, key } });

@@ -70,7 +70,7 @@ function scriptsVolume(): Volume {
 
 /**
  * The StatefulSet of settings `s` with replication: what base + component + overlay must render.
- * A strategic merge puts list items the base lacks first, so the additions come first here too.
+ * The additions come first in each list, where the component's patch inserts them.
  */
 export function replicatedStatefulSet(sts: StatefulSet, s: Settings): StatefulSet {
   const pod = sts.spec!.template.spec!;
@@ -96,21 +96,22 @@ export function replicatedStatefulSet(sts: StatefulSet, s: Settings): StatefulSe
   };
 }
 
-/** The component's strategic-merge patch: the same additions, for the base StatefulSet of settings `s`. */
-export function replicationPatch(sts: StatefulSet, s: Settings): object {
-  const postgres = sts.spec!.template.spec!.containers.find((container) => container.name === names.container)!;
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'StatefulSet',
-    metadata: { name: names.statefulSet },
-    spec: {
-      template: {
-        spec: {
-          initContainers: [prepareDataContainer(s, postgres)],
-          containers: [{ name: names.container, ...postgresAdditions() }],
-          volumes: [scriptsVolume()],
-        },
-      },
-    },
-  };
+/**
+ * The component's JSON patch: the same additions, for the base StatefulSet of settings `s`, each
+ * inserted at the front of its list (index 0, 1, …). The "test" makes kustomize fail rather than
+ * patch another container if the base's order ever changes.
+ */
+export function replicationPatch(sts: StatefulSet, s: Settings): object[] {
+  const pod = sts.spec!.template.spec!;
+  const index = pod.containers.findIndex((container) => container.name === names.container);
+  const postgres = `/spec/template/spec/containers/${index}`;
+  const additions = postgresAdditions();
+  const atFront = (list: string, items: readonly object[]) => items.map((value, i) => ({ op: 'add', path: `${list}/${i}`, value }));
+  return [
+    { op: 'test', path: `${postgres}/name`, value: names.container },
+    { op: 'add', path: '/spec/template/spec/initContainers', value: [prepareDataContainer(s, pod.containers[index])] },
+    ...atFront(`${postgres}/env`, additions.env),
+    ...atFront(`${postgres}/volumeMounts`, additions.volumeMounts),
+    ...atFront('/spec/template/spec/volumes', [scriptsVolume()]),
+  ];
 }

@@ -9,6 +9,9 @@ import { zoneSpreadConstraints } from './zone-spread.ts';
 /** The alpine image's postgres user and group. (999 is the Debian image's; the seed mixed them up.) */
 export const POSTGRES_UID = 70;
 
+/** The pod annotation naming the container `kubectl exec/logs` pick by default. */
+export const DEFAULT_CONTAINER = 'kubectl.kubernetes.io/default-container';
+
 export const paths = {
   /** The volume mount; PGDATA is a subdirectory so initdb never sees the volume's lost+found. */
   dataMount: '/var/lib/postgresql/data',
@@ -103,7 +106,8 @@ export function statefulSet(s: Settings): StatefulSet {
       // Deleting or scaling down the StatefulSet must never delete a database's volume.
       persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
       template: {
-        metadata: { labels: { ...podLabels } },
+        // `kubectl exec/logs postgresql-0` keeps meaning the database when a sidecar joins it.
+        metadata: { labels: { ...podLabels }, annotations: { [DEFAULT_CONTAINER]: names.container } },
         spec: {
           serviceAccountName: names.serviceAccount,
           automountServiceAccountToken: false,

@@ -10,7 +10,7 @@ import type { FileTree } from '../output/tree.ts';
 import { objectYaml } from '../output/yaml.ts';
 import { credentialLiterals, secretGenerator } from './generators.ts';
 import type { Generator } from './kustomization.ts';
-import type { Patch } from './patches.ts';
+import { pointerSegment, type Patch } from './patches.ts';
 import { readSealedSecret } from './sealed-secret.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -45,7 +45,8 @@ function restartPatch(checksum: string): Patch {
     file: 'patches/credentials.yaml',
     comment: 'Restarts the pods when the credentials change in git: their Secret has no hash suffix (README, "Credentials").',
     target: { group: 'apps', version: 'v1', kind: 'StatefulSet', name: names.statefulSet },
-    body: { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: names.statefulSet }, spec: { template: { metadata: { annotations: { [CREDENTIALS_CHECKSUM]: checksum } } } } },
+    // The base pod template always has annotations, so "add" sets this one key beside the others.
+    body: [{ op: 'add', path: `/spec/template/metadata/annotations/${pointerSegment(CREDENTIALS_CHECKSUM)}`, value: checksum }],
   };
 }
 

@@ -15,6 +15,7 @@ export interface Kustomization {
   configMapGenerator?: Generator[];
   secretGenerator?: Generator[];
   patches?: PatchEntry[];
+  openapi?: { path: string };
 }
 
 export interface Generator {

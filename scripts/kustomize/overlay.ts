@@ -10,6 +10,7 @@ import { components } from '../components/index.ts';
 import { configGenerator, connectionGenerator, connectionLiterals } from './generators.ts';
 import { credentialParts } from './credentials.ts';
 import { emptyKustomization, type Generator, type Kustomization } from './kustomization.ts';
+import { OPENAPI_FILE, openapiSchema } from './openapi.ts';
 import { overlayPatches } from './patches.ts';
 
 export const OVERLAYS_DIR = 'overlays';
@@ -70,6 +71,10 @@ export function overlayFiles(environment: Environment, base: Settings): FileTree
   if (patches.length) kustomization.patches = patches.map((patch) => ({ path: patch.file, target: patch.target }));
   comments.patches = patches.map((patch) => patch.comment);
   for (const patch of patches) files.set(`${dir}/${patch.file}`, objectsYaml([patch.body]));
+
+  kustomization.openapi = { path: OPENAPI_FILE };
+  comments.openapi = ['Keeps kustomize 4.x from loading its built-in schema, a second of every build (scripts/kustomize/openapi.ts).'];
+  files.set(`${dir}/${OPENAPI_FILE}`, openapiSchema());
 
   files.set(`${dir}/kustomization.yaml`, commentedYaml(kustomization as unknown as Record<string, unknown>, [
     `The ${environment.name} environment: only what differs from the base.`,

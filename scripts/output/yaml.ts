@@ -1,4 +1,4 @@
-import { Document, stringify } from 'yaml';
+import { Document, isScalar, isSeq, stringify, type Scalar, type YAMLMap } from 'yaml';
 
 // No anchors/aliases: every value spelled out where it is used, as a reviewer expects.
 const OPTIONS = { lineWidth: 0, indentSeq: true, aliasDuplicateObjects: false } as const;
@@ -14,8 +14,8 @@ export function objectsYaml(objects: readonly unknown[]): string {
 }
 
 /**
- * A YAML file with a comment block on top and, optionally, a comment above some top-level
- * keys or above items of a top-level list (by index).
+ * A YAML file with a comment block on top and, optionally, a comment above items of a top-level
+ * list (by index) or above a top-level key whose value is not a list (its one comment).
  */
 export function commentedYaml(
   object: Record<string, unknown>,
@@ -26,6 +26,11 @@ export function commentedYaml(
   document.commentBefore = header.map((line) => ` ${line}`).join('\n');
   for (const [key, comments] of Object.entries(itemComments)) {
     const list = document.get(key, true) as { items?: { commentBefore?: string }[] } | undefined;
+    if (list && !isSeq(list)) {
+      const pair = (document.contents as YAMLMap).items.find((item) => isScalar(item.key) && item.key.value === key);
+      if (pair && comments[0]) (pair.key as Scalar).commentBefore = ` ${comments[0]}`;
+      continue;
+    }
     comments.forEach((comment, index) => {
       const item = list?.items?.[index];
       if (item && comment) item.commentBefore = ` ${comment}`;
