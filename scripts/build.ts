@@ -5,12 +5,13 @@
  * them there, and only then moves them into place. With --check it writes nothing and exits 1
  * when a committed file is stale, missing or extra.
  */
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from './config/errors.ts';
-import { loadEnvironments, selectEnvironments } from './config/load.ts';
+import { loadEnvironments, selectEnvironments, type ModuleImporter } from './config/load.ts';
 import { findKustomize } from './kustomize/binary.ts';
+import { Timings } from './output/timings.ts';
 import { ownedPaths, renderBundle, type RenderedBundle } from './pipeline.ts';
 import { compareTrees, readOwnedFiles, replaceOwnedPaths, scratchDirectory, type TreeDifference } from './output/tree.ts';
 
@@ -18,6 +19,8 @@ const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 
 
 interface Options {
   check: boolean;
+  /** Where to write the phase timings as JSON (npm run bench). */
+  timings?: string;
   out: string;
   environmentsDir: string;
   only: string[];
@@ -35,7 +38,8 @@ export function parseArguments(argv: readonly string[]): Options {
     if (argument === '--check') options.check = true;
     else if (argument === '--out') options.out = value();
     else if (argument === '--environments') options.environmentsDir = value();
-    else if (argument.startsWith('-')) throw new ConfigError([`${argument}: unknown option; allowed: --check, --out DIR, --environments DIR, then environment names`]);
+    else if (argument === '--timings') options.timings = value();
+    else if (argument.startsWith('-')) throw new ConfigError([`${argument}: unknown option; allowed: --check, --out DIR, --environments DIR, --timings FILE, then environment names`]);
     else options.only.push(argument);
   }
   return options;
@@ -64,16 +68,20 @@ function summary(bundle: RenderedBundle, difference: TreeDifference): string[] {
   return lines;
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], importModule?: ModuleImporter): Promise<number> {
+  const timings = new Timings();
   const options = parseArguments(argv);
-  const all = await loadEnvironments(options.environmentsDir, PROJECT_ROOT);
+  const all = await loadEnvironments(options.environmentsDir, PROJECT_ROOT, importModule);
   const environments = selectEnvironments(all, options.only);
+  timings.lap('config');
   const kustomize = findKustomize();
+  timings.lap('find kustomize');
   const owned = ownedPaths(environments, options.only.length === 0);
   const staging = await scratchDirectory(options.out);
   try {
-    const bundle = await renderBundle(environments, kustomize, staging);
+    const bundle = await renderBundle(environments, kustomize, staging, timings);
     const difference = compareTrees(bundle.tree, await readOwnedFiles(options.out, owned));
+    timings.lap('compare');
     console.log(`Rendered with kustomize ${kustomize.version} (${kustomize.origin})`);
     summary(bundle, difference).forEach((line) => console.log(line));
     if (options.check) {
@@ -82,24 +90,31 @@ export async function main(argv: readonly string[]): Promise<number> {
         ...difference.missing.map((file) => `  missing: ${file}`),
         ...difference.extra.map((file) => `  extra:   ${file}`),
       ];
+      if (options.timings) await writeFile(options.timings, JSON.stringify(timings.report()));
       if (stale.length === 0) return 0;
       console.error(`The committed bundle is out of date; run \`npm run build:overlays\` and commit:\n${stale.join('\n')}`);
       return 1;
     }
     await replaceOwnedPaths(options.out, staging, owned);
+    timings.lap('write');
+    if (options.timings) await writeFile(options.timings, `${JSON.stringify(timings.report())}\n`);
     return 0;
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
 }
 
+/** The command line: the build's exit code, with a refusal printed rather than thrown. */
+export async function run(argv: readonly string[], importModule?: ModuleImporter): Promise<number> {
+  try {
+    return await main(argv, importModule);
+  } catch (error) {
+    if (error instanceof ConfigError) console.error(`Invalid configuration, nothing written:\n${error.problems.map((p) => `  ${p}`).join('\n')}`);
+    else console.error(`Build failed, nothing written: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error) => {
-      if (error instanceof ConfigError) console.error(`Invalid configuration, nothing written:\n${error.problems.map((p) => `  ${p}`).join('\n')}`);
-      else console.error(`Build failed, nothing written: ${(error as Error).message}`);
-      process.exit(1);
-    },
-  );
+  run(process.argv.slice(2)).then((code) => process.exit(code));
 }

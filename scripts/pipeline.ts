@@ -8,7 +8,8 @@ import { components } from './components/index.ts';
 import { baseFiles, BASE_DIR } from './kustomize/base.ts';
 import type { KustomizeBinary } from './kustomize/binary.ts';
 import { OVERLAYS_DIR, overlayFiles } from './kustomize/overlay.ts';
-import { kustomizeBuild, objectCount } from './kustomize/render.ts';
+import { kustomizeBuilds, objectCount } from './kustomize/render.ts';
+import { Timings } from './output/timings.ts';
 import { mergeTrees, writeTree, type FileTree } from './output/tree.ts';
 import { schemaProblems } from './verify/schema.ts';
 import { repository } from './config/repository.ts';
@@ -53,15 +54,21 @@ function validatedDefaults(settings: Settings): Settings {
  * Everything is written under `staging` (a scratch copy of the project layout) and verified there;
  * nothing outside it is touched.
  */
-export async function renderBundle(environments: readonly Environment[], kustomize: KustomizeBinary, staging: string): Promise<RenderedBundle> {
+export async function renderBundle(environments: readonly Environment[], kustomize: KustomizeBinary, staging: string, timings = new Timings()): Promise<RenderedBundle> {
   const base = validatedDefaults(defaults);
   const repo = resolveRepository(repository);
   const sources = mergeTrees(baseFiles(base), componentFiles(base), ...environments.map((environment) => overlayFiles(environment, base)));
   await writeTree(staging, sources);
+  timings.lap('kustomize files');
 
-  const rendered = await Promise.all(environments.map((environment) => kustomizeBuild(kustomize, path.join(staging, OVERLAYS_DIR, environment.name))));
-  const problems = (await Promise.all(rendered.map((stream) => schemaProblems(stream))))
-    .flatMap((found, index) => found.map((problem) => `${environments[index].name}: rendered ${problem}`));
+  const builds = kustomizeBuilds(kustomize, environments.map((environment) => path.join(staging, OVERLAYS_DIR, environment.name)));
+  // Each overlay is verified as soon as it is rendered, while kustomize renders the next ones.
+  const verified = builds.map(async (build) => schemaProblems(await build));
+  // A failed render is reported once, by Promise.all(builds); its verification's rejection is the same error.
+  for (const verification of verified) verification.catch(() => undefined);
+  const rendered = await Promise.all(builds);
+  timings.lap('kustomize build');
+  const problems = (await Promise.all(verified)).flatMap((found, index) => found.map((problem) => `${environments[index].name}: rendered ${problem}`));
   if (problems.length) throw new Error(`rendered objects fail their schema:\n${problems.join('\n')}`);
 
   // Checked after every overlay built: each manifest must point at one of them.
@@ -71,6 +78,7 @@ export async function renderBundle(environments: readonly Environment[], kustomi
 
   const generated: FileTree = mergeTrees(new Map(environments.map((environment, index) => [generatedFile(environment.name), rendered[index]])), delivery);
   await writeTree(staging, generated);
+  timings.lap('verify');
   const tree = mergeTrees(sources, generated);
   return {
     tree,

@@ -5,18 +5,23 @@ import type { Environment, EnvironmentConfig } from './environment.ts';
 import { ConfigError } from './errors.ts';
 import { resolveEnvironment } from './resolve.ts';
 
+/** Imports a module by its absolute path: node's own import under tsx, a compiled copy under scripts/compiled.mjs. */
+export type ModuleImporter = (file: string) => Promise<Record<string, unknown>>;
+
+const importFile: ModuleImporter = (file) => import(pathToFileURL(file).href);
+
 /**
  * Imports and validates every environment file (`<name>.ts`) in `dir`, sorted by name.
  * Collects the problems of all files before throwing, so one run shows everything to fix.
  */
-export async function loadEnvironments(dir: string, projectRoot: string): Promise<Environment[]> {
+export async function loadEnvironments(dir: string, projectRoot: string, importModule: ModuleImporter = importFile): Promise<Environment[]> {
   const files = (await fg('*.ts', { cwd: dir, onlyFiles: true })).sort();
   const problems: string[] = [];
   const environments: Environment[] = [];
   for (const file of files) {
     // Relative to the project, so comments naming the source are the same on every machine.
     const source = path.relative(projectRoot, path.join(dir, file)).split(path.sep).join('/');
-    const module = (await import(pathToFileURL(path.join(dir, file)).href)) as { default?: EnvironmentConfig };
+    const module = (await importModule(path.join(dir, file))) as { default?: EnvironmentConfig };
     try {
       environments.push(resolveEnvironment(module.default as EnvironmentConfig, source));
     } catch (error) {

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import type { KustomizeBinary } from './binary.ts';
 
@@ -13,6 +14,30 @@ export async function kustomizeBuild(kustomize: KustomizeBinary, dir: string): P
     const stderr = (error as { stderr?: string }).stderr?.trim();
     throw new Error(`kustomize ${kustomize.version} (${kustomize.origin}) failed to build ${dir}: ${stderr || (error as Error).message}`);
   }
+}
+
+/**
+ * `kustomize build` of every directory, each result a promise of its own so the caller can verify
+ * one overlay while others render. At most one process per core runs at a time: more only queue for
+ * the CPU and hold their memory meanwhile.
+ */
+export function kustomizeBuilds(kustomize: KustomizeBinary, dirs: readonly string[], concurrency = availableParallelism()): Promise<string>[] {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const slot = () => (running < concurrency ? Promise.resolve(running++) : new Promise<void>((resolve) => waiting.push(resolve)));
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  };
+  return dirs.map(async (dir) => {
+    await slot();
+    try {
+      return await kustomizeBuild(kustomize, dir);
+    } finally {
+      release();
+    }
+  });
 }
 
 /** Number of YAML documents (objects) in a rendered stream. */

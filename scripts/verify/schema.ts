@@ -1,34 +1,14 @@
 import { parseAllDocuments } from 'yaml';
+import { MODELS } from './models.ts';
 import { ruleExpressionProblems } from './promql.ts';
 
 type ModelClass = new (data: unknown) => { validate(): void };
 
-/**
- * npm packages that hold kubernetes-models classes, by API group ("" is the core group).
- * Each kind is imported on its own: importing the whole kubernetes-models index takes seconds.
- */
-const MODEL_PACKAGES: Readonly<Record<string, string>> = {
-  'argoproj.io': '@kubernetes-models/argo-cd',
-  'source.toolkit.fluxcd.io': '@kubernetes-models/flux-cd',
-  'kustomize.toolkit.fluxcd.io': '@kubernetes-models/flux-cd',
-  'external-secrets.io': '@kubernetes-models/external-secrets',
-  'bitnami.com': '@kubernetes-models/sealed-secrets',
-  'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
-};
-const BUILT_IN = 'kubernetes-models';
-
-/** The kubernetes-models class for an apiVersion/kind, or undefined when none is known. */
+/** The kubernetes-models class for an apiVersion/kind, or undefined when the bundle renders no such kind. */
 export async function modelClass(apiVersion: string, kind: string): Promise<ModelClass | undefined> {
-  const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
-  const pkg = MODEL_PACKAGES[group] ?? BUILT_IN;
-  const specifier = [pkg, group, version, kind].filter(Boolean).join('/');
-  try {
-    const module = (await import(specifier)) as Record<string, unknown>;
-    const model = module[kind] ?? module.default;
-    return typeof model === 'function' ? (model as ModelClass) : undefined;
-  } catch {
-    return undefined;
-  }
+  const module = await MODELS[`${apiVersion} ${kind}`]?.();
+  const model = module?.[kind];
+  return typeof model === 'function' ? (model as ModelClass) : undefined;
 }
 
 /** The objects of a rendered multi-document YAML stream. */

@@ -6,7 +6,8 @@ import path from 'node:path';
 import fg from 'fast-glob';
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '../..');
-const TSX = path.join(PROJECT_ROOT, 'node_modules/.bin/tsx');
+/** `npm run build:overlays`'s own command, from package.json, so the tests run exactly what users run. */
+const BUILD_COMMAND: string[] = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).scripts['build:overlays'].split(' ');
 
 export interface BuildResult {
   readonly code: number;
@@ -16,7 +17,8 @@ export interface BuildResult {
 
 /** Runs the real `build:overlays` command line, as `npm run build:overlays -- <args>` would. */
 export function runBuild(args: readonly string[], env: NodeJS.ProcessEnv = process.env): BuildResult {
-  const result = spawnSync(TSX, [path.join(PROJECT_ROOT, 'scripts/build.ts'), ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', env });
+  const [command, ...commandArgs] = BUILD_COMMAND;
+  const result = spawnSync(command, [...commandArgs, ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', env });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
