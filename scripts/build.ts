@@ -11,23 +11,28 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from './config/errors.ts';
 import { loadEnvironments, selectEnvironments, type ModuleImporter } from './config/load.ts';
 import { findKustomize } from './kustomize/binary.ts';
+import { directoryRenderCache, noRenderCache } from './kustomize/render-cache.ts';
 import { Timings } from './output/timings.ts';
 import { ownedPaths, renderBundle, type RenderedBundle } from './pipeline.ts';
 import { compareTrees, readOwnedFiles, replaceOwnedPaths, scratchDirectory, type TreeDifference } from './output/tree.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** Rendered overlays by the hash of their inputs (scripts/kustomize/render-cache.ts). */
+const RENDER_CACHE = path.join(PROJECT_ROOT, 'node_modules/.cache/postgresql-gitops-bundle/renders');
 
 interface Options {
   check: boolean;
   /** Where to write the phase timings as JSON (npm run bench). */
   timings?: string;
+  /** Render every overlay with kustomize, ignoring and not filling the render cache. */
+  noCache: boolean;
   out: string;
   environmentsDir: string;
   only: string[];
 }
 
 export function parseArguments(argv: readonly string[]): Options {
-  const options: Options = { check: false, out: PROJECT_ROOT, environmentsDir: path.join(PROJECT_ROOT, 'scripts/environments'), only: [] };
+  const options: Options = { check: false, noCache: false, out: PROJECT_ROOT, environmentsDir: path.join(PROJECT_ROOT, 'scripts/environments'), only: [] };
   for (let i = 0; i < argv.length; i++) {
     const argument = argv[i];
     const value = () => {
@@ -39,7 +44,8 @@ export function parseArguments(argv: readonly string[]): Options {
     else if (argument === '--out') options.out = value();
     else if (argument === '--environments') options.environmentsDir = value();
     else if (argument === '--timings') options.timings = value();
-    else if (argument.startsWith('-')) throw new ConfigError([`${argument}: unknown option; allowed: --check, --out DIR, --environments DIR, --timings FILE, then environment names`]);
+    else if (argument === '--no-cache') options.noCache = true;
+    else if (argument.startsWith('-')) throw new ConfigError([`${argument}: unknown option; allowed: --check, --no-cache, --out DIR, --environments DIR, --timings FILE, then environment names`]);
     else options.only.push(argument);
   }
   return options;
@@ -79,10 +85,12 @@ export async function main(argv: readonly string[], importModule?: ModuleImporte
   const owned = ownedPaths(environments, options.only.length === 0);
   const staging = await scratchDirectory(options.out);
   try {
-    const bundle = await renderBundle(environments, kustomize, staging, timings);
+    const cache = options.noCache ? noRenderCache : directoryRenderCache(RENDER_CACHE);
+    const bundle = await renderBundle(environments, kustomize, staging, { timings, cache });
     const difference = compareTrees(bundle.tree, await readOwnedFiles(options.out, owned));
     timings.lap('compare');
-    console.log(`Rendered with kustomize ${kustomize.version} (${kustomize.origin})`);
+    const fromCache = bundle.cachedRenders ? `; ${bundle.cachedRenders} of ${environments.length} overlays reused from the render cache (inputs unchanged)` : '';
+    console.log(`Rendered with kustomize ${kustomize.version} (${kustomize.origin})${fromCache}`);
     summary(bundle, difference).forEach((line) => console.log(line));
     if (options.check) {
       const stale = [
@@ -96,6 +104,7 @@ export async function main(argv: readonly string[], importModule?: ModuleImporte
       return 1;
     }
     await replaceOwnedPaths(options.out, staging, owned);
+    cache.prune();
     timings.lap('write');
     if (options.timings) await writeFile(options.timings, `${JSON.stringify(timings.report())}\n`);
     return 0;

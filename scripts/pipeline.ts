@@ -9,6 +9,7 @@ import { baseFiles, BASE_DIR } from './kustomize/base.ts';
 import type { KustomizeBinary } from './kustomize/binary.ts';
 import { OVERLAYS_DIR, overlayFiles } from './kustomize/overlay.ts';
 import { kustomizeBuilds, objectCount } from './kustomize/render.ts';
+import { noRenderCache, renderCacheKey, type RenderCache } from './kustomize/render-cache.ts';
 import { Timings } from './output/timings.ts';
 import { mergeTrees, writeTree, type FileTree } from './output/tree.ts';
 import { schemaProblems } from './verify/schema.ts';
@@ -34,6 +35,8 @@ export interface RenderedEnvironment {
 
 export interface RenderedBundle {
   readonly tree: FileTree;
+  /** How many overlays came from the render cache rather than a kustomize run. */
+  readonly cachedRenders: number;
   readonly environments: readonly RenderedEnvironment[];
 }
 
@@ -54,20 +57,31 @@ function validatedDefaults(settings: Settings): Settings {
  * Everything is written under `staging` (a scratch copy of the project layout) and verified there;
  * nothing outside it is touched.
  */
-export async function renderBundle(environments: readonly Environment[], kustomize: KustomizeBinary, staging: string, timings = new Timings()): Promise<RenderedBundle> {
+export async function renderBundle(
+  environments: readonly Environment[],
+  kustomize: KustomizeBinary,
+  staging: string,
+  { timings = new Timings(), cache = noRenderCache }: { timings?: Timings; cache?: RenderCache } = {},
+): Promise<RenderedBundle> {
   const base = validatedDefaults(defaults);
   const repo = resolveRepository(repository);
   const sources = mergeTrees(baseFiles(base), componentFiles(base), ...environments.map((environment) => overlayFiles(environment, base)));
   await writeTree(staging, sources);
   timings.lap('kustomize files');
 
-  const builds = kustomizeBuilds(kustomize, environments.map((environment) => path.join(staging, OVERLAYS_DIR, environment.name)));
+  // Overlays whose every input is unchanged since a previous build come from the cache; kustomize renders the rest.
+  const keys = environments.map((environment) => renderCacheKey(kustomize, sources, overlayDir(environment.name)));
+  const cached = keys.map((key) => cache.get(key));
+  const stale = environments.filter((_, index) => cached[index] === undefined);
+  const fresh = kustomizeBuilds(kustomize, stale.map((environment) => path.join(staging, OVERLAYS_DIR, environment.name)));
+  const builds = environments.map((_, index) => (cached[index] !== undefined ? Promise.resolve(cached[index]!) : fresh[stale.indexOf(environments[index])]));
   // Each overlay is verified as soon as it is rendered, while kustomize renders the next ones.
   const verified = builds.map(async (build) => schemaProblems(await build));
   // A failed render is reported once, by Promise.all(builds); its verification's rejection is the same error.
   for (const verification of verified) verification.catch(() => undefined);
   const rendered = await Promise.all(builds);
   timings.lap('kustomize build');
+  rendered.forEach((yaml, index) => cached[index] === undefined && cache.set(keys[index], yaml));
   const problems = (await Promise.all(verified)).flatMap((found, index) => found.map((problem) => `${environments[index].name}: rendered ${problem}`));
   if (problems.length) throw new Error(`rendered objects fail their schema:\n${problems.join('\n')}`);
 
@@ -82,6 +96,7 @@ export async function renderBundle(environments: readonly Environment[], kustomi
   const tree = mergeTrees(sources, generated);
   return {
     tree,
+    cachedRenders: environments.length - stale.length,
     environments: environments.map((environment, index) => ({
       name: environment.name,
       objects: objectCount(rendered[index]),

@@ -22,6 +22,7 @@ export async function kustomizeBuild(kustomize: KustomizeBinary, dir: string): P
  * the CPU and hold their memory meanwhile.
  */
 export function kustomizeBuilds(kustomize: KustomizeBinary, dirs: readonly string[], concurrency = availableParallelism()): Promise<string>[] {
+  if (dirs.length === 0) return [];
   let running = 0;
   const waiting: (() => void)[] = [];
   const slot = () => (running < concurrency ? Promise.resolve(running++) : new Promise<void>((resolve) => waiting.push(resolve)));
