@@ -33,12 +33,23 @@ function parseArguments(argv: readonly string[]): Options {
 
 interface Run { wallMs: number; phases: Record<string, number>; peakRssMb: number }
 
+interface SeriesOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Run `node scripts/compiled.mjs` directly instead of through `npm run`. */
+  withoutNpm?: boolean;
+  /** Extra build arguments: --no-cache for a cold render. */
+  args?: readonly string[];
+  /** Called before each measured run: an edit the run then rebuilds. */
+  beforeEach?: (run: number) => void;
+}
+
 /** One build as `npm run build:overlays` runs it in `project`, timed from outside and phase by phase from inside. */
-function timedBuild(project: string, out: string, env: NodeJS.ProcessEnv, viaNpm = true): Run {
+function timedBuild(project: string, out: string, { env = process.env, withoutNpm = false, args: extra = [] }: SeriesOptions): Run {
   const timings = path.join(out, '..', `timings-${process.pid}.json`);
-  const [command, args] = viaNpm
-    ? ['npm', ['run', '-s', 'build:overlays', '--', '--out', out, '--timings', timings]]
-    : ['node', ['scripts/compiled.mjs', 'scripts/build.ts', '--out', out, '--timings', timings]];
+  const buildArgs = ['--out', out, '--timings', timings, ...extra];
+  const [command, args] = withoutNpm
+    ? ['node', ['scripts/compiled.mjs', 'scripts/build.ts', ...buildArgs]]
+    : ['npm', ['run', '-s', 'build:overlays', '--', ...buildArgs]];
   const start = process.hrtime.bigint();
   const result = spawnSync(command, args as string[], { cwd: project, env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
@@ -49,12 +60,15 @@ function timedBuild(project: string, out: string, env: NodeJS.ProcessEnv, viaNpm
 
 interface Series { wall: Spread; phases: Record<string, number>; peakRssMb: number; firstRunMs: number }
 
-/** `runs` measured builds after one unmeasured first run (which compiles, if the sources are new to the cache). */
-function series(project: string, runs: number, env: NodeJS.ProcessEnv, viaNpm = true): Series {
+/** `runs` measured builds after one unmeasured first run (which compiles, if the sources are new to the compile cache). */
+function series(project: string, runs: number, options: SeriesOptions = {}): Series {
   const out = mkdtempSync(path.join(tmpdir(), 'bench-out-'));
   try {
-    const first = timedBuild(project, path.join(out, 'tree'), env, viaNpm);
-    const measured = Array.from({ length: runs }, () => timedBuild(project, path.join(out, 'tree'), env, viaNpm));
+    const first = timedBuild(project, path.join(out, 'tree'), options);
+    const measured = Array.from({ length: runs }, (_, run) => {
+      options.beforeEach?.(run);
+      return timedBuild(project, path.join(out, 'tree'), options);
+    });
     const phaseNames = Object.keys(measured[0].phases);
     const phases = Object.fromEntries(phaseNames.map((name) => [name, spreadOf(measured.map((run) => run.phases[name] ?? 0)).median]));
     return { wall: spreadOf(measured.map((run) => run.wallMs)), phases, peakRssMb: Math.max(...measured.map((run) => run.peakRssMb)), firstRunMs: Math.round(first.wallMs) };
@@ -86,37 +100,46 @@ function main(argv: readonly string[]): void {
     spawnSync('node', ['-e', '0'], { stdio: 'ignore' });
     return Number(process.hrtime.bigint() - start) / 1e6;
   }));
-  const defaultBuild = series(ROOT, options.runs, process.env);
-  const withoutNpm = series(ROOT, options.runs, process.env, false);
-  console.log('The project (3 environments), kustomize as the build finds it:');
-  console.log(`  npm run build:overlays             ${formatSpread(defaultBuild.wall)}   peak ${defaultBuild.peakRssMb} MB`);
-  console.log(`  node scripts/compiled.mjs (no npm) ${formatSpread(withoutNpm.wall)}`);
-  console.log(`  node -e 0 (node's own start)       ${formatSpread(nodeStart)}`);
-  console.log(`  phases (median ms): ${Object.entries(defaultBuild.phases).map(([name, ms]) => `${name} ${ms.toFixed(0)}`).join(', ')}\n`);
+  const cold = series(ROOT, options.runs, { args: ['--no-cache'] });
+  const warm = series(ROOT, options.runs);
+  const withoutNpm = series(ROOT, options.runs, { args: ['--no-cache'], withoutNpm: true });
+  const phases = (s: Series) => Object.entries(s.phases).map(([name, ms]) => `${name} ${ms.toFixed(0)}`).join(', ');
+  console.log('The project (3 environments), kustomize as the build finds it; median (min–max):');
+  console.log(`  npm run build:overlays -- --no-cache   ${formatSpread(cold.wall)}   peak ${cold.peakRssMb} MB`);
+  console.log(`    phases (ms): ${phases(cold)}`);
+  console.log(`  npm run build:overlays (render cache)  ${formatSpread(warm.wall)}`);
+  console.log(`    phases (ms): ${phases(warm)}`);
+  console.log(`  the same without npm run, --no-cache   ${formatSpread(withoutNpm.wall)}`);
+  console.log(`  node -e 0 (node's own start)           ${formatSpread(nodeStart)}\n`);
 
   const byKustomize = kustomizes.map((kustomize) => {
-    const build = series(ROOT, options.runs, envFor(kustomize));
+    const build = series(ROOT, options.runs, { env: envFor(kustomize), args: ['--no-cache'] });
     const bare = Object.fromEntries(['dev', 'staging', 'prod'].map((overlay) => [overlay, bareKustomize(kustomize, overlay, options.runs)]));
     console.log(`kustomize ${kustomize.version} (${kustomize.origin}):`);
-    console.log(`  npm run build:overlays             ${formatSpread(build.wall)}   kustomize phase ${build.phases['kustomize build'].toFixed(0)} ms`);
-    console.log(`  kustomize build, one overlay alone ${Object.entries(bare).map(([overlay, spread]) => `${overlay} ${formatSpread(spread)}`).join(', ')}\n`);
+    console.log(`  npm run build:overlays -- --no-cache   ${formatSpread(build.wall)}   kustomize phase ${build.phases['kustomize build'].toFixed(0)} ms`);
+    console.log(`  kustomize build, one overlay alone     ${Object.entries(bare).map(([overlay, spread]) => `${overlay} ${formatSpread(spread)}`).join(', ')}\n`);
     return { version: kustomize.version, origin: kustomize.origin, build, bareOverlay: bare };
   });
 
   console.log('Scale: synthetic environment sets (dev-, staging- and prod-like in turn), kustomize as the build finds it:');
-  console.log('  environments   median wall (min–max)     per environment   peak RSS   first run (compiles)');
+  console.log('  environments   every overlay rendered (--no-cache)   per env   peak RSS   one environment edited   nothing changed');
   const scale = options.scale.map((count) => {
     const project = projectWithEnvironments(ROOT, count);
+    const runs = Math.min(options.runs, count >= 100 ? 3 : options.runs);
     try {
-      const result = series(project, Math.min(options.runs, count >= 100 ? 3 : options.runs), process.env);
-      console.log(`  ${String(count).padStart(12)}   ${formatSpread(result.wall).padEnd(24)}  ${(result.wall.median / count).toFixed(0).padStart(6)} ms      ${String(result.peakRssMb).padStart(4)} MB   ${result.firstRunMs} ms`);
-      return { environments: count, ...result };
+      const all = series(project, runs, { args: ['--no-cache'] });
+      const edited = path.join(project, 'scripts/environments/tenant-001.ts');
+      const original = readFileSync(edited, 'utf8');
+      const oneEdited = series(project, runs, { beforeEach: (run) => writeFileSync(edited, original.replace('max_connections: 50', `max_connections: ${40 + (run % 2)}`)) });
+      const unchanged = series(project, runs);
+      console.log(`  ${String(count).padStart(12)}   ${formatSpread(all.wall).padEnd(36)}  ${(all.wall.median / count).toFixed(0).padStart(4)} ms   ${String(all.peakRssMb).padStart(5)} MB   ${formatSpread(oneEdited.wall).padEnd(22)}   ${formatSpread(unchanged.wall)}`);
+      return { environments: count, everyOverlayRendered: all, oneEnvironmentEdited: oneEdited, nothingChanged: unchanged };
     } finally {
       rmSync(project, { recursive: true, force: true });
     }
   });
 
-  const report = { date: new Date().toISOString(), machine, runs: options.runs, nodeStartMs: nodeStart, project: { npm: defaultBuild, withoutNpm }, byKustomize, scale };
+  const report = { date: new Date().toISOString(), machine, runs: options.runs, nodeStartMs: nodeStart, project: { cold, warm, withoutNpm }, byKustomize, scale };
   mkdirSync(path.dirname(options.json), { recursive: true });
   writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nFigures written to ${path.relative(ROOT, options.json)}`);
