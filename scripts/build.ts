@@ -8,6 +8,8 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { consequencesOfBuild } from './changes/build.ts';
+import { formatConsequences, refusalMessage } from './changes/format.ts';
 import { ConfigError } from './config/errors.ts';
 import { loadEnvironments, selectEnvironments } from './config/load.ts';
 import { findKustomize } from './kustomize/binary.ts';
@@ -73,6 +75,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   const staging = await scratchDirectory(options.out);
   try {
     const bundle = await renderBundle(environments, kustomize, staging);
+    // Against the committed render, before anything replaces it (README, "When a change needs a manual step").
+    const consequences = await consequencesOfBuild(environments, bundle.tree, options.out);
+    if (consequences.length) console.error(formatConsequences(consequences));
+    const refused = refusalMessage(consequences, environments);
+    if (refused && !options.check) {
+      console.error(refused);
+      return 1;
+    }
     const difference = compareTrees(bundle.tree, await readOwnedFiles(options.out, owned));
     console.log(`Rendered with kustomize ${kustomize.version} (${kustomize.origin})`);
     summary(bundle, difference).forEach((line) => console.log(line));
