@@ -8,6 +8,8 @@
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { consequencesOfBuild } from './changes/build.ts';
+import { formatConsequences, refusalMessage } from './changes/format.ts';
 import { ConfigError } from './config/errors.ts';
 import { loadEnvironments, selectEnvironments, type ModuleImporter } from './config/load.ts';
 import { findKustomize } from './kustomize/binary.ts';
@@ -87,6 +89,15 @@ export async function main(argv: readonly string[], importModule?: ModuleImporte
   try {
     const cache = options.noCache ? noRenderCache : directoryRenderCache(RENDER_CACHE);
     const bundle = await renderBundle(environments, kustomize, staging, { timings, cache });
+    // Against the committed render, before anything replaces it (README, "When a change needs a manual step").
+    const consequences = await consequencesOfBuild(environments, bundle.tree, options.out);
+    if (consequences.length) console.error(formatConsequences(consequences));
+    const refused = refusalMessage(consequences, environments);
+    if (refused && !options.check) {
+      console.error(refused);
+      return 1;
+    }
+    timings.lap('consequences');
     const difference = compareTrees(bundle.tree, await readOwnedFiles(options.out, owned));
     timings.lap('compare');
     const fromCache = bundle.cachedRenders ? `; ${bundle.cachedRenders} of ${environments.length} overlays reused from the render cache (inputs unchanged)` : '';

@@ -14,6 +14,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findKustomize, type KustomizeBinary } from './kustomize/binary.ts';
 import { kustomizeBuild } from './kustomize/render.ts';
+import { consequencesOfChange } from './changes/consequences.ts';
+import { formatConsequences } from './changes/format.ts';
 import { changesLine, objectChanges } from './review/objects.ts';
 import { commitOf, defaultBase, extractPaths, repositoryRoot } from './review/git.ts';
 
@@ -71,6 +73,8 @@ export async function main(argv: readonly string[], io: DiffIo): Promise<number>
       differs = true;
       const state = !before.has(environment) ? ' (new environment)' : !after.has(environment) ? ' (environment removed)' : '';
       io.out(`\n=== ${environment}${state}: ${changesLine(objectChanges(old, now))}\n`);
+      const consequences = state ? [] : consequencesOfChange(environment, old, now);
+      if (consequences.length) io.out(`${formatConsequences(consequences)}\n`);
       const patch = createTwoFilesPatch(`${base.ref}:overlays/${environment}`, `working tree:overlays/${environment}`, old, now, undefined, undefined, { context: 3 });
       io.out(patch.replace(/^=+\n/, ''));
     }

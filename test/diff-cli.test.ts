@@ -64,6 +64,18 @@ test('changed overlays: exit 1, a summary and a unified diff per environment; th
   reset();
 });
 
+test('the diff names the consequences of a change: what the build would refuse, and the runbook', async () => {
+  edit('overlays/prod/kustomization.yaml', 'count: 3', 'count: 2');
+  const result = await diff('HEAD');
+  assert.is(result.code, 1, result.err);
+  const out = result.out.replace(/\s+/g, ' ');
+  assert.match(out, '=== prod: 1 changed (StatefulSet/postgresql), 0 added, 0 removed Changes that need a manual step');
+  assert.match(out, 'prod: refused replicas-lowered: replicas 3 → 2: postgresql-2 stops.');
+  assert.match(out, 'runbook: generated/runbooks/prod.md#scale-replicas');
+  assert.match(result.out, '=== dev: unchanged');
+  reset();
+});
+
 test('a new environment is all additions; without a ref, the base is where HEAD left main', async () => {
   git('checkout', '-q', '-b', 'feature');
   cpSync(path.join(repo, 'overlays/dev'), path.join(repo, 'overlays/qa'), { recursive: true });

@@ -62,4 +62,5 @@ export const defaults: Settings = {
     argocd: { namespace: 'argocd', project: 'default', server: 'https://kubernetes.default.svc' },
     flux: { namespace: 'flux-system', interval: '5m', retryInterval: '2m', timeout: '20m' },
   },
+  acknowledge: [],
 };

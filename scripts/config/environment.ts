@@ -1,4 +1,5 @@
 import type { NetworkPolicyPeer } from 'kubernetes-types/networking/v1';
+import type { AcknowledgeableChange } from './acknowledge.ts';
 import type { CredentialsSettings } from './credentials.ts';
 import type { DeliverySettings } from './delivery.ts';
 
@@ -71,6 +72,12 @@ export interface Settings {
   readonly credentials: CredentialsSettings;
   /** How Argo CD and Flux sync this environment (README, "Argo CD and Flux"). */
   readonly delivery: DeliverySettings;
+  /**
+   * Changes against the committed `generated/<env>.yaml` that the build refuses until they are
+   * listed here, once their runbook is followed (README, "When a change needs a manual step").
+   * Remove an entry when the build says it matches nothing. @default []
+   */
+  readonly acknowledge: readonly AcknowledgeableChange[];
 }
 
 /** Objects merge key by key, at any depth; lists and plain values replace. */

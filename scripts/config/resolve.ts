@@ -1,3 +1,4 @@
+import { acknowledgeProblems } from './acknowledge.ts';
 import { backupProblems } from './backup.ts';
 import { defaults } from './defaults.ts';
 import type { Environment, EnvironmentConfig, Settings } from './environment.ts';
@@ -71,6 +72,7 @@ export function settingsProblems(s: Settings): [string, string][] {
   found.push(...credentialsProblems(s));
   found.push(...deliveryProblems(s));
   found.push(...replicationProblems(s));
+  found.push(...acknowledgeProblems(s));
   for (const kind of ['cpu', 'memory'] as const) {
     const request = quantityValue(String(s.resources.requests[kind]));
     const limit = quantityValue(String(s.resources.limits[kind]));

@@ -1,0 +1,47 @@
+import { change, consequence, type Consequence } from './consequence.ts';
+import { databaseContainer, findStatefulSet, rollout, type RenderedObject } from './rendered-objects.ts';
+
+/** The tag of an image reference; a registry's port ("host:5000/postgres") is not one. */
+function tagOf(image: string): string {
+  const colon = image.lastIndexOf(':');
+  return colon > image.lastIndexOf('/') ? image.slice(colon + 1) : 'latest';
+}
+
+/**
+ * The PostgreSQL major version a tag names: "16" from "16-alpine", "16.4-alpine" or "16"; "9.6"
+ * before version 10, when the major version had two numbers. Undefined for "latest" or "alpine".
+ */
+export function majorVersion(tag: string): string | undefined {
+  const match = /^(\d+)(?:\.(\d+))?(?:$|[.\-_])/.exec(tag);
+  if (!match) return undefined;
+  return Number(match[1]) < 10 && match[2] !== undefined ? `${match[1]}.${match[2]}` : match[1];
+}
+
+/** The official image's Alpine variants link against musl, the others against glibc: they sort text differently. */
+const isAlpine = (tag: string) => /alpine/.test(tag);
+
+/**
+ * A new database image. Within one major version the data directory is compatible and the rollout
+ * applies it; across major versions PostgreSQL refuses to start on the old data directory, so
+ * every pod the rollout reaches would crash-loop.
+ */
+export function imageConsequences(environment: string, before: readonly RenderedObject[], after: readonly RenderedObject[]): Consequence[] {
+  const [old, now] = [findStatefulSet(before), findStatefulSet(after)];
+  const [from, to] = [old && databaseContainer(old)?.image, now && databaseContainer(now)?.image];
+  if (!from || !to || from === to) return [];
+  const [oldMajor, newMajor] = [majorVersion(tagOf(from)), majorVersion(tagOf(to))];
+  const images = `image ${change(from, to)}`;
+  if (oldMajor === undefined || newMajor === undefined) {
+    return [consequence(environment, 'major-upgrade', `${images}: the tag does not say which PostgreSQL major version it is, so the build cannot tell whether the data directory still fits it; `
+      + 'a server of another major version refuses to start on it. Pin a tag such as "16-alpine", or check by hand and acknowledge.', 'majorUpgrade')];
+  }
+  if (oldMajor !== newMajor) {
+    return [consequence(environment, 'major-upgrade', `${images}: PostgreSQL ${newMajor} refuses to start on a data directory of PostgreSQL ${oldMajor}, `
+      + 'so every pod the rollout reaches would crash-loop. Upgrade the data first (pg_upgrade, or a dump restored into a new environment).', 'majorUpgrade')];
+  }
+  const libc = isAlpine(tagOf(from)) !== isAlpine(tagOf(to))
+    ? ' The C library changes (Alpine\'s musl and Debian\'s glibc sort text differently): rebuild every index on text (REINDEX) before trusting them.'
+    : '';
+  return [consequence(environment, 'minor-upgrade', `${images}: same major version (${newMajor}), so the data directory fits; ${rollout(now!)}. `
+    + `Read the release notes of every version in between: some ask for a REINDEX or another step.${libc}`, 'minorUpgrade')];
+}

@@ -1,0 +1,151 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { withAcknowledgements } from '../scripts/changes/acknowledgements.ts';
+import type { Consequence } from '../scripts/changes/consequence.ts';
+import { consequencesOfChange } from '../scripts/changes/consequences.ts';
+import { majorVersion } from '../scripts/changes/image.ts';
+import type { EnvironmentConfig } from '../scripts/config/environment.ts';
+import { ConfigError } from '../scripts/config/errors.ts';
+import { resolveEnvironment } from '../scripts/config/resolve.ts';
+import { runbookLink } from '../scripts/runbooks/sections.ts';
+import dev from '../scripts/environments/dev.ts';
+import prod from '../scripts/environments/prod.ts';
+import staging from '../scripts/environments/staging.ts';
+import { renderEnvironment } from './support/render-environment.ts';
+
+/**
+ * What the build says about a change: a before and an after environment config, each rendered by
+ * the real pipeline, compared as the build compares the committed generated/<env>.yaml with a new one.
+ */
+async function consequences(before: EnvironmentConfig, after: EnvironmentConfig): Promise<Consequence[]> {
+  const [old, now] = await Promise.all([renderEnvironment(before), renderEnvironment(after)]);
+  return consequencesOfChange(after.name, old, now);
+}
+
+/** kind, severity and runbook of each consequence: what a test asserts besides a phrase of the message. */
+const summary = (found: Consequence[]) => found.map(({ kind, severity, runbook }) => ({ kind, severity, runbook }));
+
+const alpine16 = { name: 'postgres', tag: '16-alpine' };
+
+test('no change, no consequence', async () => {
+  assert.equal(await consequences(prod, prod), []);
+});
+
+test('a larger data volume is refused: volumeClaimTemplates cannot change; the runbook grows each claim', async () => {
+  const found = await consequences(prod, { ...prod, storage: { size: '200Gi' } });
+  assert.equal(summary(found), [{ kind: 'storage-resize', severity: 'refuse', runbook: runbookLink('prod', 'growVolume') }]);
+  assert.match(found[0].message, 'postgresql-data 100Gi → 200Gi');
+});
+
+test('another StorageClass or a smaller volume is an immutable StatefulSet field: re-create it', async () => {
+  const moved = await consequences(prod, { ...prod, storage: { size: '100Gi', storageClassName: 'fast' } });
+  assert.equal(summary(moved), [{ kind: 'statefulset-immutable', severity: 'refuse', runbook: runbookLink('prod', 'recreateStatefulSet') }]);
+  assert.match(moved[0].message, 'spec.volumeClaimTemplates[postgresql-data].spec.storageClassName standard → fast');
+  const shrunk = await consequences(prod, { ...prod, storage: { size: '50Gi' } });
+  assert.equal(summary(shrunk).map((c) => c.kind), ['statefulset-immutable']);
+  assert.match(shrunk[0].message, 'a volume never shrinks');
+});
+
+test('a new PostgreSQL major version in the image is refused; a tag without one too', async () => {
+  const upgraded = await consequences(staging, { ...staging, image: { name: 'postgres', tag: '17-alpine' } });
+  assert.equal(summary(upgraded), [{ kind: 'major-upgrade', severity: 'refuse', runbook: runbookLink('staging', 'majorUpgrade') }]);
+  assert.match(upgraded[0].message, 'postgres:16-alpine → postgres:17-alpine: PostgreSQL 17 refuses to start on a data directory of PostgreSQL 16');
+  const unpinned = await consequences(staging, { ...staging, image: { name: 'postgres', tag: 'alpine' } });
+  assert.equal(summary(unpinned).map((c) => c.kind), ['major-upgrade']);
+  assert.match(unpinned[0].message, 'does not say which PostgreSQL major version');
+});
+
+test('a minor version is a warning: the rollout applies it; a change of C library asks for a REINDEX', async () => {
+  const minor = await consequences({ ...dev, image: { name: 'postgres', tag: '16.3-alpine' } }, { ...dev, image: { name: 'postgres', tag: '16.4-alpine' } });
+  assert.equal(summary(minor), [{ kind: 'minor-upgrade', severity: 'warn', runbook: runbookLink('dev', 'minorUpgrade') }]);
+  assert.match(minor[0].message, 'postgresql-0 restarts');
+  assert.not.match(minor[0].message, 'REINDEX)');
+  const debian = await consequences({ ...dev, image: alpine16 }, { ...dev, image: { name: 'postgres', tag: '16.4-bookworm' } });
+  assert.match(debian[0].message, 'rebuild every index on text (REINDEX)');
+});
+
+test('the major version of a tag', () => {
+  for (const [tag, major] of [['16-alpine', '16'], ['16.4-alpine', '16'], ['17.0', '17'], ['16', '16'], ['9.6-alpine', '9.6'], ['latest', undefined], ['alpine', undefined]] as const) {
+    assert.is(majorVersion(tag), major, tag);
+  }
+});
+
+test('credentials: a bumped revision, another store key or another database is refused: PostgreSQL reads them only at initdb', async () => {
+  const rotated = await consequences(prod, { ...prod, credentials: { ...prod.credentials, revision: 2 } });
+  assert.equal(summary(rotated), [{ kind: 'credentials', severity: 'refuse', runbook: runbookLink('prod', 'rotatePasswords') }]);
+  assert.match(rotated[0].message, 'credentials.revision was bumped');
+  assert.match(rotated[0].message, 'ALTER ROLE');
+
+  const rekeyed = await consequences(prod, { ...prod, credentials: { source: 'external-secrets', externalSecrets: { remoteKey: 'postgresql/prod-2' } } });
+  assert.match(rekeyed[0].message, 'username, password, replication-password, monitoring-password changed in git');
+
+  const renamed = await consequences(dev, { ...dev, database: 'shop' });
+  assert.equal(summary(renamed).map((c) => c.kind), ['credentials']);
+  assert.match(renamed[0].message, 'database project_template → shop');
+  assert.match(renamed[0].message, 'CREATE DATABASE');
+  assert.not.match(renamed[0].message, 'ALTER ROLE', 'the passwords did not change');
+});
+
+test('a parameter that needs a restart warns: the ConfigMap\'s new name restarts every pod, the primary too', async () => {
+  const found = await consequences(staging, { ...staging, postgresql: { ...staging.postgresql, shared_buffers: '768MB' } });
+  assert.equal(summary(found), [{ kind: 'restart-parameter', severity: 'warn', runbook: runbookLink('staging', 'restartForParameters') }]);
+  assert.match(found[0].message, "shared_buffers 512MB → 768MB: PostgreSQL applies this only at a restart (context postmaster)");
+  assert.match(found[0].message, 'postgresql-1 first, down to postgresql-0; the primary\'s restart (postgresql-0) interrupts writes');
+});
+
+test('a parameter a reload picks up still restarts the pods, and says so; there is nothing to do by hand', async () => {
+  const found = await consequences(dev, { ...dev, postgresql: { ...dev.postgresql, log_min_duration_statement: '500ms' } });
+  assert.equal(summary(found), [{ kind: 'reload-parameter', severity: 'warn', runbook: undefined }]);
+  assert.match(found[0].message, 'log_min_duration_statement 1s → 500ms: a reload would apply this, but the ConfigMap\'s new name rolls the pods anyway: postgresql-0 restarts');
+});
+
+test('lowering max_connections with standbys that restart before the primary is refused; raising it is only a restart', async () => {
+  const lowered = await consequences(prod, { ...prod, postgresql: { ...prod.postgresql, max_connections: 250 } });
+  assert.equal(summary(lowered), [{ kind: 'standby-parameter-lowered', severity: 'refuse', runbook: runbookLink('prod', 'restartForParameters') }]);
+  assert.match(lowered[0].message, 'the rollout restarts postgresql-2 before the primary (postgresql-0)');
+  const raised = await consequences(prod, { ...prod, postgresql: { ...prod.postgresql, max_connections: 320 } });
+  assert.equal(summary(raised).map((c) => c.kind), ['restart-parameter']);
+  // The highest ordinal as primary restarts first: the standbys then follow a primary that already has the lower value.
+  const lastPrimary = { ...prod, replication: { primaryOrdinal: 2 } };
+  const primaryFirst = await consequences(lastPrimary, { ...lastPrimary, postgresql: { ...prod.postgresql, max_connections: 250 } });
+  assert.equal(summary(primaryFirst).map((c) => c.kind), ['restart-parameter']);
+});
+
+test('fewer replicas are refused: the slot keeps WAL on the primary and the claim stays', async () => {
+  const found = await consequences(prod, { ...prod, replicas: 2 });
+  assert.equal(summary(found), [{ kind: 'replicas-lowered', severity: 'refuse', runbook: runbookLink('prod', 'scaleReplicas') }]);
+  assert.match(found[0].message, 'replicas 3 → 2: postgresql-2 stops');
+  assert.match(found[0].message, 'its slot (postgresql_2)');
+  assert.match(found[0].message, 'max_slot_wal_keep_size (20GB)');
+  assert.match(found[0].message, 'postgresql-data-postgresql-2 stays');
+  assert.equal(await consequences(staging, { ...staging, replicas: 3 }), [], 'more replicas clone the primary by themselves');
+});
+
+test('another namespace is a new, empty database: that alone is reported', async () => {
+  const found = await consequences(staging, { ...staging, namespace: 'databases', storage: { size: '40Gi' } });
+  assert.equal(summary(found), [{ kind: 'namespace-moved', severity: 'refuse', runbook: runbookLink('staging', 'restoreIntoNewEnvironment') }]);
+  assert.match(found[0].message, 'namespace project-template → databases');
+});
+
+test('an acknowledged refusal becomes a warning; an acknowledgement that matches nothing is a warning to remove it', async () => {
+  const environment = resolveEnvironment({ ...prod, acknowledge: ['storage-resize', 'replicas-lowered'] }, 'scripts/environments/prod.ts');
+  const found = withAcknowledgements(environment, await consequences(prod, { ...prod, storage: { size: '200Gi' } }));
+  assert.equal(found.map(({ kind, severity, acknowledged }) => ({ kind, severity, acknowledged })), [
+    { kind: 'storage-resize', severity: 'warn', acknowledged: true },
+    { kind: 'stale-acknowledgement', severity: 'warn', acknowledged: undefined },
+  ]);
+  assert.match(found[1].message, "acknowledge: 'replicas-lowered' matches no change in this build");
+  assert.match(found[1].message, 'Remove it from scripts/environments/prod.ts');
+});
+
+test('acknowledge accepts only the changes the build refuses, and names them', () => {
+  try {
+    resolveEnvironment({ name: 'dev', acknowledge: ['storage-size' as never] }, 'scripts/environments/dev.ts');
+    assert.unreachable('an unknown change was accepted');
+  } catch (error) {
+    assert.instance(error, ConfigError);
+    assert.match((error as Error).message, 'dev: acknowledge[0]: "storage-size" is not a change the build refuses; allowed: statefulset-immutable, storage-resize, namespace-moved, major-upgrade, credentials, standby-parameter-lowered, replicas-lowered');
+  }
+});
+
+test.run();
