@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { defaults } from './config/defaults.ts';
 import type { Environment, Settings } from './config/environment.ts';
 import { ConfigError } from './config/errors.ts';
@@ -8,8 +7,8 @@ import { components } from './components/index.ts';
 import { baseFiles, BASE_DIR } from './kustomize/base.ts';
 import type { KustomizeBinary } from './kustomize/binary.ts';
 import { OVERLAYS_DIR, overlayFiles } from './kustomize/overlay.ts';
-import { kustomizeBuilds, objectCount } from './kustomize/render.ts';
-import { noRenderCache, renderCacheKey, type RenderCache } from './kustomize/render-cache.ts';
+import { objectCount, overlayRenders } from './kustomize/render.ts';
+import { noRenderCache, type RenderCache } from './kustomize/render-cache.ts';
 import { Timings } from './output/timings.ts';
 import { mergeTrees, writeTree, type FileTree } from './output/tree.ts';
 import { schemaProblems } from './verify/schema.ts';
@@ -69,19 +68,13 @@ export async function renderBundle(
   await writeTree(staging, sources);
   timings.lap('kustomize files');
 
-  // Overlays whose every input is unchanged since a previous build come from the cache; kustomize renders the rest.
-  const keys = environments.map((environment) => renderCacheKey(kustomize, sources, overlayDir(environment.name)));
-  const cached = keys.map((key) => cache.get(key));
-  const stale = environments.filter((_, index) => cached[index] === undefined);
-  const fresh = kustomizeBuilds(kustomize, stale.map((environment) => path.join(staging, OVERLAYS_DIR, environment.name)));
-  const builds = environments.map((_, index) => (cached[index] !== undefined ? Promise.resolve(cached[index]!) : fresh[stale.indexOf(environments[index])]));
+  const { builds, reused } = overlayRenders(kustomize, sources, staging, environments.map((environment) => overlayDir(environment.name)), cache);
   // Each overlay is verified as soon as it is rendered, while kustomize renders the next ones.
   const verified = builds.map(async (build) => schemaProblems(await build));
   // A failed render is reported once, by Promise.all(builds); its verification's rejection is the same error.
   for (const verification of verified) verification.catch(() => undefined);
   const rendered = await Promise.all(builds);
   timings.lap('kustomize build');
-  rendered.forEach((yaml, index) => cached[index] === undefined && cache.set(keys[index], yaml));
   const problems = (await Promise.all(verified)).flatMap((found, index) => found.map((problem) => `${environments[index].name}: rendered ${problem}`));
   if (problems.length) throw new Error(`rendered objects fail their schema:\n${problems.join('\n')}`);
 
@@ -96,7 +89,7 @@ export async function renderBundle(
   const tree = mergeTrees(sources, generated);
   return {
     tree,
-    cachedRenders: environments.length - stale.length,
+    cachedRenders: reused,
     environments: environments.map((environment, index) => ({
       name: environment.name,
       objects: objectCount(rendered[index]),

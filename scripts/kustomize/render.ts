@@ -1,7 +1,10 @@
 import { execFile } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
+import path from 'node:path';
+import type { FileTree } from '../output/tree.ts';
 import type { KustomizeBinary } from './binary.ts';
+import { renderCacheKey, type RenderCache } from './render-cache.ts';
 
 const run = promisify(execFile);
 
@@ -39,6 +42,26 @@ export function kustomizeBuilds(kustomize: KustomizeBinary, dirs: readonly strin
       release();
     }
   });
+}
+
+/**
+ * The render of each overlay (`dirs`, relative to `root`, as in `sources`): from the cache when
+ * every input is unchanged since an earlier build, else from kustomize, which then fills the cache.
+ */
+export function overlayRenders(kustomize: KustomizeBinary, sources: FileTree, root: string, dirs: readonly string[], cache: RenderCache): { builds: Promise<string>[]; reused: number } {
+  const keys = dirs.map((dir) => renderCacheKey(kustomize, sources, dir));
+  const cached = keys.map((key) => cache.get(key));
+  const stale = dirs.flatMap((dir, index) => (cached[index] === undefined ? [index] : []));
+  const fresh = kustomizeBuilds(kustomize, stale.map((index) => path.join(root, dirs[index])));
+  const builds = dirs.map((_, index) => {
+    const hit = cached[index];
+    if (hit !== undefined) return Promise.resolve(hit);
+    return fresh[stale.indexOf(index)].then((rendered) => {
+      cache.set(keys[index], rendered);
+      return rendered;
+    });
+  });
+  return { builds, reused: dirs.length - stale.length };
 }
 
 /** Number of YAML documents (objects) in a rendered stream. */
