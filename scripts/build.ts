@@ -55,7 +55,8 @@ export function parseArguments(argv: readonly string[]): Options {
 
 function summaryLine(name: string, detail: string, difference: TreeDifference): string {
   const changed = difference.changed.length + difference.missing.length + difference.extra.length;
-  const state = changed === 0 ? `unchanged (${difference.unchanged.length} files)` : `${changed} files changed, ${difference.unchanged.length} unchanged`;
+  const files = (n: number) => `${n} file${n === 1 ? '' : 's'}`;
+  const state = changed === 0 ? `unchanged (${files(difference.unchanged.length)})` : `${files(changed)} changed, ${difference.unchanged.length} unchanged`;
   return `  ${name.padEnd(10)} ${detail.padEnd(12)} ${state}`;
 }
 

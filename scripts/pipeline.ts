@@ -16,13 +16,15 @@ import { repository } from './config/repository.ts';
 import { argocdFile, deliveryFiles, fluxFile } from './delivery/manifests.ts';
 import { resolveRepository } from './delivery/repository.ts';
 import { manifestProblems } from './delivery/verify.ts';
+import { runbookFiles } from './runbooks/index.ts';
+import { runbookFile } from './runbooks/sections.ts';
 
 export const GENERATED_DIR = 'generated';
 
 export const generatedFile = (environment: string) => `${GENERATED_DIR}/${environment}.yaml`;
 export const overlayDir = (environment: string) => `${OVERLAYS_DIR}/${environment}/`;
-/** generated/ files of one environment: its rendered YAML, its Argo CD and Flux manifests. */
-const generatedFiles = (environment: string) => [generatedFile(environment), argocdFile(environment), fluxFile(environment)];
+/** generated/ files of one environment: its rendered YAML, its Argo CD and Flux manifests, its runbooks. */
+const generatedFiles = (environment: string) => [generatedFile(environment), argocdFile(environment), fluxFile(environment), runbookFile(environment)];
 
 /** One environment's share of a build. */
 export interface RenderedEnvironment {
@@ -83,7 +85,7 @@ export async function renderBundle(
   const deliveryProblems = await manifestProblems(delivery, environments, staging);
   if (deliveryProblems.length) throw new Error(`Argo CD / Flux manifests are invalid:\n${deliveryProblems.join('\n')}`);
 
-  const generated: FileTree = mergeTrees(new Map(environments.map((environment, index) => [generatedFile(environment.name), rendered[index]])), delivery);
+  const generated: FileTree = mergeTrees(new Map(environments.map((environment, index) => [generatedFile(environment.name), rendered[index]])), delivery, runbookFiles(environments));
   await writeTree(staging, generated);
   timings.lap('verify');
   const tree = mergeTrees(sources, generated);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type pg from 'pg';
 import { debianBinaries } from '../scripts/postgres/server.ts';
 import { replicaSet, type ReplicaSet, type ScriptRun } from './support/replica-set.ts';
+import { eventually, inRecovery, query, waitForStreaming } from './support/replication-checks.ts';
 
 /**
  * Streaming replication on real servers: prod's rendered StatefulSet (three replicas), its rendered
@@ -13,59 +14,13 @@ import { replicaSet, type ReplicaSet, type ScriptRun } from './support/replica-s
  * README's runbook gives. One suite: each test continues from the state the previous one left.
  */
 const binaries = debianBinaries(15);
-// A password that needs quoting in a connection string and in postgresql.auto.conf, as an
+// A password that needs quoting in a connection string and escaping in a libpq password file, as an
 // out-of-band Secret may hold.
 const REPLICATION_PASSWORD = `it's a \\ "test" password`;
 const test = suite<{ set: ReplicaSet }>('replication on real servers');
 
 const ok = (run: ScriptRun, what: string) => assert.is(run.code, 0, `${what} failed:\n${run.output}`);
 
-async function query<T = Record<string, any>>(set: ReplicaSet, ordinal: number, sql: string, values: unknown[] = []): Promise<T[]> {
-  const client = await set.connect(ordinal);
-  try {
-    return (await client.query(sql, values)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
-
-/** Polls until `sql` returns `expected` on the instance (replication is asynchronous). */
-async function eventually(set: ReplicaSet, ordinal: number, sql: string, expected: unknown, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      last = (await query(set, ordinal, sql))[0];
-      if (JSON.stringify(last) === JSON.stringify(expected)) return;
-    } catch (error) {
-      last = (error as Error).message;
-    }
-    await new Promise((wake) => setTimeout(wake, 100));
-  }
-  assert.equal(last, expected, `postgresql-${ordinal}: ${sql}`);
-}
-
-/** pg_stat_replication joined with the slots, on the instance `ordinal`, by standby name. */
-async function streaming(set: ReplicaSet, ordinal: number): Promise<Record<string, { state: string; slot: string | null }>> {
-  const rows = await query(set, ordinal, `
-    SELECT r.application_name, r.state, s.slot_name
-    FROM pg_stat_replication r LEFT JOIN pg_replication_slots s ON s.active_pid = r.pid
-    ORDER BY r.application_name`);
-  return Object.fromEntries(rows.map((row) => [row.application_name, { state: row.state, slot: row.slot_name }]));
-}
-
-async function waitForStreaming(set: ReplicaSet, primary: number, standbys: number[]): Promise<void> {
-  const expected = Object.fromEntries(standbys.map((o) => [`postgresql-${o}`, { state: 'streaming', slot: `postgresql_${o}` }]));
-  const deadline = Date.now() + 15_000;
-  let actual = await streaming(set, primary);
-  while (JSON.stringify(actual) !== JSON.stringify(expected) && Date.now() < deadline) {
-    await new Promise((wake) => setTimeout(wake, 100));
-    actual = await streaming(set, primary);
-  }
-  assert.equal(actual, expected, `pg_stat_replication on postgresql-${primary}`);
-}
-
-const inRecovery = async (set: ReplicaSet, ordinal: number) => (await query(set, ordinal, 'SELECT pg_is_in_recovery() AS r'))[0].r as boolean;
 const notes = (set: ReplicaSet, ordinal: number) => query<{ note: string }>(set, ordinal, 'SELECT note FROM notes ORDER BY id').then((rows) => rows.map((row) => row.note));
 
 test.before(async (context) => {

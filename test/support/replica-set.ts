@@ -34,7 +34,7 @@ function withCredentials(objects: Record<string, any>[]): Record<string, any>[] 
  */
 export interface ReplicaSet {
   readonly replicas: number;
-  /** The superuser, as the Secret gives it to the pod. */
+  /** The superuser, as the Secret gives it to a pod starting now. */
   readonly credentials: { readonly user: string; readonly password: string; readonly database: string };
   /** The image entrypoint's part for an empty data directory: initdb, the role script, then the server. */
   initialise(ordinal: number): Promise<void>;
@@ -43,9 +43,25 @@ export interface ReplicaSet {
   /** The database container on a prepared data directory. */
   start(ordinal: number): Promise<void>;
   stop(ordinal: number): Promise<void>;
-  /** A superuser connection to the instance (the caller ends it). */
-  connect(ordinal: number): Promise<pg.Client>;
+  /** A connection to the instance, as the superuser unless `as` says otherwise (the caller ends it). */
+  connect(ordinal: number, as?: { readonly user: string; readonly password: string; readonly database?: string }): Promise<pg.Client>;
+  /**
+   * The credentials Secret changes (as a rotation changes it in the cluster): containers started from
+   * now on resolve their environment from `values`; running ones keep the environment they started with.
+   */
+  updateSecret(values: Readonly<Record<string, string>>): void;
+  /** The Secret's data, one "<key> <base64 value>" line per key in key order: what the runbooks' `kubectl get secret -o go-template` prints. */
+  secretLines(): string;
+  /**
+   * `kubectl exec -i` into a running database container: `sh -c script name args` with busybox sh,
+   * as the server account, in the environment the container started with, `stdin` on standard input.
+   */
+  exec(ordinal: number, script: string, args: readonly string[], stdin: string): Promise<ScriptRun>;
+  /** The instance's server log since its last start. */
+  log(ordinal: number): string;
   dataDir(ordinal: number): string;
+  /** The TCP port the instance listens on, at 127.0.0.1. */
+  port(ordinal: number): number;
   /** Stops every instance and deletes every directory. */
   remove(): Promise<void>;
 }
@@ -85,6 +101,19 @@ export function runScript(script: string, args: readonly string[], env: Record<s
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
     child.on('close', (code) => resolve({ code: code ?? -1, output }));
+  });
+}
+
+/** Runs `busybox sh -c script name args` as the server account with `stdin`, in a session of its own: no terminal for psql to prompt on. */
+function execScript(script: string, name: string, args: readonly string[], env: Record<string, string>, stdin: string): Promise<ScriptRun> {
+  const [command, argv] = asServerAccount('busybox', ['sh', '-c', script, name, ...args]);
+  return new Promise((resolve) => {
+    const child = spawn(command, argv, { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('close', (code) => resolve({ code: code ?? -1, output }));
+    child.stdin.end(stdin);
   });
 }
 
@@ -130,8 +159,12 @@ export async function replicaSet(environment: string, binaries: ServerBinaries, 
   const ports = await Promise.all(Array.from({ length: replicas }, () => freePort()));
   const pods = ports.map((port, ordinal) => ({ port, name: `postgresql-${ordinal}`, dataDir: path.join(mkdir(path.join(root, `pod-${ordinal}`)), 'pgdata') }));
   const servers = new Map<number, ServerHandle>();
+  /** Each running database container's environment, resolved when it started. */
+  const started = new Map<number, Record<string, string>>();
+  const secretRef = postgres.env.find((entry: any) => entry.name === 'POSTGRES_PASSWORD').valueFrom.secretKeyRef.name;
+  const secret = objects.find((o) => o.kind === 'Secret' && o.metadata.name === secretRef)!;
   const socketDir = mkdir(path.join(root, 'promotion-socket'));
-  const credentials = resolvedEnv(postgres, objects, pods[0].name);
+  const superuser = () => resolvedEnv(postgres, objects, pods[0].name);
   const testMachine = {
     PATH: `${binaries.toolsDir}:${process.env.PATH}`,
     PEER_ADDRESSES: ports.map((port) => `127.0.0.1:${port}`).join(' '),
@@ -140,8 +173,12 @@ export async function replicaSet(environment: string, binaries: ServerBinaries, 
 
   const set: ReplicaSet = {
     replicas,
-    credentials: { user: credentials.POSTGRES_USER, password: credentials.POSTGRES_PASSWORD, database: credentials.POSTGRES_DB },
+    get credentials() {
+      const env = superuser();
+      return { user: env.POSTGRES_USER, password: env.POSTGRES_PASSWORD, database: env.POSTGRES_DB };
+    },
     dataDir: (ordinal) => pods[ordinal].dataDir,
+    port: (ordinal) => pods[ordinal].port,
 
     async initialise(ordinal) {
       const pod = pods[ordinal];
@@ -175,15 +212,39 @@ export async function replicaSet(environment: string, binaries: ServerBinaries, 
 
     async start(ordinal) {
       servers.set(ordinal, await startServer({ dataDir: pods[ordinal].dataDir, port: pods[ordinal].port, args: serverArgs(), binaries }));
+      started.set(ordinal, { ...resolvedEnv(postgres, objects, pods[ordinal].name), ...overrides });
     },
 
     async stop(ordinal) {
       await servers.get(ordinal)?.stop();
       servers.delete(ordinal);
+      started.delete(ordinal);
     },
 
-    connect(ordinal) {
-      return connect({ port: pods[ordinal].port, user: credentials.POSTGRES_USER, password: credentials.POSTGRES_PASSWORD, database: credentials.POSTGRES_DB });
+    connect(ordinal, as) {
+      const { user, password, database } = { ...set.credentials, ...as };
+      return connect({ port: pods[ordinal].port, user, password, database });
+    },
+
+    updateSecret(values) {
+      secret.data = { ...secret.data, ...Object.fromEntries(Object.entries(values).map(([key, value]) => [key, Buffer.from(value).toString('base64')])) };
+    },
+
+    secretLines() {
+      return Object.keys(secret.data).sort().map((key) => `${key} ${secret.data[key]}\n`).join('');
+    },
+
+    exec(ordinal, script, args, stdin) {
+      const server = servers.get(ordinal);
+      if (!server) throw new Error(`postgresql-${ordinal} is not running`);
+      const env = { ...started.get(ordinal)!, ...testMachine, PGDATA: pods[ordinal].dataDir, PGHOST: server.socketDir, PGPORT: String(server.port) };
+      return execScript(script, 'sh', args, env, stdin);
+    },
+
+    log(ordinal) {
+      const server = servers.get(ordinal);
+      if (!server) throw new Error(`postgresql-${ordinal} is not running`);
+      return server.log();
     },
 
     async remove() {

@@ -82,11 +82,25 @@ drop_settings() {
   mv "$conf.new" "$conf"
 }
 
+# The replication password, in a libpq password file that primary_conninfo names: the WAL receiver
+# reads it at each connection, so rotate-password.sh rotates it by rewriting the file, with no
+# restart; and primary_conninfo, which pg_read_all_settings (the exporter's pg_monitor) may read,
+# holds no password. Beside the data directory: neither pg_basebackup nor pg_rewind copies it.
+# rotate-password.sh writes the same file the same way.
+passfile=${PGDATA%/*}/replication.pgpass
+write_passfile() {
+  printf '*:*:*:*:%s\n' "$(printf '%s' "$1" | sed 's/[\\:]/\\&/g')" >"$passfile.new"
+  chmod 600 "$passfile.new"
+  mv "$passfile.new" "$passfile"
+}
+
 # Makes the data directory $1 a standby of the declared primary. Rewritten at every start, so a
-# standby follows a failover; default_transaction_read_only is the fence the switchover runbook sets.
+# standby follows a failover and reads the Secret's current password; default_transaction_read_only
+# is the fence the switchover runbook sets.
 configure_standby() {
   drop_settings "$1" primary_conninfo primary_slot_name default_transaction_read_only
-  conninfo="$(replication_conninfo) password=$(quote_conninfo "$REPLICATION_PASSWORD")"
+  write_passfile "$REPLICATION_PASSWORD"
+  conninfo="$(replication_conninfo) passfile=$(quote_conninfo "$passfile")"
   printf 'primary_conninfo = %s\nprimary_slot_name = %s\n' "$(quote_conf "$conninfo")" "$(quote_conf "$slot")" >>"$1/postgresql.auto.conf"
   touch "$1/standby.signal"
 }

@@ -1,0 +1,84 @@
+import type { Environment } from '../config/environment.ts';
+import { argocdFile, deliveryName, fluxFile } from '../delivery/manifests.ts';
+import { backupNames } from '../k8s/backup.ts';
+import { podLabels } from '../k8s/labels.ts';
+import { monitoringNames, MONITORING_ROLE } from '../k8s/monitoring.ts';
+import { names } from '../k8s/names.ts';
+import { PREPARE_DATA_CONTAINER, REPLICATION_ROLE } from '../k8s/replication.ts';
+import { paths } from '../k8s/statefulset.ts';
+
+/** A StatefulSet's pod: `<statefulset>-<ordinal>` (the ordinal may be a shell variable, "$standby"). */
+export const podName = (ordinal: number | string) => `${names.statefulSet}-${ordinal}`;
+
+/** A pod's data claim, as the StatefulSet names what its volumeClaimTemplate creates: `<template>-<pod>`. */
+export const dataClaimName = (ordinal: number | string) => `${names.dataVolumeClaim}-${podName(ordinal)}`;
+
+/** A standby's replication slot: its pod name with every character but a-z, 0-9 and "_" made "_" (replication-lib.sh). */
+export const slotName = (ordinal: number) => podName(ordinal).replace(/[^a-z0-9_]/g, '_');
+
+/** The label selector of the database's pods and data claims (not the backup volume, whose component differs). */
+export const databaseSelector = Object.entries(podLabels).map(([key, value]) => `${key}=${value}`).join(',');
+
+/** Everything an environment's runbook commands name, computed as the renderer computes it. */
+export interface EnvironmentNames {
+  readonly environment: string;
+  readonly source: string;
+  readonly namespace: string;
+  readonly replicas: number;
+  readonly primary: number;
+  readonly standbys: readonly number[];
+  readonly ordinals: readonly number[];
+  readonly statefulSet: string;
+  readonly container: string;
+  readonly prepareDataContainer: string;
+  readonly exporterContainer: string;
+  readonly service: string;
+  readonly readService: string;
+  readonly secret: string;
+  /** kustomize's secretGenerator (source "generator") appends a hash of the content to the Secret's name. */
+  readonly secretNameHashed: boolean;
+  readonly dataMount: string;
+  readonly replicationRole: string;
+  readonly monitoringRole: string;
+  readonly backupCronJob: string;
+  readonly restoreCronJob: string;
+  readonly backupClaim: string;
+  /** Name of the Argo CD Application, and of the Flux GitRepository and Kustomization. */
+  readonly delivery: string;
+  readonly argocdNamespace: string;
+  readonly fluxNamespace: string;
+  readonly argocdFile: string;
+  readonly fluxFile: string;
+}
+
+export function environmentNames(e: Environment): EnvironmentNames {
+  const ordinals = Array.from({ length: e.replicas }, (_, ordinal) => ordinal);
+  return {
+    environment: e.name,
+    source: e.source,
+    namespace: e.namespace,
+    replicas: e.replicas,
+    primary: e.replication.primaryOrdinal,
+    standbys: ordinals.filter((ordinal) => ordinal !== e.replication.primaryOrdinal),
+    ordinals,
+    statefulSet: names.statefulSet,
+    container: names.container,
+    prepareDataContainer: PREPARE_DATA_CONTAINER,
+    exporterContainer: monitoringNames.container,
+    service: names.service,
+    readService: names.readService,
+    secret: names.secret,
+    secretNameHashed: e.credentials.source === 'generator',
+    dataMount: paths.dataMount,
+    replicationRole: REPLICATION_ROLE,
+    monitoringRole: MONITORING_ROLE,
+    backupCronJob: backupNames.cronJob,
+    restoreCronJob: backupNames.restoreCronJob,
+    backupClaim: backupNames.claim,
+    delivery: deliveryName(e.name),
+    argocdNamespace: e.delivery.argocd.namespace,
+    fluxNamespace: e.delivery.flux.namespace,
+    argocdFile: argocdFile(e.name),
+    fluxFile: fluxFile(e.name),
+  };
+}

@@ -1,0 +1,125 @@
+import type { Environment } from '../config/environment.ts';
+import { remoteRefs } from '../k8s/external-secret.ts';
+import { code, list, section, sh, steps } from './markdown.ts';
+import { podName, type EnvironmentNames } from './names.ts';
+import { kubectl, rebuildAndSync, sqlOn, streamingCheck } from './shell.ts';
+
+export const ROTATE_SCRIPT = 'rotate-password.sh';
+
+/** The Secret keys whose passwords the environment's roles use: the superuser's always, the others with their feature. */
+export function rotatedKeys(e: Environment): string[] {
+  return ['password', ...(e.replicas > 1 ? ['replication-password'] : []), ...(e.monitoring.enabled ? ['monitoring-password'] : [])];
+}
+
+/** rotate-password.sh's arguments on the primary: every role the environment has. */
+export const primaryRotationArgs = (e: Environment) => ['roles', ...rotatedKeys(e)];
+/** rotate-password.sh's arguments on a standby. */
+export const standbyRotationArgs = ['standby'] as const;
+
+function rolesTable(e: Environment, n: EnvironmentNames): string {
+  const rows = [
+    ['`password`', 'the Secret\'s `username`, the image\'s superuser', 'applications, the backup and restore Jobs, pg_rewind'],
+    ...(e.replicas > 1 ? [['`replication-password`', code(n.replicationRole), 'each standby\'s WAL receiver']] : []),
+    ...(e.monitoring.enabled ? [['`monitoring-password`', code(n.monitoringRole), 'the exporter sidecar of every pod']] : []),
+  ];
+  return ['| Secret key | role | who logs in with it |', '|---|---|---|', ...rows.map((cells) => `| ${cells.join(' | ')} |`)].join('\n');
+}
+
+/** Step 1 for each credentials source: the new values reach the Secret, and no pod restarts. */
+function newSecret(e: Environment, n: EnvironmentNames): [string, ...string[]] {
+  const c = e.credentials;
+  const k = kubectl(n);
+  const keys = rotatedKeys(e);
+  if (c.source === 'external-secrets') {
+    const refs = remoteRefs(c.externalSecrets).filter((ref) => keys.includes(ref.secretKey));
+    const remoteKeys = [...new Set(refs.map((ref) => ref.remoteRef.key))];
+    const where = remoteKeys.map((key) => `${list(refs.filter((ref) => ref.remoteRef.key === key).map((ref) => code(ref.remoteRef.property) + (ref.remoteRef.property === ref.secretKey ? '' : ` (for ${ref.secretKey})`)))} of ${code(key)}`);
+    return [
+      `Write the new passwords into the ${c.externalSecrets.storeRef.kind} ${code(c.externalSecrets.storeRef.name)}, as the properties ${list(where)}. `
+      + 'Then have the operator copy them into the Secret now (the pod template does not change, so no pod restarts):',
+      sh(
+        `${k} annotate externalsecret ${n.secret} force-sync="$(date +%s)" --overwrite`,
+        `${k} get externalsecret ${n.secret}     # STATUS SecretSynced, READY True`,
+      ),
+    ];
+  }
+  if (c.source === 'sealed-secrets') {
+    return [
+      `Seal a new Secret with every key (README, "Credentials") into ${code(`scripts/environments/${c.sealedSecretFile}`)}, and apply it now, `
+      + 'before committing it: the controller updates the Secret and no pod restarts (the pod template changes only with the commit).'
+      + (e.delivery.automated ? ` ${e.name} syncs automatically and would put git's SealedSecret back: pause it first (\`argocd app set ${n.delivery} --sync-policy none\`, or \`flux suspend kustomization ${n.delivery} -n ${n.fluxNamespace}\`), and turn it on again in step 4.` : ''),
+      sh(`kubectl apply -f scripts/environments/${c.sealedSecretFile}`),
+    ];
+  }
+  return [
+    'Replace the Secret, every key (no pod restarts: the pods read it only when they start):',
+    sh(
+      `${k} create secret generic ${n.secret} --dry-run=client -o yaml \\`,
+      `  --from-literal=database=${e.database} --from-literal=username="$(${k} get secret ${n.secret} -o go-template='{{.data.username | base64decode}}')" \\`,
+      '  --from-literal=password="$(openssl rand -base64 24)" \\',
+      '  --from-literal=replication-password="$(openssl rand -base64 24)" \\',
+      '  --from-literal=monitoring-password="$(openssl rand -base64 24)" \\',
+      '  | kubectl apply -f -',
+    ),
+  ];
+}
+
+/** The runbook section "Rotate passwords". */
+export function rotationSection(e: Environment, n: EnvironmentNames): string {
+  if (e.credentials.source === 'generator') {
+    return section('rotatePasswords',
+      `${e.name} uses the committed placeholder credentials (\`credentials.source: 'generator'\` in ${code(n.source)}): anyone with the repository has them, `
+      + 'so rotating them protects nothing. Move it to `external-secrets`, `sealed-secrets` or `existing` first (README, "Credentials"); '
+      + 'rebuilt, this section then gives the steps.');
+  }
+  const k = kubectl(n);
+  const primary = podName(n.primary);
+  const standbys = n.standbys.map(podName);
+  const standbySteps: [string, ...string[]][] = standbys.length === 0 ? [] : [[
+    `The standbys: each one's WAL receiver keeps streaming on its open connection, and presents the password of its password file at the next one. `
+    + 'Write the new password there (no restart), then make every standby reconnect, to prove it:',
+    sh(
+      ...n.standbys.map((ordinal) => `run_script ${ordinal} rotate-password.sh standby`),
+      ...sqlOn(n.primary, 'select pg_terminate_backend(pid) from pg_stat_replication;'),
+      'sleep 10',
+      ...streamingCheck(n),
+    ),
+  ]];
+  return section('rotatePasswords',
+    `The Secret ${code(n.secret)} holds a password for each role ${e.name} has; PostgreSQL reads none of them after initialisation, `
+    + `so a new password takes effect only through \`ALTER ROLE\`. This procedure changes the Secret first, then sets each role's password from it with `
+    + `${code(`scripts/postgres/sh/${ROTATE_SCRIPT}`)}, which sends the server only a SCRAM verifier computed in the pod (psql's \`\\password\`): `
+    + 'no password is typed, none reaches a command line, the server log or `pg_stat_activity`, and the database cannot end up with a value the Secret does not hold.',
+    rolesTable(e, n),
+    'With the helpers from the top of this file, from the repository root:',
+    steps(
+      newSecret(e, n),
+      [
+        `The roles, on the primary ${code(primary)}. Open connections stay up; from here on a new connection needs the new password.`,
+        sh(`run_script ${n.primary} rotate-password.sh ${primaryRotationArgs(e).join(' ')}`),
+        'Each role is reported as set and checked to log in with the new password (or as already set, if it was).',
+      ],
+      ...standbySteps,
+      [
+        `Restart everything that read the old values at its start${e.monitoring.enabled ? ' (the exporter)' : ''}: bump \`credentials.revision\` `
+        + `(now ${e.credentials.revision}) to ${e.credentials.revision + 1} in ${code(n.source)}, rebuild, commit and sync. The pods roll, one at a time, highest ordinal first`
+        + (standbys.length ? '; each standby\'s start writes its password file from the Secret again.' : '.')
+        + ` Give applications that log in as the Secret's \`username\` the new password, and restart them.`,
+        sh(...rebuildAndSync(e, n)),
+      ],
+      [
+        'Verify: run step 2 again; every role must be reported as already set. Then:',
+        sh(
+          ...(e.monitoring.enabled ? n.ordinals.map((ordinal) => `${k} logs ${podName(ordinal)} -c ${n.exporterContainer} --since=10m | grep -c 'authentication failed'   # 0`) : []),
+          ...(standbys.length ? streamingCheck(n) : [`${k} exec ${primary} -c ${n.container} -- pg_isready -h 127.0.0.1`]),
+        ),
+      ],
+    ),
+    standbys.length
+      ? 'Why this order: the standbys\' connections survive `ALTER ROLE` (authentication happens once, at connect), so streaming never stops; '
+        + `a standby that reconnects between steps 2 and 3 is refused, retries every 5 seconds, and streams again once step 3 reaches it; its slot keeps the WAL meanwhile. `
+        + `Tested on real servers by \`test/runbook-rotation.test.ts\`.`
+      : `Tested on real servers by \`test/runbook-rotation.test.ts\`.`,
+    'A new `username` is not a rotation: it is a new role (README, "When credentials change").',
+  );
+}

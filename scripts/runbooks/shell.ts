@@ -1,0 +1,55 @@
+import type { Environment } from '../config/environment.ts';
+import type { EnvironmentNames } from './names.ts';
+
+/** Where the runbooks' scripts are, relative to the repository root (the commands run from there). */
+export const SCRIPTS_DIR = 'scripts/postgres/sh';
+
+/**
+ * kubectl's rendering of the credentials Secret for the scripts: one "<key> <base64 value>" line per
+ * key, in key order. The values stay encoded on the way, so nothing readable reaches the terminal.
+ */
+export const SECRET_LINES_TEMPLATE = '{{range $k, $v := .data}}{{$k}} {{$v}}{{"\\n"}}{{end}}';
+
+export const kubectl = (n: EnvironmentNames) => `kubectl -n ${n.namespace}`;
+
+/** The shell helpers every runbook defines once, at its top. */
+export function helpers(n: EnvironmentNames): string[] {
+  const k = kubectl(n);
+  return [
+    `# sql_on ORDINAL <<'SQL' ... SQL: SQL on ${n.statefulSet}-ORDINAL, as the superuser (the SQL travels on stdin: no quoting)`,
+    `sql_on() { ${k} exec -i "${n.statefulSet}-$1" -c ${n.container} -- sh -c 'PGPASSWORD="$POSTGRES_PASSWORD" exec psql -X -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB"'; }`,
+    ...(n.secretNameHashed
+      ? [`# secret_lines: the Secret the pods read (${n.secret}-<hash>, named by the StatefulSet), for the scripts below`,
+        `secret_lines() { ${k} get secret "$(${k} get statefulset ${n.statefulSet} -o jsonpath='{.spec.template.spec.containers[?(@.name=="${n.container}")].env[?(@.name=="POSTGRES_PASSWORD")].valueFrom.secretKeyRef.name}')" -o go-template='${SECRET_LINES_TEMPLATE}'; }`]
+      : [`# secret_lines: the Secret ${n.secret}, for the scripts below`, `secret_lines() { ${k} get secret ${n.secret} -o go-template='${SECRET_LINES_TEMPLATE}'; }`]),
+    `# run_script ORDINAL SCRIPT ARGS...: a script of ${SCRIPTS_DIR}/ in the database container of ${n.statefulSet}-ORDINAL, the Secret on its stdin`,
+    `run_script() { ordinal=$1 script=$2; shift 2; secret_lines | ${k} exec -i "${n.statefulSet}-$ordinal" -c ${n.container} -- sh -c "$(cat "${SCRIPTS_DIR}/$script")" "$script" "$@"; }`,
+  ];
+}
+
+/** How a person starts a sync of the environment, with Argo CD or with Flux. */
+export function syncCommands(e: Environment, n: EnvironmentNames): string[] {
+  const flux = `kustomization ${n.delivery} -n ${n.fluxNamespace}`;
+  return [
+    `argocd app sync ${n.delivery}                                  # Argo CD`,
+    ...(e.delivery.automated
+      ? [`flux reconcile ${flux} --with-source    # or Flux`]
+      : [`flux resume ${flux}    # or Flux: applies, waits for health,`, `flux suspend ${flux}   # and is suspended again (${e.name} syncs by hand)`]),
+  ];
+}
+
+/** The commit that makes a change of the environment file real. */
+export function rebuildAndSync(e: Environment, n: EnvironmentNames): string[] {
+  return [`npm run build:overlays -- ${e.name}    # review the diff of generated/${e.name}.yaml, commit, merge`, ...syncCommands(e, n)];
+}
+
+/** SQL run by `sql_on` on one instance. */
+export const sqlOn = (ordinal: number, ...sql: readonly string[]) => [`sql_on ${ordinal} <<'SQL'`, ...sql, 'SQL'];
+
+/** SQL run by `sql_on` on every instance in turn. */
+export const sqlOnEach = (n: EnvironmentNames, ...sql: readonly string[]) =>
+  n.ordinals.length === 1 ? sqlOn(n.ordinals[0], ...sql) : [`for ordinal in ${n.ordinals.join(' ')}; do echo "${n.statefulSet}-$ordinal:"; sql_on "$ordinal" <<'SQL'`, ...sql, 'SQL', 'done'];
+
+/** On the primary: which standby streams, and through which slot. */
+export const streamingCheck = (n: EnvironmentNames) => sqlOn(n.primary,
+  'select r.application_name, r.state, s.slot_name from pg_stat_replication r left join pg_replication_slots s on s.active_pid = r.pid order by 1;');
