@@ -89,6 +89,16 @@ function bareKustomize(kustomize: KustomizeBinary, overlay: string, runs: number
 /** How to make the build use `kustomize`: $KUSTOMIZE names the binary (or kubectl). */
 const envFor = (kustomize: KustomizeBinary): NodeJS.ProcessEnv => ({ ...process.env, KUSTOMIZE: kustomize.command });
 
+/** The figures as the README's table: one row per environment count. */
+function markdownTable(report: { scale: { environments: number; everyOverlayRendered: Series; oneEnvironmentEdited: Series; nothingChanged: Series }[] }): string {
+  const cell = (s: Spread) => `${(s.median / 1000).toFixed(2)} s (${(s.min / 1000).toFixed(2)}–${(s.max / 1000).toFixed(2)})`;
+  return [
+    '| environments | every overlay rendered (`--no-cache`) | one environment edited | nothing changed | peak RSS of the build |',
+    '|---:|---|---|---|---:|',
+    ...report.scale.map((row) => `| ${row.environments} | ${cell(row.everyOverlayRendered.wall)} | ${cell(row.oneEnvironmentEdited.wall)} | ${cell(row.nothingChanged.wall)} | ${Math.max(row.everyOverlayRendered.peakRssMb, row.oneEnvironmentEdited.peakRssMb)} MB |`),
+  ].join('\n');
+}
+
 function main(argv: readonly string[]): void {
   const options = parseArguments(argv);
   const kustomizes = [npmKustomize(), v5Kustomize()].filter((k): k is KustomizeBinary => k !== undefined);
@@ -142,7 +152,8 @@ function main(argv: readonly string[]): void {
   const report = { date: new Date().toISOString(), machine, runs: options.runs, nodeStartMs: nodeStart, project: { cold, warm, withoutNpm }, byKustomize, scale };
   mkdirSync(path.dirname(options.json), { recursive: true });
   writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`\nFigures written to ${path.relative(ROOT, options.json)}`);
+  console.log(`\nFigures written to ${path.relative(ROOT, options.json)}\n\nFor the README:\n`);
+  console.log(markdownTable(report));
 }
 
 main(process.argv.slice(2));
