@@ -42,6 +42,22 @@ export function cpuUsedBetween(before: CpuSample, after: CpuSample): { ours: num
 }
 
 /**
+ * Resolves once `pid` has at most `count` children left, zombies included (or after `timeoutMs`).
+ * A child's time moves into its parent's cutime when it is reaped, and a sample taken while that
+ * happens can miss it (read before the move in the parent, gone from the children when read): wait
+ * for the postmaster to reap the backends of a finished run before sampling.
+ */
+export async function untilChildrenReaped(pid: number, count: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (childrenOf(pid).length > count && Date.now() < deadline) await new Promise((wake) => setTimeout(wake, 20));
+}
+
+/** How many children `pid` has right now, zombies included. */
+export function childCount(pid: number): number {
+  return childrenOf(pid).length;
+}
+
+/**
  * A process's own time, its reaped children's (cutime, cstime: a backend that exited is counted in
  * the postmaster's), and every live descendant's.
  */

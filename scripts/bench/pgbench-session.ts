@@ -3,9 +3,11 @@
  * run pgbench, read what the server did, stop. Every server is stopped in a `finally`, and
  * server-account.ts's safety net stops any left over on exit or Ctrl-C.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type pg from 'pg';
 import { connect, startServer, type ServerHandle } from '../postgres/server.ts';
-import { cpuSample, cpuUsedBetween } from './cpu-accounting.ts';
+import { childCount, cpuSample, cpuUsedBetween, untilChildrenReaped } from './cpu-accounting.ts';
 import { runPgbench, type Target } from './pgbench-client.ts';
 import { readSettings, type BenchConfiguration } from './pgbench-configurations.ts';
 import { parsePgbenchOutput } from './pgbench-output.ts';
@@ -72,10 +74,13 @@ export async function measuredRun(
     const walBefore = await walPosition(client);
     const logBefore = server.log().length;
     const startedAt = new Date().toISOString();
+    const postmaster = Number(readFileSync(path.join(session.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const serverProcesses = childCount(postmaster);
     const cpuBefore = cpuSample();
     const output = await runPgbench(session.pgbench, { ...session.target, port: server.port }, [...pgbenchArgs, ...WORKLOAD_ARGS[workload]]);
-    const cpuAfter = cpuSample();
     await untilOtherBackendsLeft(client);
+    await untilChildrenReaped(postmaster, serverProcesses);
+    const cpuAfter = cpuSample();
     const after = await blockCounters(client);
     const walBytes = await client.query<{ bytes: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1) AS bytes', [walBefore]);
     const checkpoints = checkpointsStarted(server.log().slice(logBefore));
