@@ -5,6 +5,7 @@
  * them there, and only then moves them into place. With --check it writes nothing and exits 1
  * when a committed file is stale, missing or extra.
  */
+import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +17,7 @@ import { findKustomize } from './kustomize/binary.ts';
 import { directoryRenderCache, noRenderCache } from './kustomize/render-cache.ts';
 import { Timings } from './output/timings.ts';
 import { ownedPaths, renderBundle, type RenderedBundle } from './pipeline.ts';
-import { compareTrees, readOwnedFiles, replaceOwnedPaths, scratchDirectory, type TreeDifference } from './output/tree.ts';
+import { compareTrees, readOwnedFiles, replaceOwnedPaths, scratchDirectory, writeTree, type TreeDifference } from './output/tree.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Rendered overlays by the hash of their inputs (scripts/kustomize/render-cache.ts). */
@@ -115,7 +116,12 @@ export async function main(argv: readonly string[], importModule?: ModuleImporte
       console.error(`The committed bundle is out of date; run \`npm run build:overlays\` and commit:\n${stale.join('\n')}`);
       return 1;
     }
-    await replaceOwnedPaths(options.out, staging, owned);
+    // An unchanged bundle is left as it is: nothing to move, and its files keep their times.
+    if (difference.changed.length + difference.missing.length + difference.extra.length > 0) {
+      // kustomize's inputs are there already.
+      await writeTree(staging, new Map([...bundle.tree].filter(([file]) => !existsSync(path.join(staging, file)))));
+      await replaceOwnedPaths(options.out, staging, owned);
+    }
     cache.prune();
     timings.lap('write');
     if (options.timings) await writeFile(options.timings, `${JSON.stringify(timings.report())}\n`);

@@ -10,7 +10,7 @@ import { OVERLAYS_DIR, overlayFiles } from './kustomize/overlay.ts';
 import { objectCount, overlayRenders } from './kustomize/render.ts';
 import { noRenderCache, type RenderCache } from './kustomize/render-cache.ts';
 import { Timings } from './output/timings.ts';
-import { mergeTrees, writeTree, type FileTree } from './output/tree.ts';
+import { mergeTrees, type FileTree } from './output/tree.ts';
 import { schemaProblems } from './verify/schema.ts';
 import { repository } from './config/repository.ts';
 import { argocdFile, deliveryFiles, fluxFile } from './delivery/manifests.ts';
@@ -54,9 +54,9 @@ function validatedDefaults(settings: Settings): Settings {
 }
 
 /**
- * environments → kustomize files → `kustomize build` of each overlay → generated/.
- * Everything is written under `staging` (a scratch copy of the project layout) and verified there;
- * nothing outside it is touched.
+ * environments → kustomize files → `kustomize build` of each overlay → generated/, as a tree in
+ * memory. What kustomize must read is written under `staging` (a scratch copy of the project
+ * layout); nothing outside it is touched.
  */
 export async function renderBundle(
   environments: readonly Environment[],
@@ -67,10 +67,9 @@ export async function renderBundle(
   const base = validatedDefaults(defaults);
   const repo = resolveRepository(repository);
   const sources = mergeTrees(baseFiles(base), componentFiles(base), ...environments.map((environment) => overlayFiles(environment, base)));
-  await writeTree(staging, sources);
   timings.lap('kustomize files');
 
-  const { builds, reused } = overlayRenders(kustomize, sources, staging, environments.map((environment) => overlayDir(environment.name)), cache);
+  const { builds, reused } = await overlayRenders(kustomize, sources, staging, environments.map((environment) => overlayDir(environment.name)), cache);
   // Each overlay is verified as soon as it is rendered, while kustomize renders the next ones.
   const verified = builds.map(async (build) => schemaProblems(await build));
   // A failed render is reported once, by Promise.all(builds); its verification's rejection is the same error.
@@ -82,11 +81,10 @@ export async function renderBundle(
 
   // Checked after every overlay built: each manifest must point at one of them.
   const delivery = deliveryFiles(environments, repo);
-  const deliveryProblems = await manifestProblems(delivery, environments, staging);
+  const deliveryProblems = await manifestProblems(delivery, environments, sources);
   if (deliveryProblems.length) throw new Error(`Argo CD / Flux manifests are invalid:\n${deliveryProblems.join('\n')}`);
 
   const generated: FileTree = mergeTrees(new Map(environments.map((environment, index) => [generatedFile(environment.name), rendered[index]])), delivery, runbookFiles(environments));
-  await writeTree(staging, generated);
   timings.lap('verify');
   const tree = mergeTrees(sources, generated);
   return {

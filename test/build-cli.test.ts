@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, rmSync } from 'node:fs';
+import { appendFileSync, rmSync, statSync } from 'node:fs';
+import fg from 'fast-glob';
 import path from 'node:path';
 import { PROJECT_ROOT, assertRefused, copyOfBundle, emptyDir, environmentsDir, runBuild, treeOf } from './support/cli.ts';
 
@@ -42,6 +43,19 @@ test('--check passes on the committed bundle and names every stale, missing and 
   assert.match(result.stderr, 'missing: overlays/dev/patches/storage.yaml');
   assert.match(result.stderr, 'extra:   overlays/staging/stray.yaml');
   assert.equal(treeOf(out), before, '--check writes nothing');
+});
+
+test('a build that changes nothing writes nothing: every file keeps its inode and modification time', () => {
+  const out = copyOfBundle();
+  assert.is(runBuild(['--out', out]).code, 0);
+  const stamps = () => fg.sync('**/*', { cwd: out, dot: true }).sort().map((file) => {
+    const stat = statSync(path.join(out, file));
+    return `${file} ${stat.ino} ${stat.mtimeMs}`;
+  });
+  const before = stamps();
+  const again = runBuild(['--out', out]);
+  assert.is(again.code, 0, again.stderr);
+  assert.equal(stamps(), before);
 });
 
 test('a build replaces stale files and removes the overlay of a deleted environment', () => {

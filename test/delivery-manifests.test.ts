@@ -91,13 +91,13 @@ test('dev and staging sync automatically with self-heal; prod waits for a person
 test('the manifest check refuses a path that is not the environment\'s overlay, or an overlay that does not exist', async () => {
   const prod = environments.find((environment) => environment.name === 'prod')!;
   const files = deliveryFiles([prod], { url: 'https://git.test/bundle.git', revision: { branch: 'main' } });
-  assert.equal(await manifestProblems(files, [prod], PROJECT_ROOT), []);
+  const sources = new Map([['overlays/prod/kustomization.yaml', readFileSync(path.join(PROJECT_ROOT, 'overlays/prod/kustomization.yaml'), 'utf8')]]);
+  assert.equal(await manifestProblems(files, [prod], sources), []);
   const wrongPath = new Map([...files].map(([file, yaml]) => [file, yaml.replace('path: overlays/prod', 'path: overlays/staging')]));
-  assert.equal(await manifestProblems(wrongPath, [prod], PROJECT_ROOT), [
+  assert.equal(await manifestProblems(wrongPath, [prod], sources), [
     'generated/argocd/postgresql-prod.yaml: spec.source.path is "overlays/staging", not the environment\'s overlay overlays/prod',
   ]);
-  const empty = mkdtempSync(path.join(tmpdir(), 'no-overlays-'));
-  const missing = await manifestProblems(files, [prod], empty);
+  const missing = await manifestProblems(files, [prod], new Map());
   assert.ok(missing.includes('generated/argocd/postgresql-prod.yaml: spec.source.path: overlays/prod/kustomization.yaml does not exist'), missing.join('\n'));
   assert.ok(missing.includes('generated/flux/postgresql-prod.yaml: spec.path: overlays/prod/kustomization.yaml does not exist'), missing.join('\n'));
 });

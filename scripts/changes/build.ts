@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Environment } from '../config/environment.ts';
 import type { FileTree } from '../output/tree.ts';
@@ -10,7 +10,7 @@ import { consequencesOfChange } from './consequences.ts';
 /** The committed render of a file, read before the build replaces it; undefined for a new environment. */
 async function committed(dir: string, file: string): Promise<string | undefined> {
   try {
-    return await readFile(path.join(dir, file), 'utf8');
+    return readFileSync(path.join(dir, file), 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;

@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { Environment } from '../config/environment.ts';
 import type { FileTree } from '../output/tree.ts';
 import { renderedObjects, schemaProblems } from '../verify/schema.ts';
@@ -10,16 +8,16 @@ const find = (objects: Record<string, any>[], kind: string) => objects.filter((o
 /**
  * Every way the Argo CD and Flux manifests could fail in a cluster that this build can see: a
  * schema violation, or a path that is not the environment's overlay (which must exist under
- * `root` and be one this build rendered), a namespace other than the one the overlay renders into,
+ * `sources`, the kustomize files this build rendered), a namespace other than the one the overlay renders into,
  * a Kustomization whose GitRepository is missing.
  */
-export async function manifestProblems(files: FileTree, environments: readonly Environment[], root: string): Promise<string[]> {
+export async function manifestProblems(files: FileTree, environments: readonly Environment[], sources: FileTree): Promise<string[]> {
   const problems: string[] = [];
   for (const environment of environments) {
     const overlay = overlayPath(environment.name);
     const overlayProblem = (where: string, given: unknown) => {
       if (given !== overlay && given !== `./${overlay}`) return `${where} is ${JSON.stringify(given)}, not the environment's overlay ${overlay}`;
-      if (!existsSync(path.join(root, overlay, 'kustomization.yaml'))) return `${where}: ${overlay}/kustomization.yaml does not exist`;
+      if (!sources.has(`${overlay}/kustomization.yaml`)) return `${where}: ${overlay}/kustomization.yaml does not exist`;
       return undefined;
     };
     for (const file of [argocdFile(environment.name), fluxFile(environment.name)]) {

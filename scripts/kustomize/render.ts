@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import path from 'node:path';
-import type { FileTree } from '../output/tree.ts';
+import { writeTree, type FileTree } from '../output/tree.ts';
 import type { KustomizeBinary } from './binary.ts';
 import { renderCacheKey, type RenderCache } from './render-cache.ts';
 
@@ -45,13 +45,18 @@ export function kustomizeBuilds(kustomize: KustomizeBinary, dirs: readonly strin
 }
 
 /**
- * The render of each overlay (`dirs`, relative to `root`, as in `sources`): from the cache when
- * every input is unchanged since an earlier build, else from kustomize, which then fills the cache.
+ * The render of each overlay (`dirs`, as in `sources`): from the cache when every input is unchanged
+ * since an earlier build, else from kustomize, which then fills the cache. Only what kustomize reads
+ * is written under `root`: the base, the components and the overlays it renders.
  */
-export function overlayRenders(kustomize: KustomizeBinary, sources: FileTree, root: string, dirs: readonly string[], cache: RenderCache): { builds: Promise<string>[]; reused: number } {
+export async function overlayRenders(kustomize: KustomizeBinary, sources: FileTree, root: string, dirs: readonly string[], cache: RenderCache): Promise<{ builds: Promise<string>[]; reused: number }> {
   const keys = dirs.map((dir) => renderCacheKey(kustomize, sources, dir));
   const cached = keys.map((key) => cache.get(key));
   const stale = dirs.flatMap((dir, index) => (cached[index] === undefined ? [index] : []));
+  if (stale.length) {
+    const read = ['base/', 'components/', ...stale.map((index) => dirs[index])];
+    await writeTree(root, new Map([...sources].filter(([file]) => read.some((prefix) => file.startsWith(prefix)))));
+  }
   const fresh = kustomizeBuilds(kustomize, stale.map((index) => path.join(root, dirs[index])));
   const builds = dirs.map((_, index) => {
     const hit = cached[index];
