@@ -6,7 +6,7 @@
  * environment's rendered configuration (generated/<env>.yaml) and with an empty postgresql.conf,
  * a fresh server start for every run, tuned then default, round after round, so drift on the
  * machine falls on both. Prints a table and writes bench/results/pgbench-<env>.json.
- * Nothing is asserted: the numbers are for the reader; bench/pgbench.md says what they mean.
+ * Nothing is asserted: the numbers are for the reader; the README (section "The database it deploys: pgbench") says what they mean.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -135,7 +135,7 @@ function benchReport({ options, argv, pgbench, configurations, data, pgbenchArgs
       scale: options.scale, durationSeconds: options.duration, clients: options.clients, threads: THREADS, rounds: options.rounds,
       progressSeconds: PROGRESS_SECONDS, pgbenchArgs, workloads: { 'read-write': 'built-in TPC-B (sort of)', 'read-only': '-S (select only)' },
       order: 'per round, per workload: tuned then default; a fresh server start for every run, pg_prewarm of every pgbench relation before it, VACUUM pgbench_accounts after it',
-      pageCache: 'not dropped between runs (see bench/pgbench.md): the whole data set stays in the kernel page cache for both configurations',
+      pageCache: 'not dropped between runs (see the README, "The database it deploys: pgbench"): the whole data set stays in the kernel page cache for both configurations',
     },
     data,
     configurations: Object.fromEntries((['tuned', 'default'] as const).map((name) => [name, {
