@@ -111,7 +111,7 @@ export async function main(argv: readonly string[], importModule?: ModuleImporte
         ...difference.missing.map((file) => `  missing: ${file}`),
         ...difference.extra.map((file) => `  extra:   ${file}`),
       ];
-      if (options.timings) await writeFile(options.timings, JSON.stringify(timings.report()));
+      if (options.timings) await writeFile(options.timings, timings.json());
       if (stale.length === 0) return 0;
       console.error(`The committed bundle is out of date; run \`npm run build:overlays\` and commit:\n${stale.join('\n')}`);
       return 1;
@@ -124,7 +124,7 @@ export async function main(argv: readonly string[], importModule?: ModuleImporte
     }
     cache.prune();
     timings.lap('write');
-    if (options.timings) await writeFile(options.timings, `${JSON.stringify(timings.report())}\n`);
+    if (options.timings) await writeFile(options.timings, timings.json());
     return 0;
   } finally {
     await rm(staging, { recursive: true, force: true });

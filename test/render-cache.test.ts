@@ -7,7 +7,7 @@ import { loadEnvironments } from '../scripts/config/load.ts';
 import { npmKustomize, type KustomizeBinary } from '../scripts/kustomize/binary.ts';
 import { baseFiles } from '../scripts/kustomize/base.ts';
 import { overlayFiles } from '../scripts/kustomize/overlay.ts';
-import { renderCacheKey } from '../scripts/kustomize/render-cache.ts';
+import { renderCacheKeys } from '../scripts/kustomize/render-cache.ts';
 import { mergeTrees, type FileTree } from '../scripts/output/tree.ts';
 import { copyOfBundle, environmentsDir, PROJECT_ROOT, runBuild } from './support/cli.ts';
 
@@ -17,7 +17,7 @@ import { copyOfBundle, environmentsDir, PROJECT_ROOT, runBuild } from './support
 const environments = await loadEnvironments(path.join(PROJECT_ROOT, 'scripts/environments'), PROJECT_ROOT);
 const sources: FileTree = mergeTrees(baseFiles(defaults), ...environments.map((environment) => overlayFiles(environment, defaults)));
 const kustomize: KustomizeBinary = npmKustomize()!;
-const keyOf = (tree: FileTree, k = kustomize, overlay = 'overlays/prod/') => renderCacheKey(k, tree, overlay);
+const keyOf = (tree: FileTree, k = kustomize, overlay = 'overlays/prod/') => renderCacheKeys(k, tree, [overlay])[0];
 const withFile = (file: string, content: string) => new Map([...sources, [file, content]]);
 
 test('the key changes with any byte of the base, any component, or the overlay itself', () => {

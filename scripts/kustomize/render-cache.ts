@@ -24,8 +24,16 @@ export interface RenderCache {
 /** Entries kept: the oldest (by last use) beyond this are deleted after a build. */
 const KEEP = 2000;
 
-export function renderCacheKey(kustomize: KustomizeBinary, sources: FileTree, overlayDir: string): string {
+/** The digest of every file of `sources` under one of `prefixes`, by path and content. */
+function filesDigest(sources: FileTree, prefixes: readonly string[]): string {
   const hash = createHash('sha256');
+  const files = [...sources.keys()].filter((file) => prefixes.some((prefix) => file.startsWith(prefix))).sort();
+  for (const file of files) hash.update(`\0${file}\0${sources.get(file)!.length}\0`).update(sources.get(file)!);
+  return hash.digest('hex');
+}
+
+/** The cache key of each overlay in `overlayDirs`: what they share (kustomize, base/, components/) is hashed once. */
+export function renderCacheKeys(kustomize: KustomizeBinary, sources: FileTree, overlayDirs: readonly string[]): string[] {
   let binary = '';
   try {
     const stat = statSync(kustomize.command);
@@ -33,11 +41,8 @@ export function renderCacheKey(kustomize: KustomizeBinary, sources: FileTree, ov
   } catch {
     // A command found on PATH (kubectl, kustomize): its version stands for it.
   }
-  hash.update(JSON.stringify([kustomize.command, kustomize.args, kustomize.version, binary]));
-  const prefixes = ['base/', 'components/', `${overlayDir.replace(/\/?$/, '/')}`];
-  const files = [...sources.keys()].filter((file) => prefixes.some((prefix) => file.startsWith(prefix))).sort();
-  for (const file of files) hash.update(`\0${file}\0${sources.get(file)!.length}\0`).update(sources.get(file)!);
-  return hash.digest('hex');
+  const shared = JSON.stringify([kustomize.command, kustomize.args, kustomize.version, binary, filesDigest(sources, ['base/', 'components/'])]);
+  return overlayDirs.map((dir) => createHash('sha256').update(shared).update(filesDigest(sources, [dir.replace(/\/?$/, '/')])).digest('hex'));
 }
 
 /** A cache in `dir` (created on first write); when it cannot be written, the build simply renders everything. */

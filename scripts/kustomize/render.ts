@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import path from 'node:path';
 import { writeTree, type FileTree } from '../output/tree.ts';
 import type { KustomizeBinary } from './binary.ts';
-import { renderCacheKey, type RenderCache } from './render-cache.ts';
+import { renderCacheKeys, type RenderCache } from './render-cache.ts';
 
 const run = promisify(execFile);
 
@@ -50,7 +50,7 @@ export function kustomizeBuilds(kustomize: KustomizeBinary, dirs: readonly strin
  * is written under `root`: the base, the components and the overlays it renders.
  */
 export async function overlayRenders(kustomize: KustomizeBinary, sources: FileTree, root: string, dirs: readonly string[], cache: RenderCache): Promise<{ builds: Promise<string>[]; reused: number }> {
-  const keys = dirs.map((dir) => renderCacheKey(kustomize, sources, dir));
+  const keys = renderCacheKeys(kustomize, sources, dirs);
   const cached = keys.map((key) => cache.get(key));
   const stale = dirs.flatMap((dir, index) => (cached[index] === undefined ? [index] : []));
   if (stale.length) {

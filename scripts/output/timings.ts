@@ -15,6 +15,11 @@ export class Timings {
     this.last = now;
   }
 
+  /** The report as one line of JSON, for `--timings FILE`. */
+  json(): string {
+    return `${JSON.stringify(this.report())}\n`;
+  }
+
   /** Milliseconds per phase, rounded to 0.1 ms, plus the total and the process's peak memory. */
   report(): { phases: Record<string, number>; totalMs: number; peakRssMb: number } {
     const round = (ms: number) => Math.round(ms * 10) / 10;
