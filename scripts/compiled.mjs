@@ -69,23 +69,29 @@ async function compile(indexFile, mode, entry) {
   const inputs = new Map();
   const result = await build({
     entryPoints: [entry], absWorkingDir: ROOT, bundle: true, platform: 'node', format: 'esm', target: 'node20',
-    write: false, metafile: true, logLevel: 'silent', plugins: [sourcePlugin(inputs)],
+    // Split: a module imported lazily (a schema model, the PromQL parser) is a file of its own, read only when used.
+    write: false, metafile: true, logLevel: 'silent', plugins: [sourcePlugin(inputs)], splitting: true, outdir: 'out', entryNames: 'entry',
     // The build bundles its dependencies (one file loads faster than node_modules); environments only their own code.
     ...(mode === 'command' ? { external: UNBUNDLED } : { packages: 'external' }),
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   });
   const sorted = [...inputs].sort(([a], [b]) => a.localeCompare(b));
   const key = keyOf(mode, entry, sorted);
-  const output = path.join(CACHE, `${key}.mjs`);
-  mkdirSync(CACHE, { recursive: true });
-  // Written aside and renamed: a build interrupted here never leaves a half-written file to import.
-  const partial = `${output}.${process.pid}.partial`;
-  writeFileSync(partial, result.outputFiles[0].contents);
-  renameSync(partial, output);
+  const dir = path.join(CACHE, key);
+  const output = path.join(dir, 'entry.js');
+  // Written aside and renamed: a build interrupted here never leaves a half-written directory to import.
+  const partial = `${dir}.${process.pid}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  mkdirSync(partial, { recursive: true });
+  for (const file of result.outputFiles) writeFileSync(path.join(partial, path.relative(path.join(ROOT, 'out'), file.path)), file.contents);
+  writeFileSync(path.join(partial, 'package.json'), '{"type": "module"}\n');
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(partial, dir);
   const previous = existsSync(indexFile) ? JSON.parse(readFileSync(indexFile, 'utf8')).output : undefined;
   writeFileSync(`${indexFile}.${process.pid}.partial`, JSON.stringify({ key, output, inputs: sorted.map(([file]) => file) }));
   renameSync(`${indexFile}.${process.pid}.partial`, indexFile);
-  if (previous && previous !== output) rmSync(previous, { force: true });
+  // The entry's previous compilation, and only that: a directory of its own directly under the cache.
+  if (previous && previous !== output && path.dirname(path.dirname(previous)) === CACHE) rmSync(path.dirname(previous), { recursive: true, force: true });
   return output;
 }
 

@@ -43,7 +43,7 @@ function compiledFor(root: string): string[] {
 function removeCopy(root: string): void {
   for (const file of readdirSync(CACHE).filter((name) => name.startsWith('index-'))) {
     const index = JSON.parse(readFileSync(path.join(CACHE, file), 'utf8')) as { output: string; inputs: string[] };
-    if (index.inputs.some((input) => input.startsWith(`${root}/`))) rmSync(index.output, { force: true }), rmSync(path.join(CACHE, file));
+    if (index.inputs.some((input) => input.startsWith(`${root}/`))) rmSync(path.dirname(index.output), { recursive: true, force: true }), rmSync(path.join(CACHE, file));
   }
   rmSync(root, { recursive: true, force: true });
 }

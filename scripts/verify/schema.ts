@@ -1,6 +1,5 @@
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { MODELS } from './models.ts';
-import { ruleExpressionProblems } from './promql.ts';
 
 type ModelClass = new (data: unknown) => { validate(): void };
 
@@ -41,7 +40,11 @@ export async function schemaProblems(rendered: string): Promise<string[]> {
       problems.push(`${where}: ${(error as Error).message}`);
     }
     // A schema sees a string; Prometheus would refuse the whole rule group at load time.
-    if (object.kind === 'PrometheusRule') problems.push(...ruleExpressionProblems(object).map((problem) => `${where}: ${problem}`));
+    if (object.kind === 'PrometheusRule') {
+      // Loaded only for a build that renders alerts: the PromQL parser is the heaviest module left.
+      const { ruleExpressionProblems } = await import('./promql.ts');
+      problems.push(...ruleExpressionProblems(object).map((problem) => `${where}: ${problem}`));
+    }
   }
   return problems;
 }
