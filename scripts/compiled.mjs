@@ -85,8 +85,13 @@ async function compile(indexFile, mode, entry) {
   mkdirSync(partial, { recursive: true });
   for (const file of result.outputFiles) writeFileSync(path.join(partial, path.relative(path.join(ROOT, 'out'), file.path)), file.contents);
   writeFileSync(path.join(partial, 'package.json'), '{"type": "module"}\n');
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(partial, dir);
+  try {
+    renameSync(partial, dir);
+  } catch (error) {
+    // Another build compiled the same inputs first: the same key is the same content, so use it.
+    if (!existsSync(output)) throw error;
+    rmSync(partial, { recursive: true, force: true });
+  }
   const previous = existsSync(indexFile) ? JSON.parse(readFileSync(indexFile, 'utf8')).output : undefined;
   writeFileSync(`${indexFile}.${process.pid}.partial`, JSON.stringify({ key, output, inputs: sorted.map(([file]) => file) }));
   renameSync(`${indexFile}.${process.pid}.partial`, indexFile);
