@@ -10,7 +10,7 @@ import { zoneSpreadConstraints } from './zone-spread.ts';
 export const POSTGRES_UID = 70;
 
 /** The pod annotation naming the container `kubectl exec/logs` pick by default. */
-export const DEFAULT_CONTAINER = 'kubectl.kubernetes.io/default-container';
+const DEFAULT_CONTAINER = 'kubectl.kubernetes.io/default-container';
 
 export const paths = {
   /** The volume mount; PGDATA is a subdirectory so initdb never sees the volume's lost+found. */

@@ -24,7 +24,7 @@ export async function kustomizeBuild(kustomize: KustomizeBinary, dir: string): P
  * one overlay while others render. At most one process per core runs at a time: more only queue for
  * the CPU and hold their memory meanwhile.
  */
-export function kustomizeBuilds(kustomize: KustomizeBinary, dirs: readonly string[], concurrency = availableParallelism()): Promise<string>[] {
+function kustomizeBuilds(kustomize: KustomizeBinary, dirs: readonly string[], concurrency = availableParallelism()): Promise<string>[] {
   if (dirs.length === 0) return [];
   let running = 0;
   const waiting: (() => void)[] = [];
