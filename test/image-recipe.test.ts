@@ -19,7 +19,7 @@ const workflow = parse(readFileSync(path.join(PROJECT_ROOT, '.github/workflows/p
 const instructions = dockerfile.replace(/\\\n(\s*#.*\n)*/g, ' ').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
 const args = Object.fromEntries(instructions.filter((i) => i.startsWith('ARG ')).map((i) => i.slice(4).split('=')).filter((kv) => kv.length === 2));
 const froms = instructions.filter((i) => i.startsWith('FROM ')).map((i) => i.split(/\s+/)[1].replace(/^\$\{(\w+)\}$/, (_, name) => args[name]));
-const pins = Object.fromEntries(requirements.split('\n').filter((line) => line && !line.startsWith('#')).map((line) => line.split('==')));
+const pins: Record<string, string> = Object.fromEntries(requirements.split('\n').filter((line) => line && !line.startsWith('#')).map((line) => line.split('=='))) as Record<string, string>;
 const environments = await loadEnvironments(path.join(PROJECT_ROOT, 'scripts/environments'), PROJECT_ROOT);
 
 test('every stage starts from the official postgres 16 alpine image, by digest', () => {
@@ -44,7 +44,8 @@ test('Python packages are pinned to exact versions and installed without pulling
 test('the final stage runs as the alpine postgres user, never root', () => {
   const users = instructions.filter((i) => i.startsWith('USER '));
   assert.equal(users.at(-1), 'USER 70:70');
-  assert.ok(instructions.lastIndexOf(users.at(-1)!) > instructions.findLastIndex((i) => i.startsWith('RUN ')), 'nothing runs as root after it');
+  const lastRun = instructions.map((i) => i.startsWith('RUN ')).lastIndexOf(true);
+  assert.ok(instructions.lastIndexOf(users.at(-1)!) > lastRun, 'nothing runs as root after it');
   assert.not.match(dockerfile, /\b(gosu|su-exec|sudo)\b/);
 });
 
