@@ -10,6 +10,7 @@ import { deliveryProblems } from './delivery.ts';
 import { formatBudget, memoryBudget } from '../postgres/memory-budget.ts';
 import { parameterProblem } from '../postgres/parameters.ts';
 import { replicationProblems } from './replication.ts';
+import { checkShape } from './shape.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -17,11 +18,12 @@ const IMAGE_NAME = /^[a-z0-9]+([._/-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z
 const IMAGE_TAG = /^[\w][\w.-]{0,127}$/;
 const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 const ANTI_AFFINITY = ['none', 'preferred', 'required'] as const;
-const SETTINGS_KEYS = Object.keys(defaults) as (keyof Settings)[];
 
 /** Defaults with the environment's overrides applied; `postgresql` parameters merge by name. */
 export function mergedSettings(config: EnvironmentConfig): Settings {
-  return mergeObjects(defaults, config) as unknown as Settings;
+  // The top-level name is the environment's, not a setting; every nested `name` is a setting.
+  const { name: _environment, ...overrides } = config;
+  return mergeObjects(defaults, overrides) as unknown as Settings;
 }
 
 /**
@@ -37,14 +39,11 @@ export function resolveEnvironment(config: EnvironmentConfig, source: string): E
 
   if (config === null || typeof config !== 'object') throw new ConfigError([`${source}: must export default defineEnvironment({...})`]);
   report('name', dnsLabelProblem(config.name, 'an environment name'));
-  for (const key of Object.keys(config)) {
-    if (key !== 'name' && !SETTINGS_KEYS.includes(key as keyof Settings)) {
-      report(key, `unknown setting; allowed: name, ${SETTINGS_KEYS.join(', ')}`);
-    }
-  }
-  if (problems.length) throw new ConfigError(problems);
+  const shape = checkShape(config);
+  shape.problems.forEach(([field, message]) => report(field, message));
 
-  const settings = mergedSettings(config);
+  // Unknown keys and misshapen objects are left out, so every other problem is reported too.
+  const settings = mergedSettings(shape.wellShaped as unknown as EnvironmentConfig);
   settingsProblems(settings).forEach(([field, message]) => report(field, message));
   if (problems.length) throw new ConfigError(problems);
   return { name: config.name, source, ...settings };
@@ -114,7 +113,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function mergeObjects(base: object, override: object): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(override)) {
-    if (value === undefined || key === 'name') continue;
+    if (value === undefined) continue;
     const current = merged[key];
     merged[key] = isPlainObject(current) && isPlainObject(value) ? mergeObjects(current, value) : value;
   }

@@ -5,6 +5,7 @@
  */
 import type { ParameterValue } from '../config/environment.ts';
 import { catalogEntry, catalogNames, type CatalogEntry } from './catalog.ts';
+import { closestName } from '../config/suggest.ts';
 
 /** Parameters the bundle sets itself, and why an environment may not. */
 export const BUNDLE_OWNED_PARAMETERS: Readonly<Record<string, string>> = {
@@ -224,25 +225,6 @@ function describe(value: ParameterValue): string {
 }
 
 function unknownName(name: string): string {
-  const wanted = name.toLowerCase();
-  let best: { name: string; distance: number } | undefined;
-  for (const candidate of catalogNames()) {
-    const distance = editDistance(wanted, candidate);
-    if (!best || distance < best.distance) best = { name: candidate, distance };
-  }
-  // Close means a typo or a missing word, not merely another name of similar length.
-  const close = best && best.distance <= Math.max(2, Math.floor(wanted.length / 3));
-  return close ? `unknown parameter; did you mean "${best!.name}"?` : 'unknown parameter: PostgreSQL 16 has no setting by that name';
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
+  const close = closestName(name, catalogNames());
+  return close ? `unknown parameter; did you mean "${close}"?` : 'unknown parameter: PostgreSQL 16 has no setting by that name';
 }
