@@ -7,6 +7,8 @@
 import type { ParameterValue, Settings } from './environment.ts';
 import { quantityValue } from './quantity.ts';
 import { catalogEntry } from '../postgres/catalog.ts';
+import { isOfficialImage, OFFICIAL_IMAGE_LIBRARIES, unknownTimeZone } from '../postgres/image-contents.ts';
+import { closestName } from './suggest.ts';
 import { normalizedSetting, parameterBaseValue, parameterBytes, parameterProblem } from '../postgres/parameters.ts';
 
 /** The WAL the server may keep (max_wal_size plus what is retained for standbys) may take at most this share of the data volume. */
@@ -80,6 +82,24 @@ export function startupProblems(s: Settings): [string, string][] {
   if (setting('huge_pages') === 'on') {
     report('postgresql.huge_pages', 'PostgreSQL refuses to start with huge_pages "on" unless the node reserves huge pages and the pod requests hugepages-2Mi, which the bundle does not; '
       + 'use "try" (the default: huge pages when available) or "off"');
+  }
+
+  // Names the server resolves at start: a library it cannot load or a zone it does not know stops it.
+  const image = typeof s.image?.name === 'string' ? s.image.name : '';
+  for (const name of ['shared_preload_libraries', 'session_preload_libraries', 'local_preload_libraries']) {
+    const libraries = String(value(name) ?? '').split(',').map((library) => library.trim().replace(/^"|"$/g, '').replace(/^\$libdir\//, '')).filter(Boolean);
+    const missing = libraries.filter((library) => !OFFICIAL_IMAGE_LIBRARIES.includes(library));
+    if (isOfficialImage(image) && missing.length) {
+      const guesses = missing.map((m) => closestName(m, OFFICIAL_IMAGE_LIBRARIES)).filter(Boolean);
+      report(`postgresql.${name}`, `PostgreSQL refuses to start: ${missing.map((m) => `"${m}"`).join(', ')} ${missing.length > 1 ? 'are not libraries' : 'is not a library'} of the official postgres image${guesses.length ? ` (did you mean ${guesses.map((g) => `"${g}"`).join(', ')}?)` : ''}; `
+        + 'use its contrib libraries (such as pg_stat_statements, auto_explain), or an image that ships the library (image.name)');
+    }
+  }
+  for (const name of ['timezone', 'log_timezone']) {
+    const zone = value(name);
+    if (typeof zone === 'string' && unknownTimeZone(zone)) {
+      report(`postgresql.${name}`, `PostgreSQL refuses to start: ${JSON.stringify(zone)} is not a time zone of the IANA database; use a name such as "UTC" or "Europe/Paris"`);
+    }
   }
 
   // What the bundle's pods, backups and failover need.
