@@ -5,7 +5,7 @@
  * them there, and only then moves them into place. With --check it writes nothing and exits 1
  * when a committed file is stale, missing or extra.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,10 @@ import { findKustomize } from './kustomize/binary.ts';
 import { directoryRenderCache, noRenderCache } from './kustomize/render-cache.ts';
 import { Timings } from './output/timings.ts';
 import { ownedPaths, renderBundle, type RenderedBundle } from './pipeline.ts';
-import { compareTrees, readOwnedFiles, replaceOwnedPaths, scratchDirectory, writeTree, type TreeDifference } from './output/tree.ts';
+import { compareTrees, mergeTrees, readOwnedFiles, replaceOwnedPaths, scratchDirectory, writeTree, type FileTree, type TreeDifference } from './output/tree.ts';
+import { defaults } from './config/defaults.ts';
+import type { Environment } from './config/environment.ts';
+import { configurationSection, readmeWithConfiguration } from './docs/configuration.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Rendered overlays by the hash of their inputs (scripts/kustomize/render-cache.ts). */
@@ -54,6 +57,15 @@ export function parseArguments(argv: readonly string[]): Options {
   return options;
 }
 
+const README = 'README.md';
+
+/** README.md with its configuration section for `environments`, when the output has a README (a copy of the bundle may not). */
+function readmeTree(out: string, environments: readonly Environment[]): FileTree {
+  const file = path.join(out, README);
+  if (!existsSync(file)) return new Map();
+  return new Map([[README, readmeWithConfiguration(readFileSync(file, 'utf8'), configurationSection(environments, defaults.postgresql))]]);
+}
+
 function summaryLine(name: string, detail: string, difference: TreeDifference): string {
   const changed = difference.changed.length + difference.missing.length + difference.extra.length;
   const files = (n: number) => `${n} file${n === 1 ? '' : 's'}`;
@@ -86,7 +98,9 @@ export async function main(argv: readonly string[], importModule?: ModuleImporte
   timings.lap('config');
   const kustomize = findKustomize();
   timings.lap('find kustomize');
-  const owned = ownedPaths(environments, options.only.length === 0);
+  // The README's configuration section lists every environment: written by a build of all of them.
+  const readme = options.only.length === 0 ? readmeTree(options.out, environments) : new Map<string, string>();
+  const owned = [...ownedPaths(environments, options.only.length === 0), ...readme.keys()];
   const staging = await scratchDirectory(options.out);
   try {
     const cache = options.noCache ? noRenderCache : directoryRenderCache(RENDER_CACHE);
@@ -100,11 +114,13 @@ export async function main(argv: readonly string[], importModule?: ModuleImporte
       return 1;
     }
     timings.lap('consequences');
-    const difference = compareTrees(bundle.tree, await readOwnedFiles(options.out, owned));
+    const tree = mergeTrees(bundle.tree, readme);
+    const difference = compareTrees(tree, await readOwnedFiles(options.out, owned));
     timings.lap('compare');
     const fromCache = bundle.cachedRenders ? `; ${bundle.cachedRenders} of ${environments.length} overlays reused from the render cache (inputs unchanged)` : '';
     console.log(`Rendered with kustomize ${kustomize.version} (${kustomize.origin})${fromCache}`);
     summary(bundle, difference).forEach((line) => console.log(line));
+    if (readme.size) console.log(`  README.md  configuration section ${difference.changed.includes(README) ? 'changed' : 'unchanged'}`);
     if (options.check) {
       const stale = [
         ...difference.changed.map((file) => `  stale:   ${file}`),
@@ -119,7 +135,7 @@ export async function main(argv: readonly string[], importModule?: ModuleImporte
     // An unchanged bundle is left as it is: nothing to move, and its files keep their times.
     if (difference.changed.length + difference.missing.length + difference.extra.length > 0) {
       // kustomize's inputs are there already.
-      await writeTree(staging, new Map([...bundle.tree].filter(([file]) => !existsSync(path.join(staging, file)))));
+      await writeTree(staging, new Map([...tree].filter(([file]) => !existsSync(path.join(staging, file)))));
       await replaceOwnedPaths(options.out, staging, owned);
     }
     cache.prune();
