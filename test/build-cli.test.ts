@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { appendFileSync, rmSync, statSync } from 'node:fs';
 import fg from 'fast-glob';
 import path from 'node:path';
+import { renderedEnvironments } from './support/rendered.ts';
 import { PROJECT_ROOT, assertRefused, copyOfBundle, emptyDir, environmentsDir, runBuild, treeOf } from './support/cli.ts';
 
 const committed = treeOf(PROJECT_ROOT + '/generated');
@@ -25,7 +26,7 @@ test('prints one summary line per overlay and the kustomize it used', () => {
   const result = runBuild(['--out', out]);
   assert.is(result.code, 0, result.stderr);
   assert.match(result.stdout, /Rendered with kustomize \d+\.\d+\.\d+ \(/);
-  for (const environment of ['dev', 'staging', 'prod']) {
+  for (const environment of renderedEnvironments()) {
     assert.match(result.stdout, new RegExp(`^  ${environment}\\s+\\d+ objects\\s+unchanged \\(\\d+ files\\)$`, 'm'));
   }
 });
