@@ -1,5 +1,5 @@
 /**
- * npm run build:overlays -- [--check] [--environments DIR] [--out DIR] [ENV ...]
+ * npm run build:overlays -- [--check] [--environments DIR] [--out DIR] [ENV ...]   (--help: USAGE below)
  *
  * Renders base/, overlays/<env>/ and generated/<env>.yaml into a scratch directory, verifies
  * them there, and only then moves them into place. With --check it writes nothing and exits 1
@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { consequencesOfBuild } from './changes/build.ts';
 import { formatConsequences, refusalMessage } from './changes/format.ts';
@@ -37,24 +38,48 @@ interface Options {
   only: string[];
 }
 
-export function parseArguments(argv: readonly string[]): Options {
-  const options: Options = { check: false, noCache: false, out: PROJECT_ROOT, environmentsDir: path.join(PROJECT_ROOT, 'scripts/environments'), only: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const argument = argv[i];
-    const value = () => {
-      const next = argv[++i];
-      if (next === undefined || next.startsWith('--')) throw new ConfigError([`${argument}: needs a directory`]);
-      return path.resolve(next);
-    };
-    if (argument === '--check') options.check = true;
-    else if (argument === '--out') options.out = value();
-    else if (argument === '--environments') options.environmentsDir = value();
-    else if (argument === '--timings') options.timings = value();
-    else if (argument === '--no-cache') options.noCache = true;
-    else if (argument.startsWith('-')) throw new ConfigError([`${argument}: unknown option; allowed: --check, --no-cache, --out DIR, --environments DIR, --timings FILE, then environment names`]);
-    else options.only.push(argument);
+export const USAGE = `Usage: npm run build:overlays -- [options] [ENVIRONMENT ...]
+
+Renders base/, components/, overlays/<env>/, generated/ and the README's configuration section from
+scripts/environments/*.ts, verifies them in a scratch directory, then moves them into place. Named
+environments: only their overlays and generated files (and base/, components/) are written.
+
+Options:
+  --check              write nothing; exit 1 when a committed file is stale, missing or extra
+  --no-cache           render every overlay with kustomize (ignore the render cache)
+  --out DIR            the project to write into (default: this project)
+  --environments DIR   where the environment files are (default: scripts/environments)
+  --timings FILE       write the phase timings as JSON (npm run bench)
+  -h, --help           this help
+
+Exit codes:
+  0  built (or, with --check, everything up to date)
+  1  invalid configuration, a change refused until acknowledged, a stale bundle (--check), or a
+     failed render; nothing is written`;
+
+const OPTIONS = {
+  check: { type: 'boolean' }, 'no-cache': { type: 'boolean' }, out: { type: 'string' }, environments: { type: 'string' },
+  timings: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+} as const;
+
+export function parseArguments(argv: readonly string[]): Options & { help: boolean } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new ConfigError([`${(error as Error).message.split('\n')[0].split('. ')[0]}; allowed: --check, --no-cache, --out DIR, --environments DIR, --timings FILE, --help, then environment names`]);
   }
-  return options;
+  const { values, positionals } = parsed;
+  const resolve = (value: string | undefined) => (value === undefined ? undefined : path.resolve(value));
+  return {
+    help: values.help ?? false,
+    check: values.check ?? false,
+    noCache: values['no-cache'] ?? false,
+    out: resolve(values.out) ?? PROJECT_ROOT,
+    environmentsDir: resolve(values.environments) ?? path.join(PROJECT_ROOT, 'scripts/environments'),
+    timings: resolve(values.timings),
+    only: positionals,
+  };
 }
 
 const README = 'README.md';
@@ -93,6 +118,10 @@ function summary(bundle: RenderedBundle, difference: TreeDifference): string[] {
 export async function main(argv: readonly string[], importModule?: ModuleImporter): Promise<number> {
   const timings = new Timings();
   const options = parseArguments(argv);
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
+  }
   const all = await loadEnvironments(options.environmentsDir, PROJECT_ROOT, importModule);
   const environments = selectEnvironments(all, options.only);
   timings.lap('config');
