@@ -93,9 +93,9 @@ test('environment names on the command line build only those; an unknown one is 
   assert.is(only.code, 0, only.stderr);
   assert.match(only.stdout, /^  dev /m);
   assert.not.match(only.stdout, /^  prod /m);
-  const unknown = runBuild(['--out', out, 'dev', 'qa']);
+  const unknown = runBuild(['--out', out, 'dev', 'no-such-environment']);
   assert.is(unknown.code, 1);
-  assert.match(unknown.stderr, 'qa: unknown environment on the command line; allowed: dev, prod, staging');
+  assert.match(unknown.stderr, `no-such-environment: unknown environment on the command line; allowed: ${renderedEnvironments().join(', ')}`);
   assert.equal(treeOf(out), before);
 });
 
