@@ -31,7 +31,7 @@ const CASES: [string, Omit<EnvironmentConfig, 'name'>, string, string][] = [
   ['a template database', { database: 'template1' }, 'database', 'never be backed up'],
   ['WAL larger than the volume', { storage: { size: '5Gi' }, postgresql: { max_wal_size: '20GB' } }, 'postgresql.max_wal_size', 'use storage.size of at least 42GiB'],
   ['kept WAL and max_wal_size above the volume', { storage: { size: '5Gi' }, postgresql: { wal_keep_size: '2GB', max_wal_size: '2GB' } }, 'postgresql.max_wal_size', 'at least 8GiB'],
-  ['memory over the limit', { resources: { limits: { memory: '600Mi' } } }, 'resources.limits.memory', 'the smallest limit that fits is "940Mi"'],
+  ['memory over the limit', { resources: { limits: { memory: '600Mi' } } }, 'resources.limits.memory', 'the smallest limit that fits is "972Mi"'],
   ['an unpinned tag', { image: { tag: 'latest' } }, 'image.tag', 'pin a tag such as "16-alpine"'],
   ['a tag in the name', { image: { name: 'postgres:16' } }, 'image.name', 'write image: { name: "postgres", tag: "16" }'],
   ['absurd storage', { storage: { size: '1e100' } }, 'storage.size', 'larger than Kubernetes can represent'],
