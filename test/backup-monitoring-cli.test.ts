@@ -13,10 +13,10 @@ const BAD_INPUTS: [string, string, string][] = [
   ['no-retention', `backup: { enabled: true, retentionDays: 0 }`, 'backup.retentionDays: must be a whole number of days, at least 1'],
   ['size-in-gb', `backup: { storage: { size: '50GB' } }`, 'backup.storage.size: "50GB" is not a Kubernetes quantity'],
   ['class-not-a-name', `backup: { storage: { storageClassName: 'Fast_SSD' } }`, 'backup.storage.storageClassName: must be a StorageClass name'],
-  ['backup-true', `backup: true`, 'backup: must be an object such as { enabled: true'],
+  ['backup-true', `backup: true`, 'backup: must be an object with enabled, schedule, retentionDays, storage, got true'],
   ['monitor-without-monitoring', `monitoring: { serviceMonitor: true }`, 'monitoring.serviceMonitor: needs monitoring.enabled: true'],
   ['monitoring-yes', `monitoring: { enabled: 'yes' }`, 'monitoring.enabled: must be true or false, got "yes"'],
-  ['no-scrapers', `monitoring: { enabled: true, allowedScrapers: [] }`, 'monitoring.allowedScrapers: must be a non-empty list of NetworkPolicy peers'],
+  ['no-scrapers', `monitoring: { enabled: true, allowedScrapers: [] }`, 'monitoring.allowedScrapers: must not be empty: an empty list renders `from: []`, which admits every source'],
 ];
 
 test('refuses every bad backup and monitoring setting, each named with its environment and field, and writes nothing', () => {

@@ -2,18 +2,23 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { loadEnvironments } from '../scripts/config/load.ts';
 import { metricNames, promqlProblems } from '../scripts/verify/promql.ts';
 import { schemaProblems } from '../scripts/verify/schema.ts';
 import { PROJECT_ROOT } from './support/cli.ts';
 import { restrictedViolations } from './support/pod-security.ts';
 import { find, rendered, renderedEnvironments, renderedYaml } from './support/rendered.ts';
 
-/** The seed: backups daily at 02:00 UTC, 7 days in staging and 30 in prod; monitoring in both; a ServiceMonitor in prod. */
-const SEED: Record<string, { backup?: { schedule: string; retentionDays: string }; monitoring: boolean; serviceMonitor: boolean }> = {
-  dev: { monitoring: false, serviceMonitor: false },
-  staging: { backup: { schedule: '0 2 * * *', retentionDays: '7' }, monitoring: true, serviceMonitor: false },
-  prod: { backup: { schedule: '0 2 * * *', retentionDays: '30' }, monitoring: true, serviceMonitor: true },
-};
+/**
+ * What each environment file asks for, read from the files themselves, so a new environment is
+ * tested too. The seed's values (daily at 02:00 UTC, 7 days in staging and 30 in prod) are in the files.
+ */
+const environments = await loadEnvironments(path.join(PROJECT_ROOT, 'scripts/environments'), PROJECT_ROOT);
+const SEED = Object.fromEntries(environments.map((e) => [e.name, {
+  backup: e.backup.enabled ? { schedule: e.backup.schedule, retentionDays: String(e.backup.retentionDays) } : undefined,
+  monitoring: e.monitoring.enabled,
+  serviceMonitor: e.monitoring.serviceMonitor,
+}]));
 
 /**
  * Every metric the alerts may read: postgres_exporter v0.17's (pg_up; the stat_activity, settings and

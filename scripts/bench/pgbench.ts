@@ -25,7 +25,22 @@ import { removeAfterExit } from './reaper.ts';
 import { summarise, summaryTable, type RunRecord, type Workload } from './pgbench-summary.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const USAGE = 'usage: npx tsx scripts/bench/pgbench.ts [--environment prod] [--duration 60] [--clients 8] [--rounds 3] [--scale 50]';
+export const USAGE = `Usage: npm run bench:pgbench -- [--environment prod] [--duration 60] [--clients 8] [--rounds 3] [--scale 50]
+
+Runs pgbench against a real PostgreSQL 16 with an environment's rendered configuration and with
+PostgreSQL's defaults, and writes the comparison.
+
+Options:
+  --environment NAME   the environment whose configuration is measured (default prod)
+  --duration SECONDS   per pgbench run (default 60)
+  --clients N          pgbench clients, at least 2 (default 8)
+  --rounds N           each workload once per configuration per round (default 3)
+  --scale N            pgbench scale factor, about 15 MB each (default 50)
+  -h, --help           this help
+
+Exit codes:
+  0  measured and written
+  1  bad arguments, or the benchmark failed`;
 const WORKLOADS: readonly Workload[] = ['read-write', 'read-only'];
 const THREADS = 2;
 const PROGRESS_SECONDS = 5;
@@ -43,7 +58,8 @@ export interface BenchOptions {
   readonly scale: number;
 }
 
-export function benchOptions(argv: readonly string[]): BenchOptions {
+/** The options, or undefined for --help. */
+export function benchOptions(argv: readonly string[]): BenchOptions | undefined {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -52,8 +68,10 @@ export function benchOptions(argv: readonly string[]): BenchOptions {
       clients: { type: 'string', default: '8' },
       rounds: { type: 'string', default: '3' },
       scale: { type: 'string', default: '50' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) return undefined;
   const count = (name: 'duration' | 'clients' | 'rounds' | 'scale'): number => {
     const value = Number(values[name]);
     if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number of at least 1, got "${values[name]}"\n${USAGE}`);
@@ -198,7 +216,10 @@ function gitCommit(): string | undefined {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const argv = process.argv.slice(2);
   Promise.resolve()
-    .then(() => runBench(benchOptions(argv), argv))
+    .then(() => {
+      const options = benchOptions(argv);
+      return options ? runBench(options, argv) : console.log(USAGE);
+    })
     .catch((error: unknown) => {
       console.error(`pgbench benchmark failed: ${(error as Error).message}`);
       process.exitCode = 1;

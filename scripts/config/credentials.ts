@@ -53,8 +53,6 @@ export const REMOTE_CREDENTIAL_KEYS: readonly string[] = CREDENTIAL_KEYS.filter(
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const GO_DURATION = /^(0|(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+)$/;
-/** Keys of a settings object that its type does not have: typos that would otherwise be ignored. */
-export const unknownKeys = (object: object, allowed: readonly string[]) => Object.keys(object).filter((key) => !allowed.includes(key));
 const quoted = (values: readonly string[]) => values.map((value) => `"${value}"`).join(', ');
 const text = (value: unknown) => typeof value === 'string' && value.trim().length > 0;
 
@@ -66,9 +64,6 @@ export function credentialsProblems(s: Settings): [string, string][] {
   if (!CREDENTIAL_SOURCES.includes(c.source)) {
     report('source', `must be one of ${CREDENTIAL_SOURCES.join(', ')}, got ${JSON.stringify(c.source)}`);
     return problems;
-  }
-  for (const key of unknownKeys(c, ['source', 'allowPlaceholder', 'revision', 'externalSecrets', 'sealedSecretFile'])) {
-    report(key, 'unknown setting; allowed: source, allowPlaceholder, revision, externalSecrets, sealedSecretFile');
   }
   if (c.source === 'generator' && c.allowPlaceholder !== true) {
     report('source', '"generator" commits PLACEHOLDER credentials that anyone with the repository can read; '
@@ -90,9 +85,6 @@ export function credentialsProblems(s: Settings): [string, string][] {
 function externalSecretsProblems(e: ExternalSecretsSettings): [string, string][] {
   const problems: [string, string][] = [];
   const report = (field: string, message: string) => problems.push([`credentials.externalSecrets.${field}`, message]);
-  for (const key of unknownKeys(e, ['storeRef', 'remoteKey', 'remoteRefs', 'refreshInterval'])) {
-    report(key, 'unknown setting; allowed: storeRef, remoteKey, remoteRefs, refreshInterval');
-  }
   if (!STORE_KINDS.includes(e.storeRef?.kind)) report('storeRef.kind', `must be one of ${STORE_KINDS.join(', ')}, got ${JSON.stringify(e.storeRef?.kind)}`);
   if (!(typeof e.storeRef?.name === 'string' && DNS_SUBDOMAIN.test(e.storeRef.name))) {
     report('storeRef.name', `must be the name of a ${e.storeRef?.kind ?? 'secret store'} (lowercase DNS subdomain), got ${JSON.stringify(e.storeRef?.name)}`);

@@ -1,4 +1,5 @@
 import type { Settings } from './environment.ts';
+import { peersProblems } from './peers.ts';
 
 /** Every problem with the `monitoring` settings, as [field path, message] pairs. */
 export function monitoringProblems(s: Settings): [string, string][] {
@@ -7,9 +8,7 @@ export function monitoringProblems(s: Settings): [string, string][] {
   const found: [string, string | undefined][] = [
     ['monitoring.enabled', typeof monitoring.enabled === 'boolean' ? undefined : `must be true or false, got ${JSON.stringify(monitoring.enabled)}`],
     ['monitoring.serviceMonitor', typeof monitoring.serviceMonitor === 'boolean' ? undefined : `must be true or false, got ${JSON.stringify(monitoring.serviceMonitor)}`],
-    ['monitoring.allowedScrapers', Array.isArray(monitoring.allowedScrapers) && monitoring.allowedScrapers.length > 0 && monitoring.allowedScrapers.every((peer) => peer && typeof peer === 'object' && !Array.isArray(peer))
-      ? undefined
-      : 'must be a non-empty list of NetworkPolicy peers such as { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }'],
+    ...peersProblems('monitoring.allowedScrapers', monitoring.allowedScrapers, '{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }'),
   ];
   if (monitoring.serviceMonitor === true && monitoring.enabled !== true) {
     found.push(['monitoring.serviceMonitor', 'needs monitoring.enabled: true (the ServiceMonitor scrapes the metrics exporter that monitoring adds)']);

@@ -4,7 +4,7 @@ import { bundleParameters } from '../postgres/conf.ts';
 import { memoryBudget } from '../postgres/memory-budget.ts';
 import { formatParameterValue } from '../postgres/parameters.ts';
 
-export const SECTION_START = '<!-- configuration:start (npm run docs writes this section; a test checks it) -->';
+export const SECTION_START = '<!-- configuration:start (npm run build:overlays writes this section; --check fails when it is stale) -->';
 export const SECTION_END = '<!-- configuration:end -->';
 
 const MiB = 1024 * 1024;
