@@ -31,9 +31,12 @@ function leaves(object: Record<string, unknown>, prefix = ''): string[] {
 /** A non-default value per leaf; `with` is what the value needs to have an effect (also in the baseline). */
 interface Change { readonly value: unknown; readonly with?: EnvironmentConfig extends infer T ? Omit<Partial<T>, 'name'> : never }
 
+/** Standbys run Patroni, which needs the project's image (the official one is refused with replicas > 1). */
+const PATRONI = { replicas: 2, image: { name: 'ghcr.io/penguintechinc/postgresql-patroni', tag: '16-alpine-patroni4.0.6' } } as const;
+
 const CHANGES: Record<string, Change> = {
   namespace: { value: 'reach-databases' },
-  replicas: { value: 2 },
+  replicas: { value: 2, with: { image: PATRONI.image } },
   'image.name': { value: 'registry.example.com/mirror/postgres' },
   'image.tag': { value: '16.4-alpine' },
   'storage.size': { value: '12Gi' },
@@ -67,7 +70,11 @@ const CHANGES: Record<string, Change> = {
   zoneSpread: { value: true },
   database: { value: 'reach_app' },
   allowedClients: { value: [{ namespaceSelector: { matchLabels: { team: 'reach' } } }] },
-  'replication.primaryOrdinal': { value: 1, with: { replicas: 2 } },
+  'patroni.ttl': { value: 40, with: PATRONI },
+  'patroni.loopWait': { value: 8, with: PATRONI },
+  'patroni.retryTimeout': { value: 9, with: PATRONI },
+  'patroni.synchronousMode': { value: false, with: PATRONI },
+  'patroni.maximumLagOnFailover': { value: 2097152, with: PATRONI },
   'backup.enabled': { value: true },
   'backup.schedule': { value: '30 3 * * *', with: { backup: { enabled: true } } },
   'backup.retentionDays': { value: 9, with: { backup: { enabled: true } } },
