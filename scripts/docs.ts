@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaults } from './config/defaults.ts';
+import { baseSettings } from './config/resolve.ts';
 import { loadEnvironments } from './config/load.ts';
 import { configurationSection, readmeWithConfiguration } from './docs/configuration.ts';
 
@@ -13,6 +13,6 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const environments = await loadEnvironments(path.join(root, 'scripts/environments'), root);
 const readmePath = path.join(root, 'README.md');
 const readme = readFileSync(readmePath, 'utf8');
-const updated = readmeWithConfiguration(readme, configurationSection(environments, defaults.postgresql));
+const updated = readmeWithConfiguration(readme, configurationSection(environments, baseSettings().postgresql));
 if (updated !== readme) writeFileSync(readmePath, updated);
 console.log(updated === readme ? 'README.md configuration section: unchanged' : 'README.md configuration section: updated');
