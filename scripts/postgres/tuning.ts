@@ -89,7 +89,7 @@ export const TUNING_RULES: readonly TuningRule[] = [
     parameter: 'effective_io_concurrency',
     rule: 'SSD 200, HDD 2 (storage.medium)',
     why: 'bitmap heap scans prefetch this many pages: SSDs serve many requests in parallel',
-    source: 'PGTune',
+    source: 'PGTune (pgtune.leopard.in.ua), its SSD and HDD profiles',
     value: (i) => (i.medium === 'ssd' ? 200 : 2),
   },
   {
@@ -128,7 +128,7 @@ export const TUNING_RULES: readonly TuningRule[] = [
     parameter: 'autovacuum_analyze_scale_factor',
     rule: '0.025 on a volume of 50Gi or more, else PostgreSQL\'s 0.1',
     why: 'planner statistics of large tables stay current',
-    source: 'as autovacuum_vacuum_scale_factor',
+    source: 'PostgreSQL docs, "Routine Vacuuming" (the statistics collector and ANALYZE)',
     value: (i) => (i.volumeBytes >= 50 * GB ? 0.025 : undefined),
   },
   {
