@@ -19,7 +19,7 @@ import { directoryRenderCache, noRenderCache } from './kustomize/render-cache.ts
 import { Timings } from './output/timings.ts';
 import { ownedPaths, renderBundle, type RenderedBundle } from './pipeline.ts';
 import { compareTrees, mergeTrees, readOwnedFiles, replaceOwnedPaths, scratchDirectory, writeTree, type FileTree, type TreeDifference } from './output/tree.ts';
-import { defaults } from './config/defaults.ts';
+import { baseSettings } from './config/resolve.ts';
 import type { Environment } from './config/environment.ts';
 import { configurationSection, readmeWithConfiguration } from './docs/configuration.ts';
 
@@ -88,7 +88,7 @@ const README = 'README.md';
 function readmeTree(out: string, environments: readonly Environment[]): FileTree {
   const file = path.join(out, README);
   if (!existsSync(file)) return new Map();
-  return new Map([[README, readmeWithConfiguration(readFileSync(file, 'utf8'), configurationSection(environments, defaults.postgresql))]]);
+  return new Map([[README, readmeWithConfiguration(readFileSync(file, 'utf8'), configurationSection(environments, baseSettings().postgresql))]]);
 }
 
 function summaryLine(name: string, detail: string, difference: TreeDifference): string {

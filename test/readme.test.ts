@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { defaults } from '../scripts/config/defaults.ts';
+import { baseSettings } from '../scripts/config/resolve.ts';
 import { loadEnvironments } from '../scripts/config/load.ts';
 import { configurationSection, SECTION_END, SECTION_START } from '../scripts/docs/configuration.ts';
 import { copyOfBundle, PROJECT_ROOT, runBuild } from './support/cli.ts';
@@ -14,7 +14,7 @@ test('the README lists every environment\'s effective parameters and memory budg
   const start = readme.indexOf(SECTION_START);
   const end = readme.indexOf(SECTION_END) + SECTION_END.length;
   assert.ok(start >= 0 && end > start, 'README has the configuration markers');
-  assert.fixture(readme.slice(start, end), configurationSection(environments, defaults.postgresql));
+  assert.fixture(readme.slice(start, end), configurationSection(environments, baseSettings().postgresql));
 });
 
 test('build:overlays writes the configuration section, and --check fails while it is stale', () => {

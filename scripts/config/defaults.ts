@@ -8,7 +8,7 @@ export const defaults: Settings = {
   namespace: 'project-template',
   replicas: 1,
   image: { name: 'postgres', tag: '16-alpine' },
-  storage: { size: '10Gi', storageClassName: 'standard' },
+  storage: { size: '10Gi', storageClassName: 'standard', medium: 'ssd' },
   resources: {
     requests: { cpu: '250m', memory: '512Mi' },
     limits: { cpu: '500m', memory: '1Gi' },
@@ -17,7 +17,6 @@ export const defaults: Settings = {
   postgresql: {
     max_connections: 100,
     shared_buffers: '256MB',
-    effective_cache_size: '1GB',
     // Sized so that every connection sorting at once still fits the memory limit (README, "Memory budget").
     work_mem: '2MB',
     // Replication-ready even with one replica: a standby or pg_basebackup can attach later.
@@ -28,7 +27,6 @@ export const defaults: Settings = {
     // A nightly pg_dump reads from a standby (postgresql-read); without feedback, WAL replay would cancel it.
     hot_standby_feedback: true,
     wal_log_hints: true,
-    wal_keep_size: '1GB',
     max_slot_wal_keep_size: '2GB',
     // Audit trail: who connected from where, and which statements were slow.
     log_connections: true,

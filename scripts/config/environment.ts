@@ -24,8 +24,11 @@ export interface Settings {
   readonly replicas: number;
   /** Container image of the database. @default { name: "postgres", tag: "16-alpine" } */
   readonly image: { readonly name: string; readonly tag: string };
-  /** Each pod's data volume. @default { size: "10Gi", storageClassName: "standard" } */
-  readonly storage: { readonly size: string; readonly storageClassName: string };
+  /**
+   * Each pod's data volume. `medium` says what the StorageClass's disks are: the planner's costs and
+   * autovacuum's pace follow it (scripts/postgres/tuning.ts). @default { size: "10Gi", storageClassName: "standard", medium: "ssd" }
+   */
+  readonly storage: { readonly size: string; readonly storageClassName: string; readonly medium: 'ssd' | 'hdd' };
   /** @default requests 250m/512Mi, limits 500m/1Gi */
   readonly resources: { readonly requests: ComputeResources; readonly limits: ComputeResources };
   /** Size limit of the memory-backed /dev/shm (PostgreSQL's dynamic shared memory). @default "64Mi" */

@@ -9,6 +9,7 @@ import { credentialsProblems } from './credentials.ts';
 import { deliveryProblems } from './delivery.ts';
 import { formatBudget, memoryBudget, SHARED_BUFFERS_MAX_SHARE } from '../postgres/memory-budget.ts';
 import { parameterProblem } from '../postgres/parameters.ts';
+import { withTuning } from '../postgres/tuning.ts';
 import { replicationProblems } from './replication.ts';
 import { checkShape } from './shape.ts';
 import { peersProblems } from './peers.ts';
@@ -22,11 +23,17 @@ const IMAGE_TAG = /^[\w][\w.-]{0,127}$/;
 const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 const ANTI_AFFINITY = ['none', 'preferred', 'required'] as const;
 
-/** Defaults with the environment's overrides applied; `postgresql` parameters merge by name. */
+/** The settings base/ is rendered from: the shared defaults, with the parameters derived from their sizes. */
+export const baseSettings = (): Settings => withTuning(defaults);
+
+/**
+ * Defaults with the environment's overrides applied; `postgresql` parameters merge by name, over
+ * the ones derived from the environment's volume, memory and medium (scripts/postgres/tuning.ts).
+ */
 export function mergedSettings(config: EnvironmentConfig): Settings {
   // The top-level name is the environment's, not a setting; every nested `name` is a setting.
   const { name: _environment, ...overrides } = config;
-  return mergeObjects(defaults, overrides) as unknown as Settings;
+  return withTuning(mergeObjects(defaults, overrides) as unknown as Settings);
 }
 
 /**
@@ -60,6 +67,7 @@ export function settingsProblems(s: Settings): [string, string][] {
     ['image.name', typeof s.image.name === 'string' && IMAGE_NAME.test(s.image.name) ? undefined : `must be an image repository such as "postgres" or "registry.example.com/postgres", got ${JSON.stringify(s.image.name)}`],
     ['image.tag', typeof s.image.tag === 'string' && IMAGE_TAG.test(s.image.tag) ? undefined : `must be an image tag (letters, digits, "_", "." and "-", at most 128) such as "16-alpine", got ${JSON.stringify(s.image.tag)}`],
     ['storage.size', quantityProblem(s.storage.size, 'bytes')],
+    ['storage.medium', s.storage.medium === 'ssd' || s.storage.medium === 'hdd' ? undefined : `must be "ssd" or "hdd" (what the StorageClass's disks are; it sets the planner's costs), got ${JSON.stringify(s.storage.medium)}`],
     ['storage.storageClassName', typeof s.storage.storageClassName === 'string' && DNS_SUBDOMAIN.test(s.storage.storageClassName) ? undefined : `must be a StorageClass name (lowercase DNS subdomain), got ${JSON.stringify(s.storage.storageClassName)}`],
     ['resources.requests.cpu', quantityProblem(s.resources.requests.cpu, 'cpu')],
     ['resources.requests.memory', quantityProblem(s.resources.requests.memory, 'bytes')],

@@ -29,7 +29,7 @@ export function postgresqlConf(parameters: Readonly<Record<string, ParameterValu
     '# Owned by the bundle: the pod\'s ports, probes and mounts rely on these.',
     ...parameterLines(bundleParameters),
     '',
-    '# Shared defaults of every environment.',
+    '# Shared defaults of every environment, then what scripts/postgres/tuning.ts derives from the volume, memory and medium.',
     ...parameterLines(parameters),
     '',
     `# Each environment's overlay adds ${ENVIRONMENT_CONF} with the parameters it changes; later lines win.`,
