@@ -41,6 +41,7 @@ const CHANGES: Record<string, Change> = {
   'image.tag': { value: '16.4-alpine' },
   'storage.size': { value: '12Gi' },
   'storage.storageClassName': { value: 'fast-ssd' },
+  'storage.medium': { value: 'hdd' },
   'resources.requests.cpu': { value: '300m' },
   'resources.requests.memory': { value: '600Mi' },
   'resources.limits.cpu': { value: '750m' },
@@ -48,13 +49,11 @@ const CHANGES: Record<string, Change> = {
   sharedMemorySize: { value: '96Mi' },
   'postgresql.max_connections': { value: 90 },
   'postgresql.shared_buffers': { value: '200MB' },
-  'postgresql.effective_cache_size': { value: '768MB' },
   'postgresql.work_mem': { value: '1MB' },
   'postgresql.wal_level': { value: 'logical' },
   'postgresql.hot_standby': { value: false },
   'postgresql.hot_standby_feedback': { value: false },
   'postgresql.wal_log_hints': { value: false },
-  'postgresql.wal_keep_size': { value: '2GB' },
   'postgresql.max_slot_wal_keep_size': { value: '3GB' },
   'postgresql.log_connections': { value: false },
   'postgresql.log_disconnections': { value: false },
@@ -143,6 +142,11 @@ async function render(config: EnvironmentConfig): Promise<string> {
 
 const settingLeaves = leaves(defaults as unknown as Record<string, unknown>);
 
+/** Leaves that reach the render only through what they derive: the change is checked, the literal value is not. */
+const DERIVED_ONLY: Record<string, string> = {
+  'storage.medium': 'sets random_page_cost, effective_io_concurrency and autovacuum\'s pace (scripts/postgres/tuning.ts)',
+};
+
 test('every leaf of the defaults has a non-default value here (a new setting must be added)', () => {
   assert.equal([...Object.keys(CHANGES), ...Object.keys(NOT_RENDERED)].sort(), [...settingLeaves].sort());
 });
@@ -159,7 +163,7 @@ test('every leaf set to a non-default value changes the rendered files, and the 
     const value = JSON.stringify(change.value);
     if (after.startsWith('refused: ')) return [`${field}: ${value} is refused: ${after.split('\n')[1]}`];
     if (after === before) return [`${field}: ${value} does not change the rendered files`];
-    if (typeof change.value === 'string' && !field.startsWith('postgresql.') && !after.includes(change.value)) return [`${field}: ${value} is not in the rendered files`];
+    if (typeof change.value === 'string' && !field.startsWith('postgresql.') && !(field in DERIVED_ONLY) && !after.includes(change.value)) return [`${field}: ${value} is not in the rendered files`];
     return [];
   });
   assert.equal(lost, []);

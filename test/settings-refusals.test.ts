@@ -29,9 +29,12 @@ const CASES: [string, Omit<EnvironmentConfig, 'name'>, string, string][] = [
   ['no full page writes with standbys', { replicas: 2, postgresql: { full_page_writes: false } }, 'postgresql.full_page_writes', 'pg_rewind'],
   ['no fsync', { postgresql: { fsync: false } }, 'postgresql.fsync', 'corruption'],
   ['a template database', { database: 'template1' }, 'database', 'never be backed up'],
-  ['WAL larger than the volume', { storage: { size: '5Gi' }, postgresql: { max_wal_size: '20GB' } }, 'postgresql.max_wal_size', 'use storage.size of at least 42GiB'],
+  // 20GB of max_wal_size (a single replica keeps no wal_keep_size) may take half the volume: 40GiB.
+  ['WAL larger than the volume', { storage: { size: '5Gi' }, postgresql: { max_wal_size: '20GB' } }, 'postgresql.max_wal_size', 'use storage.size of at least 40GiB'],
   ['kept WAL and max_wal_size above the volume', { storage: { size: '5Gi' }, postgresql: { wal_keep_size: '2GB', max_wal_size: '2GB' } }, 'postgresql.max_wal_size', 'at least 8GiB'],
-  ['memory over the limit', { resources: { limits: { memory: '600Mi' } } }, 'resources.limits.memory', 'the smallest limit that fits is "972Mi"'],
+  // 256 shared_buffers + 8 wal_buffers + 100 × 2 work_mem + 3 × 32 autovacuum_work_mem (derived: at least 32MB)
+  // + 64 /dev/shm + 100 × 2 backends + 10 × 2 WAL senders + 8 × (2 + 2) parallel workers = 876 MiB.
+  ['memory over the limit', { resources: { limits: { memory: '600Mi' } } }, 'resources.limits.memory', 'the smallest limit that fits is "876Mi"'],
   ['an unpinned tag', { image: { tag: 'latest' } }, 'image.tag', 'pin a tag such as "16-alpine"'],
   ['a tag in the name', { image: { name: 'postgres:16' } }, 'image.name', 'write image: { name: "postgres", tag: "16" }'],
   ['absurd storage', { storage: { size: '1e100' } }, 'storage.size', 'larger than Kubernetes can represent'],
