@@ -116,7 +116,11 @@ for (const environment of renderedEnvironments()) {
   test(`${environment}: applications get DB_* from a stable ConfigMap; the NetworkPolicy admits 5432`, () => {
     const connection = find(objects, 'ConfigMap', 'postgresql-connection');
     assert.is(connection.metadata.name, 'postgresql-connection');
-    assert.equal(connection.data, { DB_HOST: 'postgresql.project-template.svc.cluster.local', DB_NAME: 'project_template', DB_PORT: '5432', DB_TYPE: 'postgres' });
+    // DB_USER is the application role: an ordinary role, never the superuser of the server's Secret.
+    assert.equal(connection.data, { DB_HOST: 'postgresql.project-template.svc.cluster.local', DB_NAME: 'project_template', DB_PORT: '5432', DB_TYPE: 'postgres', DB_USER: 'app' });
+    const application = renderedCredentials(objects, 'postgresql-app');
+    if (application.keys) assert.equal([...application.keys].sort(), ['password', 'username']);
+    if (application.values) assert.is(application.values.username, 'app');
     const policy = find(objects, 'NetworkPolicy', 'postgresql');
     assert.equal(policy.spec.podSelector.matchLabels, SELECTOR);
     assert.equal(policy.spec.policyTypes, ['Ingress']);

@@ -93,10 +93,12 @@ for (const name of renderedEnvironments()) {
   });
 
   test(`${name}: every Secret key the containers read exists, whichever source renders the Secret`, () => {
-    const credentials = renderedCredentials(objects);
-    assert.ok(credentials.keys, 'the bundle renders the credentials');
     for (const container of [init, postgres]) {
       for (const entry of container.env.filter((e: any) => e.valueFrom?.secretKeyRef)) {
+        const secretName = entry.valueFrom.secretKeyRef.name.replace(/-[a-z0-9]{10}$/, '');
+        assert.ok(['postgresql-secret', 'postgresql-app'].includes(secretName), `${container.name}: ${entry.name} reads ${secretName}`);
+        const credentials = renderedCredentials(objects, secretName);
+        assert.ok(credentials.keys, 'the bundle renders the credentials');
         assert.is(entry.valueFrom.secretKeyRef.name, credentials.secretName);
         assert.ok(credentials.keys!.includes(entry.valueFrom.secretKeyRef.key), `${container.name}: ${entry.name}`);
       }

@@ -136,7 +136,8 @@ test('a standby that reconnects before its password file is rewritten is refused
 test('run again, on a primary whose container still has the old superuser password, it finds every role already set', async ({ set }) => {
   const run = await rotate(set, 0, primaryRotationArgs(prod));
   ok(run, 'rotate-password.sh roles, again');
-  assert.is(run.output.match(/already has the Secret's/g)?.length, 3, run.output);
+  // The superuser, the application role, the replication and the monitoring roles.
+  assert.is(run.output.match(/already has the Secret's/g)?.length, 4, run.output);
 });
 
 test('refused: roles on a standby, standby on the primary, a Secret whose username changed', async ({ set }) => {

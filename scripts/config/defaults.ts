@@ -46,6 +46,8 @@ export const defaults: Settings = {
   podAntiAffinity: 'none',
   zoneSpread: false,
   database: 'project_template',
+  // Not the placeholder superuser's name (app_user): existing databases have that role, as superuser.
+  applicationRole: 'app',
   allowedClients: [{ podSelector: {} }],
   replication: { primaryOrdinal: 0 },
   backup: { enabled: false, schedule: '0 2 * * *', retentionDays: 7, storage: { size: '20Gi', storageClassName: 'standard' } },

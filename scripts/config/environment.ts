@@ -38,6 +38,11 @@ export interface Settings {
   readonly zoneSpread: boolean;
   /** Database the application uses, created at first initialisation. @default "project_template" */
   readonly database: string;
+  /**
+   * The role applications log in as: LOGIN and nothing else, owner of `database` (README,
+   * "Credentials"). Its password is in the Secret postgresql-app. @default "app"
+   */
+  readonly applicationRole: string;
   /** Who may connect to port 5432. @default [{ podSelector: {} }]: every pod of the namespace */
   readonly allowedClients: readonly NetworkPolicyPeer[];
   /** Streaming replication, used when replicas > 1. */

@@ -66,6 +66,8 @@ export function settingsProblems(s: Settings): [string, string][] {
     ['sharedMemorySize', quantityProblem(s.sharedMemorySize, 'bytes')],
     ['podAntiAffinity', ANTI_AFFINITY.includes(s.podAntiAffinity) ? undefined : `must be one of ${ANTI_AFFINITY.join(', ')}, got ${JSON.stringify(s.podAntiAffinity)}`],
     ['database', typeof s.database === 'string' && SQL_IDENTIFIER.test(s.database) ? undefined : `must be a lowercase SQL identifier (a-z, 0-9, "_", not starting with a digit, at most 63), got ${JSON.stringify(s.database)}`],
+    ['applicationRole', typeof s.applicationRole === 'string' && SQL_IDENTIFIER.test(s.applicationRole) && !s.applicationRole.startsWith('pg_')
+      ? undefined : `must be a lowercase SQL identifier (a-z, 0-9, "_", not starting with a digit or "pg_", at most 63), got ${JSON.stringify(s.applicationRole)}`],
     ['allowedClients', Array.isArray(s.allowedClients) && s.allowedClients.every((peer) => peer && typeof peer === 'object') ? undefined : 'must be a list of NetworkPolicy peers such as { podSelector: {} }'],
     ...backupProblems(s), ...monitoringProblems(s),
   ];

@@ -20,8 +20,15 @@ export const names = {
   connectionConfigMap: 'postgresql-connection',
   /** The replication scripts (scripts/postgres/sh), hash-suffixed: pods roll when a script changes. */
   replicationScripts: 'postgresql-replication-scripts',
-  /** database, username, password, replication-password, monitoring-password. */
+  /**
+   * The server's Secret: database, username and password of the superuser, replication-password,
+   * monitoring-password. Read by the database pods and jobs only, never by applications.
+   */
   secret: 'postgresql-secret',
+  /** What applications read: username and password of the application role (an ordinary role). */
+  applicationSecret: 'postgresql-app',
+  /** application-role.sh, the init script that creates the application role (hash-suffixed). */
+  applicationInitConfigMap: 'postgresql-application-init',
   dataVolumeClaim: 'postgresql-data',
 } as const;
 

@@ -1,6 +1,7 @@
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { Affinity, Container, EnvVar, PodSecurityContext, Probe, SecurityContext } from 'kubernetes-types/core/v1';
 import type { Settings } from '../config/environment.ts';
+import { applicationInitMount, applicationInitVolume, applicationRoleEnv } from './application-role.ts';
 import { ARGOCD_KEEP } from './gitops.ts';
 import { metadataLabels, podLabels, selectorLabels } from './labels.ts';
 import { names, POSTGRES_PORT } from './names.ts';
@@ -60,6 +61,7 @@ function postgresContainer(s: Settings): Container {
       { name: 'POSTGRES_USER', valueFrom: secretKey('username') },
       { name: 'POSTGRES_PASSWORD', valueFrom: secretKey('password') },
       { name: 'PGDATA', value: paths.pgdata },
+      ...applicationRoleEnv,
     ],
     resources: {
       requests: { cpu: s.resources.requests.cpu, memory: s.resources.requests.memory },
@@ -77,6 +79,7 @@ function postgresContainer(s: Settings): Container {
       { name: 'run', mountPath: paths.socket },
       { name: 'tmp', mountPath: '/tmp' },
       { name: 'dshm', mountPath: '/dev/shm' },
+      applicationInitMount,
     ],
   };
 }
@@ -124,6 +127,7 @@ export function statefulSet(s: Settings): StatefulSet {
             { name: 'run', emptyDir: {} },
             { name: 'tmp', emptyDir: {} },
             { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: s.sharedMemorySize } },
+            applicationInitVolume,
           ],
         },
       },

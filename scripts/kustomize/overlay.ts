@@ -61,8 +61,8 @@ export function overlayFiles(environment: Environment, base: Settings): FileTree
   const credentials = credentialParts(environment);
   kustomization.resources.push(...credentials.resources.map((resource) => resource.path));
   comments.resources = [undefined, ...credentials.resources.map((resource) => resource.comment)];
-  const secrets: Generator[] = credentials.secretGenerator ? [credentials.secretGenerator.generator] : [];
-  if (credentials.secretGenerator) comments.secretGenerator.push(credentials.secretGenerator.comment);
+  const secrets: Generator[] = credentials.secretGenerators.map((entry) => entry.generator);
+  comments.secretGenerator.push(...credentials.secretGenerators.map((entry) => entry.comment));
   for (const delta of deltas) secrets.push(...(delta.secretGenerator ?? []));
   if (secrets.length) kustomization.secretGenerator = secrets;
   for (const delta of [credentials, ...deltas]) for (const [file, content] of delta.files ?? []) files.set(`${dir}/${file}`, content);

@@ -16,12 +16,17 @@ import { renderedCredentials } from './credentials.ts';
  * an ExternalSecret or SealedSecret fills it; here the test does, key for key, with values made here.
  */
 function withCredentials(objects: Record<string, any>[]): Record<string, any>[] {
-  const credentials = renderedCredentials(objects);
-  if (credentials.renderedBy === 'Secret') return objects;
-  if (!credentials.keys) throw new Error('the environment renders no credentials (source "existing"): nothing says which keys its Secret has');
-  const value = (key: string) => (key === 'database' ? credentials.database : key === 'username' ? PLACEHOLDER_CREDENTIALS.username : undefined) ?? randomBytes(12).toString('base64url');
-  const data = Object.fromEntries(credentials.keys.map((key) => [key, Buffer.from(value(key)).toString('base64')]));
-  return [...objects, { apiVersion: 'v1', kind: 'Secret', metadata: { name: credentials.secretName }, data }];
+  const added: Record<string, any>[] = [];
+  // The server's Secret and the applications' (whose username is the connection ConfigMap's DB_USER).
+  for (const [name, username] of [['postgresql-secret', PLACEHOLDER_CREDENTIALS.username], ['postgresql-app', find(objects, 'ConfigMap', 'postgresql-connection').data.DB_USER]]) {
+    const credentials = renderedCredentials(objects, name);
+    if (credentials.renderedBy === 'Secret') continue;
+    if (!credentials.keys) throw new Error(`the environment renders no ${name} (source "existing"): nothing says which keys its Secret has`);
+    const value = (key: string) => (key === 'database' ? credentials.database : key === 'username' ? username : undefined) ?? randomBytes(12).toString('base64url');
+    const data = Object.fromEntries(credentials.keys.map((key) => [key, Buffer.from(value(key)).toString('base64')]));
+    added.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: credentials.secretName }, data });
+  }
+  return [...objects, ...added];
 }
 
 /**
@@ -50,7 +55,7 @@ export interface ReplicaSet {
    * now on resolve their environment from `values`; running ones keep the environment they started with.
    */
   updateSecret(values: Readonly<Record<string, string>>): void;
-  /** The Secret's data, one "<key> <base64 value>" line per key in key order: what the runbooks' `kubectl get secret -o go-template` prints. */
+  /** The Secrets' data, one "<key> <base64 value>" line per key in key order (postgresql-app's prefixed "app-"): what the runbooks' secret_lines prints. */
   secretLines(): string;
   /**
    * `kubectl exec -i` into a running database container: `sh -c script name args` with busybox sh,
@@ -163,6 +168,8 @@ export async function replicaSet(environment: string, binaries: ServerBinaries, 
   const started = new Map<number, Record<string, string>>();
   const secretRef = postgres.env.find((entry: any) => entry.name === 'POSTGRES_PASSWORD').valueFrom.secretKeyRef.name;
   const secret = objects.find((o) => o.kind === 'Secret' && o.metadata.name === secretRef)!;
+  const appSecretRef = postgres.env.find((entry: any) => entry.name === 'APP_PASSWORD').valueFrom.secretKeyRef.name;
+  const appSecret = objects.find((o) => o.kind === 'Secret' && o.metadata.name === appSecretRef)!;
   const socketDir = mkdir(path.join(root, 'promotion-socket'));
   const superuser = () => resolvedEnv(postgres, objects, pods[0].name);
   const testMachine = {
@@ -231,7 +238,9 @@ export async function replicaSet(environment: string, binaries: ServerBinaries, 
     },
 
     secretLines() {
-      return Object.keys(secret.data).sort().map((key) => `${key} ${secret.data[key]}\n`).join('');
+      // Then the applications' Secret, keys prefixed "app-", as the runbooks' secret_lines prints both.
+      return Object.keys(secret.data).sort().map((key) => `${key} ${secret.data[key]}\n`).join('')
+        + Object.keys(appSecret.data).sort().map((key) => `app-${key} ${appSecret.data[key]}\n`).join('');
     },
 
     exec(ordinal, script, args, stdin) {
