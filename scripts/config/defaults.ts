@@ -51,7 +51,8 @@ export const defaults: Settings = {
   allowedClients: [{ podSelector: {} }],
   replication: { primaryOrdinal: 0 },
   backup: { enabled: false, schedule: '0 2 * * *', retentionDays: 7, storage: { size: '20Gi', storageClassName: 'standard' } },
-  monitoring: { enabled: false, serviceMonitor: false, allowedScrapers: [{ namespaceSelector: {} }] },
+  // Prometheus usually runs in its own namespace; name yours if it is another (README, "Monitoring and alerts").
+  monitoring: { enabled: false, serviceMonitor: false, allowedScrapers: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], labels: {} },
   credentials: {
     source: 'external-secrets',
     allowPlaceholder: false,

@@ -70,8 +70,16 @@ export interface Settings {
      * (Component "prometheus-operator"). Off, no custom resource is rendered. @default false
      */
     readonly serviceMonitor: boolean;
-    /** Who may reach the exporter's port 9187. @default [{ namespaceSelector: {} }]: any pod of any namespace */
+    /**
+     * Who may reach the exporter's port 9187.
+     * @default [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }]: any pod of the namespace "monitoring"
+     */
     readonly allowedScrapers: readonly NetworkPolicyPeer[];
+    /**
+     * Labels added to the ServiceMonitor and the PrometheusRule, for a Prometheus that selects them by
+     * label, such as kube-prometheus-stack's `release: <its release name>`. @default {}
+     */
+    readonly labels: Readonly<Record<string, string>>;
   };
   /** Where the credentials Secret comes from (README, "Credentials"). */
   readonly credentials: CredentialsSettings;
