@@ -3,8 +3,10 @@ import type { Component } from './component.ts';
 import { replication } from './replication.ts';
 import { monitoringComponent } from './monitoring.ts';
 import { prometheusOperatorComponent } from './prometheus-operator.ts';
+import { tlsComponent } from './tls.ts';
 
 /** Every optional feature, in the order overlays list them. */
 export const components: readonly Component[] = [
-  replication, backupComponent, monitoringComponent, prometheusOperatorComponent,
+  // tls last: its overlay patches find the exporter and prepare-data where the others put them.
+  replication, backupComponent, monitoringComponent, prometheusOperatorComponent, tlsComponent,
 ];

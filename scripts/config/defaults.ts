@@ -53,6 +53,8 @@ export const defaults: Settings = {
   backup: { enabled: false, schedule: '0 2 * * *', retentionDays: 7, storage: { size: '20Gi', storageClassName: 'standard' } },
   // Prometheus usually runs in its own namespace; name yours if it is another (README, "Monitoring and alerts").
   monitoring: { enabled: false, serviceMonitor: false, allowedScrapers: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], labels: {} },
+  // Every environment serves TLS unless its file says otherwise (dev, by choice).
+  tls: { enabled: true, issuerRef: { kind: 'ClusterIssuer', name: 'platform-ca' }, existingSecret: false, minProtocolVersion: 'TLSv1.2' },
   credentials: {
     source: 'external-secrets',
     allowPlaceholder: false,

@@ -2,6 +2,7 @@ import type { NetworkPolicyPeer } from 'kubernetes-types/networking/v1';
 import type { AcknowledgeableChange } from './acknowledge.ts';
 import type { CredentialsSettings } from './credentials.ts';
 import type { DeliverySettings } from './delivery.ts';
+import type { TlsSettings } from './tls.ts';
 
 /** A PostgreSQL parameter value as written in postgresql.conf (units go inside strings: "256MB"). */
 export type ParameterValue = string | number | boolean;
@@ -81,6 +82,8 @@ export interface Settings {
      */
     readonly labels: Readonly<Record<string, string>>;
   };
+  /** TLS for every connection from another host (README, "TLS"): a cert-manager Certificate, hostssl only. */
+  readonly tls: TlsSettings;
   /** Where the credentials Secret comes from (README, "Credentials"). */
   readonly credentials: CredentialsSettings;
   /** How Argo CD and Flux sync this environment (README, "Argo CD and Flux"). */

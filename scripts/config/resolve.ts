@@ -10,6 +10,7 @@ import { deliveryProblems } from './delivery.ts';
 import { formatBudget, memoryBudget } from '../postgres/memory-budget.ts';
 import { parameterProblem } from '../postgres/parameters.ts';
 import { replicationProblems } from './replication.ts';
+import { tlsProblems } from './tls.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -69,7 +70,7 @@ export function settingsProblems(s: Settings): [string, string][] {
     ['applicationRole', typeof s.applicationRole === 'string' && SQL_IDENTIFIER.test(s.applicationRole) && !s.applicationRole.startsWith('pg_')
       ? undefined : `must be a lowercase SQL identifier (a-z, 0-9, "_", not starting with a digit or "pg_", at most 63), got ${JSON.stringify(s.applicationRole)}`],
     ['allowedClients', Array.isArray(s.allowedClients) && s.allowedClients.every((peer) => peer && typeof peer === 'object') ? undefined : 'must be a list of NetworkPolicy peers such as { podSelector: {} }'],
-    ...backupProblems(s), ...monitoringProblems(s),
+    ...backupProblems(s), ...monitoringProblems(s), ...tlsProblems(s),
   ];
   found.push(...credentialsProblems(s));
   found.push(...deliveryProblems(s));

@@ -1,5 +1,6 @@
 import type { Settings } from '../config/environment.ts';
 import { names, POSTGRES_PORT } from '../k8s/names.ts';
+import { APPLICATION_CA_PATH, APPLICATION_SSLMODE } from '../k8s/tls.ts';
 import type { Generator } from './kustomization.ts';
 
 /**
@@ -38,6 +39,10 @@ export function connectionLiterals(s: Settings): Record<string, string> {
     DB_NAME: s.database,
     // The application role, never the superuser; its password is the Secret postgresql-app's.
     DB_USER: s.applicationRole,
+    // libpq's names for them: PGSSLMODE, PGSSLROOTCERT. verify-full checks the server's name
+    // against the issuer's CA, which the application mounts there (README, "TLS").
+    DB_SSLMODE: s.tls.enabled ? APPLICATION_SSLMODE : 'disable',
+    DB_SSLROOTCERT: s.tls.enabled ? APPLICATION_CA_PATH : '',
   };
 }
 

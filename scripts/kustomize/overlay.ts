@@ -59,8 +59,9 @@ export function overlayFiles(environment: Environment, base: Settings): FileTree
   }
   if (configMaps.length) kustomization.configMapGenerator = configMaps;
   const credentials = credentialParts(environment);
-  kustomization.resources.push(...credentials.resources.map((resource) => resource.path));
-  comments.resources = [undefined, ...credentials.resources.map((resource) => resource.comment)];
+  const resources = [...credentials.resources, ...deltas.flatMap((delta) => delta.resources ?? [])];
+  kustomization.resources.push(...resources.map((resource) => resource.path));
+  comments.resources = [undefined, ...resources.map((resource) => resource.comment)];
   const secrets: Generator[] = credentials.secretGenerators.map((entry) => entry.generator);
   comments.secretGenerator.push(...credentials.secretGenerators.map((entry) => entry.comment));
   for (const delta of deltas) secrets.push(...(delta.secretGenerator ?? []));

@@ -50,6 +50,9 @@ export const CRD_DEFAULTS: Readonly<Record<string, readonly CrdDefault[]>> = {
       'oauth2.clientId.secret', 'oauth2.clientId.configMap', 'tlsConfig.ca.secret', 'tlsConfig.ca.configMap', 'tlsConfig.cert.secret',
       'tlsConfig.cert.configMap', 'tlsConfig.keySecret'].map((selector) => ({ path: `spec.endpoints[].${selector}.name`, value: '' })),
   ],
+  // cert-manager/cert-manager deploy/crds/cert-manager.io_certificates.yaml: no `default:` (its
+  // controller applies its defaults, such as rotationPolicy, without writing them into the object).
+  'cert-manager.io/v1 Certificate': [],
   // .../monitoring.coreos.com_prometheusrules.yaml (0.82): no defaults.
   'monitoring.coreos.com/v1 PrometheusRule': [],
 };

@@ -1,0 +1,77 @@
+import type { Volume, VolumeMount } from 'kubernetes-types/core/v1';
+import type { Settings } from '../config/environment.ts';
+import type { ParameterValue } from '../config/environment.ts';
+import { metadataLabels } from './labels.ts';
+import { names } from './names.ts';
+
+/**
+ * TLS for the server: a cert-manager Certificate (or an existing kubernetes.io/tls Secret) mounted
+ * into the database container, ssl = on with its files, and pg_hba.conf admitting other hosts only
+ * over TLS (scripts/postgres/hba.ts).
+ */
+export const tlsNames = {
+  certificate: 'postgresql-tls',
+  /** cert-manager writes tls.crt, tls.key and ca.crt into it. */
+  secret: 'postgresql-tls',
+  /** postgresql.conf includes it; the tls component adds it to the ConfigMap. */
+  confFile: 'tls.conf',
+  volume: 'tls',
+} as const;
+
+/** Outside /etc/postgresql: that is a ConfigMap mount, and the Secret's files change on their own schedule. */
+export const TLS_DIR = '/etc/postgresql-tls';
+
+/**
+ * Files in a Secret volume belong to root, group fsGroup (70, postgres). PostgreSQL accepts a key
+ * file owned by root only without any access for others (at most 0640): 0440 is that, read-only.
+ */
+export const tlsVolume: Volume = { name: tlsNames.volume, secret: { secretName: tlsNames.secret, defaultMode: 0o440 } };
+export const tlsMount: VolumeMount = { name: tlsNames.volume, mountPath: TLS_DIR, readOnly: true };
+
+/** Every name a client may reach the server by: the Services, each pod's headless name, and 127.0.0.1 inside the pod. */
+export function tlsDnsNames(namespace: string): string[] {
+  const services = [names.service, names.readService, names.headlessService];
+  return [
+    ...services.flatMap((service) => [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`]),
+    `*.${names.headlessService}.${namespace}.svc`, `*.${names.headlessService}.${namespace}.svc.cluster.local`,
+    'localhost',
+  ];
+}
+
+/** ssl = on with the mounted files. The certificate is re-read on a reload (SIGHUP): a renewal needs no restart. */
+export function tlsParameters(s: Settings): Record<string, ParameterValue> {
+  return {
+    ssl: true,
+    ssl_cert_file: `${TLS_DIR}/tls.crt`,
+    ssl_key_file: `${TLS_DIR}/tls.key`,
+    ssl_min_protocol_version: s.tls.minProtocolVersion,
+  };
+}
+
+/** A cert-manager Certificate for the server, renewed by cert-manager a third of its life before it ends. */
+export function certificate(s: Settings): Record<string, unknown> {
+  const labels = metadataLabels(s.image.tag);
+  return {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Certificate',
+    metadata: { name: tlsNames.certificate, labels },
+    spec: {
+      secretName: tlsNames.secret,
+      secretTemplate: { labels },
+      issuerRef: { group: 'cert-manager.io', kind: s.tls.issuerRef.kind, name: s.tls.issuerRef.name },
+      commonName: `${names.service}.${s.namespace}.svc.cluster.local`,
+      dnsNames: tlsDnsNames(s.namespace),
+      ipAddresses: ['127.0.0.1'],
+      duration: '2160h',
+      renewBefore: '720h',
+      // A new key at every renewal: a stolen key stops working with the next certificate.
+      privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+      usages: ['server auth', 'digital signature'],
+    },
+  };
+}
+
+/** What applications add to their connection: verify the server's name against the issuer's CA. */
+export const APPLICATION_SSLMODE = 'verify-full';
+/** Where the connection details tell applications to mount the CA (the issuer's ca.crt). */
+export const APPLICATION_CA_PATH = '/etc/postgresql-ca/ca.crt';
