@@ -40,7 +40,9 @@ for (const environment of renderedEnvironments()) {
     assert.is(parameters.log_disconnections, 'on');
     assert.match(parameters.log_line_prefix, /%u.*%d.*%h/);
     assert.ok(parameters.log_min_duration_statement, 'slow statements are logged');
-    assert.match(config.data['pg_hba.conf'], /^host\s+all\s+all\s+0\.0\.0\.0\/0\s+scram-sha-256$/m);
+    // TCP from anywhere with scram-sha-256; over TLS only where the environment serves it (all but dev).
+    assert.match(config.data['pg_hba.conf'], environment === 'dev' ? /^host\s+all\s+all\s+0\.0\.0\.0\/0\s+scram-sha-256$/m : /^hostssl\s+all\s+all\s+0\.0\.0\.0\/0\s+scram-sha-256$/m);
+    if (environment !== 'dev') assert.match(config.data['pg_hba.conf'], /^hostnossl\s+all\s+all\s+all\s+reject$/m);
     assert.not.match(config.data['pg_hba.conf'], /\b(trust|md5|password)\b/);
   });
 
@@ -117,7 +119,8 @@ for (const environment of renderedEnvironments()) {
     const connection = find(objects, 'ConfigMap', 'postgresql-connection');
     assert.is(connection.metadata.name, 'postgresql-connection');
     // DB_USER is the application role: an ordinary role, never the superuser of the server's Secret.
-    assert.equal(connection.data, { DB_HOST: 'postgresql.project-template.svc.cluster.local', DB_NAME: 'project_template', DB_PORT: '5432', DB_TYPE: 'postgres', DB_USER: 'app' });
+    const ssl = environment === 'dev' ? { DB_SSLMODE: 'disable', DB_SSLROOTCERT: '' } : { DB_SSLMODE: 'verify-full', DB_SSLROOTCERT: '/etc/postgresql-ca/ca.crt' };
+    assert.equal(connection.data, { DB_HOST: 'postgresql.project-template.svc.cluster.local', DB_NAME: 'project_template', DB_PORT: '5432', DB_TYPE: 'postgres', DB_USER: 'app', ...ssl });
     const application = renderedCredentials(objects, 'postgresql-app');
     if (application.keys) assert.equal([...application.keys].sort(), ['password', 'username']);
     if (application.values) assert.is(application.values.username, 'app');

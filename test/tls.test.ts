@@ -1,11 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { renameSync } from 'node:fs';
 import path from 'node:path';
-import { debianBinaries, makeServerDirectory, startTestServer, type TestServer } from '../scripts/postgres/server.ts';
+import { asServerAccount, debianBinaries, makeServerDirectory, startTestServer, type TestServer } from '../scripts/postgres/server.ts';
+import { signal } from '../scripts/postgres/server-account.ts';
 import { find, rendered } from './support/rendered.ts';
-import { installScript } from './support/shell.ts';
+import { busyboxApplets, installScript, onPath } from './support/shell.ts';
 import { localTlsConf, makeTestCa, type TestCa } from './support/tls.ts';
 
 /**
@@ -51,6 +52,23 @@ function install(files: { cert: string; key: string }) {
   renameSync(files.key, path.join(dir, 'tls.key'));
 }
 
+/** The rendered tls-reload sidecar's script, as the sidecar runs it: busybox sh, the server account, the shared socket. */
+function startSidecar() {
+  const script = installScript(dir, 'tls-reload.sh', find(objects, 'ConfigMap', 'postgresql-tls-reload').data['tls-reload.sh']);
+  const sidecarEnv = Object.fromEntries(sts.spec.template.spec.containers.find((c: any) => c.name === 'tls-reload').env.map((e: any) => [e.name, e.value]));
+  assert.is(sidecarEnv.TLS_DIR, tlsMount, 'the sidecar watches the mounted Secret');
+  const [command, argv] = asServerAccount(onPath('busybox'), ['sh', script]);
+  // setpriv from the machine's PATH: the busybox applets on the script's PATH have a setpriv of their own.
+  const child = spawn(path.isAbsolute(command) ? command : onPath(command), argv, {
+    env: { PATH: `${tools}:${busyboxApplets()}`, TLS_DIR: dir, PGHOST: server.socketDir, PGPORT: String(server.port), POSTGRES_USER: SUPERUSER.superuser, POSTGRES_PASSWORD: SUPERUSER.password, TLS_RELOAD_SECONDS: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  return { output: () => output, stop: () => signal(child.pid ?? -1, 'SIGTERM') };
+}
+
 test.before(async () => {
   dir = makeServerDirectory('tls-');
   ca = makeTestCa(dir);
@@ -88,7 +106,7 @@ test('TLS 1.1 is refused: the minimum is the rendered ssl_min_protocol_version, 
   assert.match(server.log(), /could not accept SSL connection: (unsupported protocol|wrong version number|no protocols available)/);
 });
 
-test('a certificate for another host is refused by verify-full; a renewed one is served after a reload, without a restart', async () => {
+test('a certificate for another host is refused by verify-full; a renewed one is served once the tls-reload sidecar reloads, without a restart', async () => {
   const started = await ok('verify-full', 'SELECT pg_postmaster_start_time()');
   install(ca.issue('wrong-host', ['db.elsewhere.example']));
   await ok('verify-full', 'SELECT pg_reload_conf()');
@@ -97,14 +115,20 @@ test('a certificate for another host is refused by verify-full; a renewed one is
   assert.is.not(wrong.code, 0);
   assert.match(wrong.stderr, /server certificate for "db\.elsewhere\.example" .*does not match host name "127\.0\.0\.1"/);
 
-  // The renewal: same names, new key and serial, as cert-manager writes it; the server reloads.
-  const renewed = ca.issue('renewed', [...certificate.spec.dnsNames, ...certificate.spec.ipAddresses]);
-  const serial = ca.serial(renewed.cert);
-  install(renewed);
-  const reload = await psql(conninfo('require'), 'SELECT pg_reload_conf()');
-  assert.is(reload.code, 0, reload.stderr);
-  await new Promise((wake) => setTimeout(wake, 500));
-  assert.is((await servedSerial()).stdout, serial, 'the renewed certificate is served');
+  // The renewal: same names, new key and serial, as cert-manager writes it; the rendered tls-reload
+  // sidecar script notices and reloads the server.
+  const sidecar = startSidecar();
+  try {
+    const renewed = ca.issue('renewed', [...certificate.spec.dnsNames, ...certificate.spec.ipAddresses]);
+    const serial = ca.serial(renewed.cert);
+    install(renewed);
+    const deadline = Date.now() + 20_000;
+    while ((await servedSerial()).stdout !== serial && Date.now() < deadline) await new Promise((wake) => setTimeout(wake, 250));
+    assert.is((await servedSerial()).stdout, serial, `the renewed certificate is served; sidecar said: ${sidecar.output()}`);
+    assert.match(sidecar.output(), 'tls-reload: the certificate changed; PostgreSQL reloaded');
+  } finally {
+    sidecar.stop();
+  }
   assert.is(await ok('verify-full', 'SELECT pg_postmaster_start_time()'), started, 'by the same postmaster: no restart');
 });
 

@@ -4,7 +4,9 @@ import type { Environment, Settings } from '../config/environment.ts';
 import { exporterContainer, monitoringNames } from '../k8s/monitoring.ts';
 import { names, POSTGRES_PORT } from '../k8s/names.ts';
 import { PREPARE_DATA_CONTAINER } from '../k8s/replication.ts';
-import { certificate, TLS_DIR, tlsMount, tlsNames, tlsParameters, tlsVolume } from '../k8s/tls.ts';
+import { certificate, TLS_DIR, tlsMount, tlsNames, tlsParameters, tlsReloadContainer, tlsReloadVolume, tlsVolume } from '../k8s/tls.ts';
+import { metadataLabels } from '../k8s/labels.ts';
+import { bundleScript } from './scripts.ts';
 import type { PatchTarget } from '../kustomize/kustomization.ts';
 import type { Patch } from '../kustomize/patches.ts';
 import type { FileTree } from '../output/tree.ts';
@@ -32,7 +34,7 @@ export function tlsConf(s: Settings): string {
 }
 
 /** The StatefulSet with TLS, built directly: what the component's patch and the overlay's deltas render. */
-function withTls(sts: StatefulSet): StatefulSet {
+function withTls(sts: StatefulSet, s: Settings): StatefulSet {
   const pod = sts.spec!.template.spec!;
   const addMount = (c: Container): Container => ({ ...c, volumeMounts: [...(c.volumeMounts ?? []), tlsMount] });
   const exporter = (c: Container): Container => ({
@@ -50,8 +52,11 @@ function withTls(sts: StatefulSet): StatefulSet {
         spec: {
           ...pod,
           initContainers: pod.initContainers?.map((c) => (c.name === PREPARE_DATA_CONTAINER ? addMount(c) : c)),
-          containers: pod.containers.map((c) => (c.name === names.container ? addMount(c) : c.name === monitoringNames.container ? exporter(c) : c)),
-          volumes: [...(pod.volumes ?? []), tlsVolume, ...(hasExporter ? [CA_VOLUME] : [])],
+          containers: [
+            ...pod.containers.map((c) => (c.name === names.container ? addMount(c) : c.name === monitoringNames.container ? exporter(c) : c)),
+            tlsReloadContainer(s),
+          ],
+          volumes: [...(pod.volumes ?? []), tlsVolume, tlsReloadVolume, ...(hasExporter ? [CA_VOLUME] : [])],
         },
       },
     },
@@ -71,21 +76,30 @@ export const tlsComponent: Component = {
     return new Map([
       ['kustomization.yaml', componentKustomizationYaml({
         namespace: d.namespace,
-        configMapGenerator: [{ name: names.configMap, behavior: 'merge', files: [tlsNames.confFile, 'pg_hba.conf'] }],
+        configMapGenerator: [
+          { name: names.configMap, behavior: 'merge', files: [tlsNames.confFile, 'pg_hba.conf'] },
+          { name: tlsNames.reloadConfigMap, files: [tlsNames.reloadScript], options: { labels: metadataLabels(d.image.tag) } },
+        ],
         patches: [{ path: STATEFULSET_PATCH, target: statefulSetTarget }],
       }, [
         'The tls component: the server serves TLS with the certificate Secret, and admits other hosts only over',
         'TLS. Each overlay brings the Certificate itself (its names carry the namespace) or names an existing Secret.',
       ], {
-        configMapGenerator: ['tls.conf (included by postgresql.conf) and a pg_hba.conf of hostssl lines, replacing the base\'s.'],
-        patches: ['The certificate Secret, mounted read-only into the database container.'],
+        configMapGenerator: [
+          'tls.conf (included by postgresql.conf) and a pg_hba.conf of hostssl lines, replacing the base\'s.',
+          'tls-reload.sh (scripts/postgres/sh/): reloads PostgreSQL when cert-manager renews the certificate.',
+        ],
+        patches: ['The certificate Secret, mounted read-only into the database container, and the tls-reload sidecar.'],
       })],
       [tlsNames.confFile, tlsConf(d)],
+      [tlsNames.reloadScript, bundleScript(tlsNames.reloadScript)],
       ['pg_hba.conf', pgHbaConf({ tls: true })],
       [STATEFULSET_PATCH, objectYaml([
         { op: 'test', path: '/spec/template/spec/containers/0/name', value: names.container },
         { op: 'add', path: '/spec/template/spec/containers/0/volumeMounts/-', value: tlsMount },
         { op: 'add', path: '/spec/template/spec/volumes/-', value: tlsVolume },
+        { op: 'add', path: '/spec/template/spec/containers/-', value: tlsReloadContainer(d) },
+        { op: 'add', path: '/spec/template/spec/volumes/-', value: tlsReloadVolume },
       ])],
     ]);
   },
@@ -127,7 +141,7 @@ export const tlsComponent: Component = {
   },
   applied(objects, environment) {
     return [
-      ...objects.map((o) => ((o as StatefulSet).kind === 'StatefulSet' ? withTls(o as StatefulSet) : o)),
+      ...objects.map((o) => ((o as StatefulSet).kind === 'StatefulSet' ? withTls(o as StatefulSet, environment) : o)),
       ...(environment.tls.existingSecret ? [] : [certificate(environment)]),
     ];
   },

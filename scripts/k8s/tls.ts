@@ -1,8 +1,9 @@
-import type { Volume, VolumeMount } from 'kubernetes-types/core/v1';
+import type { Container, Volume, VolumeMount } from 'kubernetes-types/core/v1';
 import type { Settings } from '../config/environment.ts';
 import type { ParameterValue } from '../config/environment.ts';
 import { metadataLabels } from './labels.ts';
 import { names } from './names.ts';
+import { paths, restrictedContainerSecurity } from './statefulset.ts';
 
 /**
  * TLS for the server: a cert-manager Certificate (or an existing kubernetes.io/tls Secret) mounted
@@ -16,6 +17,11 @@ export const tlsNames = {
   /** postgresql.conf includes it; the tls component adds it to the ConfigMap. */
   confFile: 'tls.conf',
   volume: 'tls',
+  /** The sidecar that reloads PostgreSQL when the certificate is renewed, and its script's ConfigMap. */
+  reloadContainer: 'tls-reload',
+  reloadConfigMap: 'postgresql-tls-reload',
+  reloadScript: 'tls-reload.sh',
+  reloadVolume: 'tls-reload',
 } as const;
 
 /** Outside /etc/postgresql: that is a ConfigMap mount, and the Secret's files change on their own schedule. */
@@ -75,3 +81,31 @@ export function certificate(s: Settings): Record<string, unknown> {
 export const APPLICATION_SSLMODE = 'verify-full';
 /** Where the connection details tell applications to mount the CA (the issuer's ca.crt). */
 export const APPLICATION_CA_PATH = '/etc/postgresql-ca/ca.crt';
+
+const superuserKey = (key: string) => ({ secretKeyRef: { name: names.secret, key } });
+
+/**
+ * Reloads PostgreSQL when the kubelet has written a renewed certificate into the Secret volume
+ * (scripts/postgres/sh/tls-reload.sh): through the shared socket directory, as the superuser.
+ */
+export function tlsReloadContainer(s: Settings): Container {
+  return {
+    name: tlsNames.reloadContainer,
+    image: `${s.image.name}:${s.image.tag}`,
+    command: ['sh', `/scripts/${tlsNames.reloadScript}`],
+    env: [
+      { name: 'TLS_DIR', value: TLS_DIR },
+      { name: 'PGHOST', value: paths.socket },
+      { name: 'POSTGRES_USER', valueFrom: superuserKey('username') },
+      { name: 'POSTGRES_PASSWORD', valueFrom: superuserKey('password') },
+    ],
+    resources: { requests: { cpu: '5m', memory: '16Mi' }, limits: { cpu: '50m', memory: '32Mi' } },
+    securityContext: restrictedContainerSecurity,
+    volumeMounts: [
+      tlsMount,
+      { name: 'run', mountPath: paths.socket },
+      { name: tlsNames.reloadVolume, mountPath: '/scripts', readOnly: true },
+    ],
+  };
+}
+export const tlsReloadVolume: Volume = { name: tlsNames.reloadVolume, configMap: { name: tlsNames.reloadConfigMap } };

@@ -146,9 +146,11 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
 /** Connect over TCP (127.0.0.1 by default). The caller ends the client. */
 export async function connect(options: {
   readonly port: number; readonly user: string; readonly password: string; readonly database?: string; readonly host?: string;
+  /** TLS, verifying the server against this CA (where pg_hba.conf has hostssl lines only). */
+  readonly ssl?: { readonly ca: string };
 }): Promise<pg.Client> {
-  const { port, user, password, database = 'postgres', host = '127.0.0.1' } = options;
-  const client = new pg.Client({ host, port, user, password, database });
+  const { port, user, password, database = 'postgres', host = '127.0.0.1', ssl } = options;
+  const client = new pg.Client({ host, port, user, password, database, ...(ssl ? { ssl: { ca: ssl.ca } } : {}) });
   await client.connect();
   return client;
 }

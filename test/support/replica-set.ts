@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chownSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import {
@@ -10,6 +10,8 @@ import { find, rendered } from './rendered.ts';
 import { randomBytes } from 'node:crypto';
 import { PLACEHOLDER_CREDENTIALS } from '../../scripts/kustomize/generators.ts';
 import { renderedCredentials } from './credentials.ts';
+import { TLS_DIR } from '../../scripts/k8s/tls.ts';
+import { localTlsConf, makeTestCa } from './tls.ts';
 
 /**
  * The rendered objects, plus the credentials Secret when the bundle does not render it: in a cluster
@@ -137,13 +139,18 @@ export async function replicaSet(environment: string, binaries: ServerBinaries, 
     chownSync(dir, uid, gid);
     return dir;
   };
+  // Where the environment serves TLS, a certificate for the names its Certificate asks for, signed
+  // by a CA made here, stands in for the mounted Secret's; tls.conf points at it.
+  const certificate = objects.find((o) => o.kind === 'Certificate');
+  const ca = certificate ? makeTestCa(mkdir(path.join(root, 'tls'))) : undefined;
+  const tlsFiles = ca?.issue('server', [...certificate!.spec.dnsNames, ...certificate!.spec.ipAddresses]);
   // Each volume the containers mount, by volume name: a directory holding its files.
   const volumeDirs = new Map<string, string>();
   for (const volume of podSpec.volumes) {
     if (!volume.configMap) continue;
     const dir = mkdir(path.join(root, volume.name));
     for (const [file, content] of Object.entries(find(objects, 'ConfigMap', volume.configMap.name).data as Record<string, string>)) {
-      writeFileSync(path.join(dir, file), content, { mode: 0o600 });
+      writeFileSync(path.join(dir, file), file === 'tls.conf' && tlsFiles ? localTlsConf(content, TLS_DIR, tlsFiles) : content, { mode: 0o600 });
       chownSync(path.join(dir, file), uid, gid);
     }
     volumeDirs.set(volume.name, dir);
@@ -230,7 +237,7 @@ export async function replicaSet(environment: string, binaries: ServerBinaries, 
 
     connect(ordinal, as) {
       const { user, password, database } = { ...set.credentials, ...as };
-      return connect({ port: pods[ordinal].port, user, password, database });
+      return connect({ port: pods[ordinal].port, user, password, database, ...(ca ? { ssl: { ca: readFileSync(ca.caFile, 'utf8') } } : {}) });
     },
 
     updateSecret(values) {
