@@ -1,4 +1,8 @@
 import type { Settings } from './environment.ts';
+import { localeParameters } from '../postgres/locale.ts';
+
+/** The official image's LANG: the locale its initdb gives a new database. */
+export const DEFAULT_LOCALE = 'en_US.utf8';
 
 /**
  * The seed's values.yaml: what every environment shares unless its own file says otherwise.
@@ -14,7 +18,10 @@ export const defaults: Settings = {
     limits: { cpu: '500m', memory: '1Gi' },
   },
   sharedMemorySize: '64Mi',
+  locale: DEFAULT_LOCALE,
   postgresql: {
+    // What initdb would have written for the image's locale (scripts/postgres/locale.ts).
+    ...localeParameters(DEFAULT_LOCALE),
     max_connections: 100,
     shared_buffers: '256MB',
     effective_cache_size: '1GB',

@@ -31,6 +31,12 @@ export interface Settings {
   readonly resources: { readonly requests: ComputeResources; readonly limits: ComputeResources };
   /** Size limit of the memory-backed /dev/shm (PostgreSQL's dynamic shared memory). @default "64Mi" */
   readonly sharedMemorySize: string;
+  /**
+   * The locale initdb gave the database (the image's LANG), from which lc_messages, lc_monetary,
+   * lc_numeric, lc_time and default_text_search_config are rendered; timezone and log_timezone are
+   * UTC (README, "PostgreSQL configuration"). A parameter set in `postgresql` wins. @default "en_US.utf8"
+   */
+  readonly locale: string;
   /** postgresql.conf parameters, by their PostgreSQL name. */
   readonly postgresql: Readonly<Record<string, ParameterValue>>;
   /** Where pods of one environment may be placed relative to each other. @default "none" */

@@ -10,6 +10,7 @@ import { deliveryProblems } from './delivery.ts';
 import { formatBudget, memoryBudget } from '../postgres/memory-budget.ts';
 import { parameterProblem } from '../postgres/parameters.ts';
 import { replicationProblems } from './replication.ts';
+import { LOCALE_NAME, localeParameters } from '../postgres/locale.ts';
 import { tlsProblems } from './tls.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -22,7 +23,10 @@ const SETTINGS_KEYS = Object.keys(defaults) as (keyof Settings)[];
 
 /** Defaults with the environment's overrides applied; `postgresql` parameters merge by name. */
 export function mergedSettings(config: EnvironmentConfig): Settings {
-  return mergeObjects(defaults, config) as unknown as Settings;
+  const merged = mergeObjects(defaults, config) as unknown as Settings;
+  // Another locale brings its own lc_* and text search parameters; the environment's own parameters still win.
+  if (config.locale === undefined || config.locale === defaults.locale || typeof config.locale !== 'string') return merged;
+  return { ...merged, postgresql: { ...merged.postgresql, ...localeParameters(config.locale), ...(config.postgresql as Settings["postgresql"]) } };
 }
 
 /**
@@ -67,6 +71,7 @@ export function settingsProblems(s: Settings): [string, string][] {
     ['sharedMemorySize', quantityProblem(s.sharedMemorySize, 'bytes')],
     ['podAntiAffinity', ANTI_AFFINITY.includes(s.podAntiAffinity) ? undefined : `must be one of ${ANTI_AFFINITY.join(', ')}, got ${JSON.stringify(s.podAntiAffinity)}`],
     ['database', typeof s.database === 'string' && SQL_IDENTIFIER.test(s.database) ? undefined : `must be a lowercase SQL identifier (a-z, 0-9, "_", not starting with a digit, at most 63), got ${JSON.stringify(s.database)}`],
+    ['locale', typeof s.locale === 'string' && LOCALE_NAME.test(s.locale) ? undefined : `must be a locale such as "en_US.utf8", "de_DE.utf8", "C.UTF-8" or "C", got ${JSON.stringify(s.locale)}`],
     ['applicationRole', typeof s.applicationRole === 'string' && SQL_IDENTIFIER.test(s.applicationRole) && !s.applicationRole.startsWith('pg_')
       ? undefined : `must be a lowercase SQL identifier (a-z, 0-9, "_", not starting with a digit or "pg_", at most 63), got ${JSON.stringify(s.applicationRole)}`],
     ['allowedClients', Array.isArray(s.allowedClients) && s.allowedClients.every((peer) => peer && typeof peer === 'object') ? undefined : 'must be a list of NetworkPolicy peers such as { podSelector: {} }'],
