@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
+import { burstableWarning } from './config/qos.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { consequencesOfBuild } from './changes/build.ts';
@@ -105,6 +106,7 @@ export async function main(argv: readonly string[], importModule?: ModuleImporte
     const fromCache = bundle.cachedRenders ? `; ${bundle.cachedRenders} of ${environments.length} overlays reused from the render cache (inputs unchanged)` : '';
     console.log(`Rendered with kustomize ${kustomize.version} (${kustomize.origin})${fromCache}`);
     summary(bundle, difference).forEach((line) => console.log(line));
+    for (const warning of environments.map(burstableWarning).filter(Boolean)) console.error(`warning: ${warning}`);
     if (options.check) {
       const stale = [
         ...difference.changed.map((file) => `  stale:   ${file}`),

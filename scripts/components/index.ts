@@ -4,9 +4,10 @@ import { replication } from './replication.ts';
 import { monitoringComponent } from './monitoring.ts';
 import { prometheusOperatorComponent } from './prometheus-operator.ts';
 import { tlsComponent } from './tls.ts';
+import { guaranteedComponent } from './guaranteed.ts';
 
 /** Every optional feature, in the order overlays list them. */
 export const components: readonly Component[] = [
   // tls last: its overlay patches find the exporter and prepare-data where the others put them.
-  replication, backupComponent, monitoringComponent, prometheusOperatorComponent, tlsComponent,
+  replication, backupComponent, monitoringComponent, prometheusOperatorComponent, tlsComponent, guaranteedComponent,
 ];

@@ -16,6 +16,8 @@ export const defaults: Settings = {
   resources: {
     requests: { cpu: '250m', memory: '512Mi' },
     limits: { cpu: '500m', memory: '1Gi' },
+    // The seed's numbers: requests below limits, so the pods are Burstable (README, "Resource class").
+    guaranteed: false,
   },
   sharedMemorySize: '64Mi',
   locale: DEFAULT_LOCALE,

@@ -27,8 +27,13 @@ export interface Settings {
   readonly image: { readonly name: string; readonly tag: string };
   /** Each pod's data volume. @default { size: "10Gi", storageClassName: "standard" } */
   readonly storage: { readonly size: string; readonly storageClassName: string };
-  /** @default requests 250m/512Mi, limits 500m/1Gi */
-  readonly resources: { readonly requests: ComputeResources; readonly limits: ComputeResources };
+  /**
+   * @default requests 250m/512Mi, limits 500m/1Gi; `guaranteed: false`
+   * `guaranteed: true` renders every container's requests equal to its limits: the pods get the
+   * Guaranteed QoS class, evicted last under node memory pressure, at the price of reserving the
+   * limits on the node (README, "Resource class").
+   */
+  readonly resources: { readonly requests: ComputeResources; readonly limits: ComputeResources; readonly guaranteed: boolean };
   /** Size limit of the memory-backed /dev/shm (PostgreSQL's dynamic shared memory). @default "64Mi" */
   readonly sharedMemorySize: string;
   /**

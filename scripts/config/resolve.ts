@@ -68,6 +68,7 @@ export function settingsProblems(s: Settings): [string, string][] {
     ['resources.requests.memory', quantityProblem(s.resources.requests.memory, 'bytes')],
     ['resources.limits.cpu', quantityProblem(s.resources.limits.cpu, 'cpu')],
     ['resources.limits.memory', quantityProblem(s.resources.limits.memory, 'bytes')],
+    ['resources.guaranteed', typeof s.resources.guaranteed === 'boolean' ? undefined : `must be true (requests = limits: the Guaranteed QoS class) or false, got ${JSON.stringify(s.resources.guaranteed)}`],
     ['sharedMemorySize', quantityProblem(s.sharedMemorySize, 'bytes')],
     ['podAntiAffinity', ANTI_AFFINITY.includes(s.podAntiAffinity) ? undefined : `must be one of ${ANTI_AFFINITY.join(', ')}, got ${JSON.stringify(s.podAntiAffinity)}`],
     ['database', typeof s.database === 'string' && SQL_IDENTIFIER.test(s.database) ? undefined : `must be a lowercase SQL identifier (a-z, 0-9, "_", not starting with a digit, at most 63), got ${JSON.stringify(s.database)}`],

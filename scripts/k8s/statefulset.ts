@@ -64,7 +64,8 @@ function postgresContainer(s: Settings): Container {
       ...applicationRoleEnv,
     ],
     resources: {
-      requests: { cpu: s.resources.requests.cpu, memory: s.resources.requests.memory },
+      // Guaranteed QoS (resources.guaranteed) reserves the limits: requests equal to them.
+      requests: s.resources.guaranteed ? { cpu: s.resources.limits.cpu, memory: s.resources.limits.memory } : { cpu: s.resources.requests.cpu, memory: s.resources.requests.memory },
       limits: { cpu: s.resources.limits.cpu, memory: s.resources.limits.memory },
     },
     // Initialisation or crash recovery of a large database can take minutes: the startup probe
