@@ -23,8 +23,12 @@ export interface Settings {
   readonly namespace: string;
   /** StatefulSet replicas. @default 1 */
   readonly replicas: number;
-  /** Container image of the database. @default { name: "postgres", tag: "16-alpine" } */
-  readonly image: { readonly name: string; readonly tag: string };
+  /**
+   * Container image of the database. `digest` (sha256:..., the tag's manifest list digest) pins
+   * the build every node runs: rendered `name:tag@digest` (README, "Image digests").
+   * @default { name: "postgres", tag: "16-alpine" }, no digest
+   */
+  readonly image: { readonly name: string; readonly tag: string; readonly digest?: string };
   /** Each pod's data volume. @default { size: "10Gi", storageClassName: "standard" } */
   readonly storage: { readonly size: string; readonly storageClassName: string };
   /**
@@ -92,6 +96,8 @@ export interface Settings {
      * label, such as kube-prometheus-stack's `release: <its release name>`. @default {}
      */
     readonly labels: Readonly<Record<string, string>>;
+    /** The exporter image's digest (sha256:...), rendered `...postgres-exporter:v0.17.1@digest`. @default none */
+    readonly exporterDigest?: string;
   };
   /** TLS for every connection from another host (README, "TLS"): a cert-manager Certificate, hostssl only. */
   readonly tls: TlsSettings;

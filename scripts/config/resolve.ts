@@ -12,6 +12,7 @@ import { parameterProblem } from '../postgres/parameters.ts';
 import { replicationProblems } from './replication.ts';
 import { LOCALE_NAME, localeParameters } from '../postgres/locale.ts';
 import { tlsProblems } from './tls.ts';
+import { DIGEST } from '../k8s/images.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -62,6 +63,8 @@ export function settingsProblems(s: Settings): [string, string][] {
     ['replicas', Number.isInteger(s.replicas) && s.replicas >= 1 ? undefined : `must be a whole number of at least 1, got ${JSON.stringify(s.replicas)}`],
     ['image.name', typeof s.image.name === 'string' && IMAGE_NAME.test(s.image.name) ? undefined : `must be an image repository such as "postgres" or "registry.example.com/postgres", got ${JSON.stringify(s.image.name)}`],
     ['image.tag', typeof s.image.tag === 'string' && IMAGE_TAG.test(s.image.tag) ? undefined : `must be an image tag (letters, digits, "_", "." and "-", at most 128) such as "16-alpine", got ${JSON.stringify(s.image.tag)}`],
+    ['image.digest', s.image.digest === undefined || (typeof s.image.digest === 'string' && DIGEST.test(s.image.digest)) ? undefined : `must be a manifest digest "sha256:" and 64 hex digits (README, "Image digests"), got ${JSON.stringify(s.image.digest)}`],
+    ['monitoring.exporterDigest', s.monitoring?.exporterDigest === undefined || (typeof s.monitoring.exporterDigest === 'string' && DIGEST.test(s.monitoring.exporterDigest)) ? undefined : `must be a manifest digest "sha256:" and 64 hex digits (README, "Image digests"), got ${JSON.stringify(s.monitoring?.exporterDigest)}`],
     ['storage.size', quantityProblem(s.storage.size, 'bytes')],
     ['storage.storageClassName', typeof s.storage.storageClassName === 'string' && DNS_SUBDOMAIN.test(s.storage.storageClassName) ? undefined : `must be a StorageClass name (lowercase DNS subdomain), got ${JSON.stringify(s.storage.storageClassName)}`],
     ['resources.requests.cpu', quantityProblem(s.resources.requests.cpu, 'cpu')],

@@ -88,7 +88,7 @@ export const initScriptVolume: Volume = { name: 'monitoring-init', configMap: { 
  * The StatefulSet with the exporter: what the monitoring component's patch does to it, built
  * directly (the overlay-equivalence test proves kustomize renders the same).
  */
-export function withExporter(sts: StatefulSet): StatefulSet {
+export function withExporter(sts: StatefulSet, exporterDigest?: string): StatefulSet {
   const template = sts.spec!.template;
   const pod = template.spec!;
   return {
@@ -103,7 +103,7 @@ export function withExporter(sts: StatefulSet): StatefulSet {
             ...pod.containers.map((c) => c.name !== names.container ? c : {
               ...c, env: [...(c.env ?? []), monitoringEnv], volumeMounts: [...(c.volumeMounts ?? []), initScriptMount],
             }),
-            exporterContainer(),
+            { ...exporterContainer(), image: exporterDigest ? `${EXPORTER_IMAGE}@${exporterDigest}` : EXPORTER_IMAGE },
           ],
           volumes: [...(pod.volumes ?? []), initScriptVolume],
         },

@@ -3,6 +3,7 @@ import type { Affinity, Container, EnvVar, PodSecurityContext, Probe, SecurityCo
 import type { Settings } from '../config/environment.ts';
 import { applicationInitMount, applicationInitVolume, applicationRoleEnv } from './application-role.ts';
 import { ARGOCD_KEEP } from './gitops.ts';
+import { imageReference } from './images.ts';
 import { metadataLabels, podLabels, selectorLabels } from './labels.ts';
 import { names, POSTGRES_PORT } from './names.ts';
 import { zoneSpreadConstraints } from './zone-spread.ts';
@@ -52,7 +53,7 @@ export const restrictedPodSecurity: PodSecurityContext = {
 function postgresContainer(s: Settings): Container {
   return {
     name: names.container,
-    image: `${s.image.name}:${s.image.tag}`,
+    image: imageReference(s.image),
     // The image's entrypoint initialises an empty PGDATA, then execs these arguments.
     args: ['postgres', '-c', `config_file=${paths.config}/postgresql.conf`, '-c', `hba_file=${paths.config}/pg_hba.conf`],
     ports: [{ name: 'postgresql', containerPort: POSTGRES_PORT, protocol: 'TCP' }],

@@ -2,6 +2,7 @@ import type { Container, Volume, VolumeMount } from 'kubernetes-types/core/v1';
 import type { Settings } from '../config/environment.ts';
 import type { ParameterValue } from '../config/environment.ts';
 import { metadataLabels } from './labels.ts';
+import { imageReference } from './images.ts';
 import { names } from './names.ts';
 import { paths, restrictedContainerSecurity } from './statefulset.ts';
 
@@ -91,7 +92,7 @@ const superuserKey = (key: string) => ({ secretKeyRef: { name: names.secret, key
 export function tlsReloadContainer(s: Settings): Container {
   return {
     name: tlsNames.reloadContainer,
-    image: `${s.image.name}:${s.image.tag}`,
+    image: imageReference(s.image),
     command: ['sh', `/scripts/${tlsNames.reloadScript}`],
     env: [
       { name: 'TLS_DIR', value: TLS_DIR },
