@@ -83,9 +83,11 @@ for (const environment of renderedEnvironments()) {
     assert.ok(pod.terminationGracePeriodSeconds >= 30);
   });
 
-  test(`${environment}: probes use pg_isready on 127.0.0.1 with the seed's timings`, () => {
+  test(`${environment}: probes read postmaster.pid (no connection, no log line) with the seed's timings`, () => {
     for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
-      assert.equal(container[probe].exec.command.slice(0, 3), ['pg_isready', '-h', '127.0.0.1'], probe);
+      assert.equal(container[probe].exec.command.slice(0, 2), ['sh', '-c'], probe);
+      assert.match(container[probe].exec.command[2], '$PGDATA/postmaster.pid', probe);
+      assert.not.match(container[probe].exec.command[2], 'pg_isready', probe);
     }
     assert.is(container.livenessProbe.initialDelaySeconds, 30);
     assert.is(container.livenessProbe.periodSeconds, 10);

@@ -4,6 +4,7 @@ import type { Settings } from '../config/environment.ts';
 import { applicationInitMount, applicationInitVolume, applicationRoleEnv } from './application-role.ts';
 import { ARGOCD_KEEP } from './gitops.ts';
 import { imageReference } from './images.ts';
+import { livenessProbe, readinessProbe, startupProbe } from './probes.ts';
 import { metadataLabels, podLabels, selectorLabels } from './labels.ts';
 import { names, POSTGRES_PORT } from './names.ts';
 import { zoneSpreadConstraints } from './zone-spread.ts';
@@ -24,10 +25,6 @@ export const paths = {
 
 const secretKey = (key: string): EnvVar['valueFrom'] => ({ secretKeyRef: { name: names.secret, key } });
 
-/** pg_isready only checks that the server accepts connections over TCP; it needs no password. */
-function pgIsReady(timing: Omit<Probe, 'exec'>): Probe {
-  return { exec: { command: ['pg_isready', '-h', '127.0.0.1', '-p', String(POSTGRES_PORT)] }, ...timing };
-}
 
 /** Pod Security Standards "restricted", plus a read-only root filesystem. */
 export const restrictedContainerSecurity: SecurityContext = {
@@ -69,11 +66,12 @@ function postgresContainer(s: Settings): Container {
       requests: s.resources.guaranteed ? { cpu: s.resources.limits.cpu, memory: s.resources.limits.memory } : { cpu: s.resources.requests.cpu, memory: s.resources.requests.memory },
       limits: { cpu: s.resources.limits.cpu, memory: s.resources.limits.memory },
     },
-    // Initialisation or crash recovery of a large database can take minutes: the startup probe
-    // allows 5 minutes before liveness takes over with the seed's timings.
-    startupProbe: pgIsReady({ periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 }),
-    livenessProbe: pgIsReady({ initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 }),
-    readinessProbe: pgIsReady({ initialDelaySeconds: 10, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 }),
+    // Probes read postmaster.pid instead of connecting (k8s/probes.ts): no log line per probe, and a
+    // server in crash recovery is alive however long recovery takes. The startup probe waits for the
+    // postmaster listening on TCP: initdb and the init scripts of a first start get 5 minutes.
+    startupProbe: startupProbe({ periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 }),
+    livenessProbe: livenessProbe({ initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 }),
+    readinessProbe: readinessProbe({ initialDelaySeconds: 10, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 }),
     securityContext: restrictedContainerSecurity,
     volumeMounts: [
       { name: names.dataVolumeClaim, mountPath: paths.dataMount },
