@@ -66,7 +66,8 @@ for (const name of renderedEnvironments()) {
         const tls: Record<string, string | number | boolean> = environment.tls.enabled ? { ...tlsParameters(environment), ssl_cert_file: tlsFiles!.cert, ssl_key_file: tlsFiles!.key } : {};
         const expected = { ...bundleParameters, ...tls, ...environment.postgresql };
         const names = Object.keys(expected).filter((parameter) => !owned.includes(parameter));
-        const { rows } = await client.query('SELECT name, setting, source, sourcefile FROM pg_settings WHERE name = ANY($1)', [names]);
+        // pg_settings spells one of them "TimeZone"; postgresql.conf names are case-insensitive.
+        const { rows } = await client.query('SELECT lower(name) AS name, setting, source, sourcefile FROM pg_settings WHERE lower(name) = ANY($1)', [names]);
         const settings = new Map(rows.map((row) => [row.name, row]));
         for (const parameter of names) {
           const row = settings.get(parameter);

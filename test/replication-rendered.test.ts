@@ -108,7 +108,9 @@ for (const name of renderedEnvironments()) {
   test(`${name}: pg_hba admits replication for the replication role only, with scram-sha-256`, () => {
     const hba = find(objects, 'ConfigMap', 'postgresql-config').data['pg_hba.conf'] as string;
     const replicationLines = hba.split('\n').filter((line) => /^\w+\s+replication\s/.test(line));
-    assert.equal(replicationLines.map((line) => line.split(/\s+/)), [['host', 'replication', 'replicator', 'all', 'scram-sha-256']]);
+    // Over TLS where the environment serves it (README, "TLS"): hostssl, like every other TCP line.
+    const tcp = objects.some((o) => o.kind === 'Certificate') ? 'hostssl' : 'host';
+    assert.equal(replicationLines.map((line) => line.split(/\s+/)), [[tcp, 'replication', 'replicator', 'all', 'scram-sha-256']]);
   });
 
   test(`${name}: the standbys have WAL senders, slots, a slot WAL cap and hot standby`, () => {
