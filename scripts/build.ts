@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
+import { burstableWarning } from './config/qos.ts';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -149,6 +150,7 @@ export async function main(argv: readonly string[], importModule?: ModuleImporte
     const fromCache = bundle.cachedRenders ? `; ${bundle.cachedRenders} of ${environments.length} overlays reused from the render cache (inputs unchanged)` : '';
     console.log(`Rendered with kustomize ${kustomize.version} (${kustomize.origin})${fromCache}`);
     summary(bundle, difference).forEach((line) => console.log(line));
+    for (const warning of environments.map(burstableWarning).filter(Boolean)) console.error(`warning: ${warning}`);
     if (readme.size) console.log(`  README.md  configuration section ${difference.changed.includes(README) ? 'changed' : 'unchanged'}`);
     if (options.check) {
       const stale = [

@@ -116,8 +116,10 @@ for (const environment of renderedEnvironments()) {
     assert.match(env.DATA_SOURCE_URI.value, /^127\.0\.0\.1:5432\//);
     assert.is(env.DATA_SOURCE_USER.value, 'postgres_exporter');
     assert.is(env.DATA_SOURCE_PASS.valueFrom.secretKeyRef.key, 'monitoring-password');
+    // One scrape path: the ServiceMonitor where the environment has prometheus-operator, the annotations elsewhere.
+    const serviceMonitor = kinds('ServiceMonitor').length > 0;
     assert.equal(Object.fromEntries(Object.entries(pod.metadata.annotations).filter(([k]) => k.startsWith('prometheus.io/'))),
-      { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9187', 'prometheus.io/path': '/metrics' });
+      serviceMonitor ? {} : { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9187', 'prometheus.io/path': '/metrics' });
     const service = find(objects, 'Service', 'postgresql-metrics');
     assert.ok(matches(service.spec.selector, pod.metadata.labels), 'the metrics Service selects every database pod');
     assert.is(service.spec.ports[0].port, 9187);

@@ -72,7 +72,9 @@ for (const environment of renderedEnvironments()) {
     assert.is(parameters.log_disconnections, 'on');
     assert.match(parameters.log_line_prefix, /%u.*%d.*%h/);
     assert.ok(parameters.log_min_duration_statement, 'slow statements are logged');
-    assert.match(config.data['pg_hba.conf'], /^host\s+all\s+all\s+0\.0\.0\.0\/0\s+scram-sha-256$/m);
+    // TCP from anywhere with scram-sha-256; over TLS only where the environment serves it (all but dev).
+    assert.match(config.data['pg_hba.conf'], environment === 'dev' ? /^host\s+all\s+all\s+0\.0\.0\.0\/0\s+scram-sha-256$/m : /^hostssl\s+all\s+all\s+0\.0\.0\.0\/0\s+scram-sha-256$/m);
+    if (environment !== 'dev') assert.match(config.data['pg_hba.conf'], /^hostnossl\s+all\s+all\s+all\s+reject$/m);
     assert.not.match(config.data['pg_hba.conf'], /\b(trust|md5|password)\b/);
   });
 
@@ -115,9 +117,11 @@ for (const environment of renderedEnvironments()) {
     assert.ok(pod.terminationGracePeriodSeconds >= 30);
   });
 
-  test(`${environment}: probes ask pg_isready on 127.0.0.1 (Patroni's REST API with standbys) at the seed's periods`, () => {
+  test(`${environment}: probes read postmaster.pid (no connection, no log line; Patroni's REST API with standbys) at the seed's periods`, () => {
     for (const probe of patroni ? [] : ['startupProbe', 'livenessProbe', 'readinessProbe']) {
-      assert.equal(container[probe].exec.command.slice(0, 3), ['pg_isready', '-h', '127.0.0.1'], probe);
+      assert.equal(container[probe].exec.command.slice(0, 2), ['sh', '-c'], probe);
+      assert.match(container[probe].exec.command[2], '$PGDATA/postmaster.pid', probe);
+      assert.not.match(container[probe].exec.command[2], 'pg_isready', probe);
     }
     if (!patroni) assert.is(container.livenessProbe.initialDelaySeconds, 30);
     if (!patroni) assert.is(container.readinessProbe.initialDelaySeconds, 10);
@@ -150,7 +154,12 @@ for (const environment of renderedEnvironments()) {
   test(`${environment}: applications get DB_* from a stable ConfigMap; the NetworkPolicy admits 5432`, () => {
     const connection = find(objects, 'ConfigMap', 'postgresql-connection');
     assert.is(connection.metadata.name, 'postgresql-connection');
-    assert.equal(connection.data, { DB_HOST: `postgresql.${settings.namespace}.svc.cluster.local`, DB_NAME: settings.database, DB_PORT: '5432', DB_TYPE: 'postgres' });
+    // DB_USER is the application role: an ordinary role, never the superuser of the server's Secret.
+    const ssl = settings.tls.enabled ? { DB_SSLMODE: 'verify-full', DB_SSLROOTCERT: '/etc/postgresql-ca/ca.crt' } : { DB_SSLMODE: 'disable', DB_SSLROOTCERT: '' };
+    assert.equal(connection.data, { DB_HOST: `postgresql.${settings.namespace}.svc.cluster.local`, DB_NAME: settings.database, DB_PORT: '5432', DB_TYPE: 'postgres', DB_USER: settings.applicationRole, ...ssl });
+    const application = renderedCredentials(objects, 'postgresql-app');
+    if (application.keys) assert.equal([...application.keys].sort(), ['password', 'username']);
+    if (application.values) assert.is(application.values.username, settings.applicationRole);
     const policy = find(objects, 'NetworkPolicy', 'postgresql');
     assert.equal(policy.spec.podSelector.matchLabels, SELECTOR);
     assert.equal(policy.spec.policyTypes, ['Ingress']);

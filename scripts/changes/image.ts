@@ -3,7 +3,9 @@ import { change, consequence, type Consequence } from './consequence.ts';
 import { databaseContainer, findStatefulSet, rollout, type RenderedObject } from './rendered-objects.ts';
 
 /** The tag of an image reference; a registry's port ("host:5000/postgres") is not one. */
-function tagOf(image: string): string {
+function tagOf(reference: string): string {
+  // name:tag@sha256:... pins a digest: the tag is before the "@".
+  const image = reference.split('@')[0];
   const colon = image.lastIndexOf(':');
   return colon > image.lastIndexOf('/') ? image.slice(colon + 1) : 'latest';
 }

@@ -46,10 +46,15 @@ export interface CredentialsSettings {
   readonly externalSecrets: ExternalSecretsSettings;
   /** Source "sealed-secrets": the SealedSecret file, relative to the environment file's directory. */
   readonly sealedSecretFile?: string;
+  /** Source "sealed-secrets": the applications' SealedSecret (postgresql-app: username, password), likewise. */
+  readonly applicationSealedSecretFile?: string;
 }
 
 /** The keys an external store provides; `database` is not a secret and comes from the settings. */
 export const REMOTE_CREDENTIAL_KEYS: readonly string[] = CREDENTIAL_KEYS.filter((key) => key !== 'database');
+/** The store's properties for the applications' Secret (postgresql-app); its username is the applicationRole setting. */
+export const APPLICATION_REMOTE_KEYS: readonly string[] = ['app-password'];
+const REMOTE_REF_KEYS = [...REMOTE_CREDENTIAL_KEYS, ...APPLICATION_REMOTE_KEYS];
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const GO_DURATION = /^(0|(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+)$/;
@@ -76,8 +81,11 @@ export function credentialsProblems(s: Settings): [string, string][] {
   if (c.source === 'sealed-secrets' && !(text(c.sealedSecretFile) && /\.ya?ml$/.test(c.sealedSecretFile!))) {
     report('sealedSecretFile', `source "sealed-secrets" needs the SealedSecret's YAML file (relative to the environment file), got ${JSON.stringify(c.sealedSecretFile)}`);
   }
-  if (c.source !== 'sealed-secrets' && c.sealedSecretFile !== undefined) {
-    report('sealedSecretFile', `is only read with source "sealed-secrets"; the source is "${c.source}"`);
+  if (c.source === 'sealed-secrets' && !(text(c.applicationSealedSecretFile) && /\.ya?ml$/.test(c.applicationSealedSecretFile!))) {
+    report('applicationSealedSecretFile', `source "sealed-secrets" needs the applications' SealedSecret (postgresql-app: username, password) as a YAML file (relative to the environment file), got ${JSON.stringify(c.applicationSealedSecretFile)}`);
+  }
+  for (const field of ['sealedSecretFile', 'applicationSealedSecretFile'] as const) {
+    if (c.source !== 'sealed-secrets' && c[field] !== undefined) report(field, `is only read with source "sealed-secrets"; the source is "${c.source}"`);
   }
   return problems;
 }
@@ -98,8 +106,8 @@ function externalSecretsProblems(e: ExternalSecretsSettings): [string, string][]
     return problems;
   }
   for (const [key, ref] of Object.entries(e.remoteRefs)) {
-    if (!REMOTE_CREDENTIAL_KEYS.includes(key)) {
-      report(`remoteRefs.${key}`, `unknown Secret key; allowed: ${quoted(REMOTE_CREDENTIAL_KEYS)} (database comes from the "database" setting)`);
+    if (!REMOTE_REF_KEYS.includes(key)) {
+      report(`remoteRefs.${key}`, `unknown Secret key; allowed: ${quoted(REMOTE_REF_KEYS)} (database comes from the "database" setting, the application's username from "applicationRole")`);
     } else if (ref === null || typeof ref !== 'object' || ![ref.key, ref.property].every((value) => value === undefined || text(value))) {
       report(`remoteRefs.${key}`, 'must be { key?: string, property?: string } with non-empty strings');
     }

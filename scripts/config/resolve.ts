@@ -15,6 +15,9 @@ import { checkShape } from './shape.ts';
 import { peersProblems } from './peers.ts';
 import { startupProblems } from './startup.ts';
 import { majorVersion } from './image.ts';
+import { LOCALE_NAME, localeParameters } from '../postgres/locale.ts';
+import { tlsProblems } from './tls.ts';
+import { DIGEST } from '../k8s/images.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -33,7 +36,12 @@ export const baseSettings = (): Settings => withTuning(defaults);
 export function mergedSettings(config: EnvironmentConfig): Settings {
   // The top-level name is the environment's, not a setting; every nested `name` is a setting.
   const { name: _environment, ...overrides } = config;
-  return withTuning(mergeObjects(defaults, overrides) as unknown as Settings);
+  const merged = mergeObjects(defaults, overrides) as unknown as Settings;
+  // Another locale brings its own lc_* and text search parameters; the environment's own parameters still win.
+  const localized = config.locale === undefined || config.locale === defaults.locale || typeof config.locale !== 'string'
+    ? merged
+    : { ...merged, postgresql: { ...merged.postgresql, ...localeParameters(config.locale), ...(config.postgresql as Settings['postgresql']) } };
+  return withTuning(localized);
 }
 
 /**
@@ -66,6 +74,8 @@ export function settingsProblems(s: Settings): [string, string][] {
     ['replicas', Number.isInteger(s.replicas) && s.replicas >= 1 ? undefined : `must be a whole number of at least 1, got ${JSON.stringify(s.replicas)}`],
     ['image.name', typeof s.image.name === 'string' && IMAGE_NAME.test(s.image.name) ? undefined : `must be an image repository such as "postgres" or "registry.example.com/postgres", got ${JSON.stringify(s.image.name)}`],
     ['image.tag', typeof s.image.tag === 'string' && IMAGE_TAG.test(s.image.tag) ? undefined : `must be an image tag (letters, digits, "_", "." and "-", at most 128) such as "16-alpine", got ${JSON.stringify(s.image.tag)}`],
+    ['image.digest', s.image.digest === undefined || (typeof s.image.digest === 'string' && DIGEST.test(s.image.digest)) ? undefined : `must be a manifest digest "sha256:" and 64 hex digits (README, "Image digests"), got ${JSON.stringify(s.image.digest)}`],
+    ['monitoring.exporterDigest', s.monitoring?.exporterDigest === undefined || (typeof s.monitoring.exporterDigest === 'string' && DIGEST.test(s.monitoring.exporterDigest)) ? undefined : `must be a manifest digest "sha256:" and 64 hex digits (README, "Image digests"), got ${JSON.stringify(s.monitoring?.exporterDigest)}`],
     ['storage.size', quantityProblem(s.storage.size, 'bytes')],
     ['storage.medium', s.storage.medium === 'ssd' || s.storage.medium === 'hdd' ? undefined : `must be "ssd" or "hdd" (what the StorageClass's disks are; it sets the planner's costs), got ${JSON.stringify(s.storage.medium)}`],
     ['storage.storageClassName', typeof s.storage.storageClassName === 'string' && DNS_SUBDOMAIN.test(s.storage.storageClassName) ? undefined : `must be a StorageClass name (lowercase DNS subdomain), got ${JSON.stringify(s.storage.storageClassName)}`],
@@ -73,6 +83,7 @@ export function settingsProblems(s: Settings): [string, string][] {
     ['resources.requests.memory', quantityProblem(s.resources.requests.memory, 'bytes')],
     ['resources.limits.cpu', quantityProblem(s.resources.limits.cpu, 'cpu')],
     ['resources.limits.memory', quantityProblem(s.resources.limits.memory, 'bytes')],
+    ['resources.guaranteed', typeof s.resources.guaranteed === 'boolean' ? undefined : `must be true (requests = limits: the Guaranteed QoS class) or false, got ${JSON.stringify(s.resources.guaranteed)}`],
     ['sharedMemorySize', quantityProblem(s.sharedMemorySize, 'bytes')],
     ['podAntiAffinity', ANTI_AFFINITY.includes(s.podAntiAffinity) ? undefined : `must be one of ${ANTI_AFFINITY.join(', ')}, got ${JSON.stringify(s.podAntiAffinity)}`],
     ['database', typeof s.database === 'string' && SQL_IDENTIFIER.test(s.database) ? undefined : `must be a lowercase SQL identifier (a-z, 0-9, "_", not starting with a digit, at most 63), got ${JSON.stringify(s.database)}`],
@@ -82,7 +93,10 @@ export function settingsProblems(s: Settings): [string, string][] {
       ? `${JSON.stringify(s.image.tag)} does not say which PostgreSQL major version it runs: a pod restarted later may pull another major version, which refuses to start on the data directory; pin a tag such as "16-alpine" or "16.4"`
       : undefined],
     ...peersProblems('allowedClients', s.allowedClients, '{ podSelector: {} } (every pod of the namespace)'),
-    ...backupProblems(s), ...monitoringProblems(s),
+    ['locale', typeof s.locale === 'string' && LOCALE_NAME.test(s.locale) ? undefined : `must be a locale such as "en_US.utf8", "de_DE.utf8", "C.UTF-8" or "C", got ${JSON.stringify(s.locale)}`],
+    ['applicationRole', typeof s.applicationRole === 'string' && SQL_IDENTIFIER.test(s.applicationRole) && !s.applicationRole.startsWith('pg_')
+      ? undefined : `must be a lowercase SQL identifier (a-z, 0-9, "_", not starting with a digit or "pg_", at most 63), got ${JSON.stringify(s.applicationRole)}`],
+    ...backupProblems(s), ...monitoringProblems(s), ...tlsProblems(s),
   ];
   found.push(...credentialsProblems(s));
   found.push(...deliveryProblems(s));

@@ -9,7 +9,9 @@ const OPEN_MAPS: readonly string[] = ['postgresql', 'credentials.externalSecrets
 
 /** Settings that have no default, so `defaults` cannot show them: by the object that holds them. */
 export const OPTIONAL_SETTINGS: Readonly<Record<string, readonly string[]>> = {
-  credentials: ['sealedSecretFile'],
+  credentials: ['sealedSecretFile', 'applicationSealedSecretFile'],
+  image: ['digest'],
+  monitoring: ['exporterDigest'],
 };
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
