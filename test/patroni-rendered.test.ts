@@ -63,10 +63,13 @@ for (const name of replicated) {
       assert.match(env[address].value, /^\$\(PATRONI_KUBERNETES_POD_IP\):\d+$/);
       assert.ok(order.indexOf(address) > order.indexOf('PATRONI_KUBERNETES_POD_IP'), `${address} comes after the variable it expands`);
     }
-    const credentials = renderedCredentials(objects);
     for (const entry of postgres.env.filter((e: any) => e.valueFrom?.secretKeyRef)) {
+      const credentials = renderedCredentials(objects, entry.valueFrom.secretKeyRef.name.replace(/-[a-z0-9]{10}$/, ''));
       assert.is(entry.valueFrom.secretKeyRef.name, credentials.secretName);
       if (credentials.keys) assert.ok(credentials.keys.includes(entry.valueFrom.secretKeyRef.key), entry.name);
+    }
+    for (const name of ['PATRONI_SUPERUSER_PASSWORD', 'PATRONI_REPLICATION_PASSWORD']) {
+      assert.match(env[name].valueFrom.secretKeyRef.name, /^postgresql-secret/, `${name} from the server's Secret, never the application's`);
     }
     assert.not.ok(/password/i.test(JSON.stringify(config.postgresql.authentication)), 'no password in the ConfigMap');
   });
@@ -132,6 +135,21 @@ for (const name of replicated) {
     assert.equal(rules[0].ports, [{ protocol: 'TCP', port: 8008 }]);
     assert.equal(rules[0].from, [{ podSelector: { matchLabels: policy.spec.podSelector.matchLabels } }]);
     assert.ok(selects(policy.spec.podSelector.matchLabels, pods[0].labels));
+  });
+
+  test(`${name}: members stream, clone and rewind over TLS, checking the server against the CA, where the environment serves TLS`, () => {
+    const tls = objects.some((o) => o.kind === 'Certificate') || /hostssl/.test(find(objects, 'ConfigMap', 'postgresql-config').data['pg_hba.conf']);
+    const auth = config.postgresql.authentication;
+    if (!tls) {
+      assert.is(auth.replication.sslmode, undefined);
+      return;
+    }
+    for (const who of ['replication', 'superuser']) {
+      assert.is(auth[who].sslmode, 'verify-ca', who);
+      const mount = postgres.volumeMounts.find((m: any) => auth[who].sslrootcert.startsWith(`${m.mountPath}/`));
+      assert.ok(mount, `${who}: the CA is mounted`);
+      assert.ok(pod.volumes.find((v: any) => v.name === mount.name).secret, 'from the TLS Secret');
+    }
   });
 
   test(`${name}: failsafe, rewind and slots on; synchronous mode as the environment says; Patroni's timing rules hold`, () => {

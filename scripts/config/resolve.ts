@@ -41,7 +41,12 @@ export function mergedSettings(config: EnvironmentConfig): Settings {
   const localized = config.locale === undefined || config.locale === defaults.locale || typeof config.locale !== 'string'
     ? merged
     : { ...merged, postgresql: { ...merged.postgresql, ...localeParameters(config.locale), ...(config.postgresql as Settings['postgresql']) } };
-  return withTuning(localized);
+  // tls.conf comes from the tls component, rendered once from the defaults: another minimum protocol
+  // reaches the environment's server through its environment.conf, which is included after tls.conf.
+  const ownTls = merged.tls?.enabled === true && merged.tls.minProtocolVersion !== defaults.tls.minProtocolVersion
+    && (config.postgresql as Settings['postgresql'] | undefined)?.ssl_min_protocol_version === undefined;
+  const secured = ownTls ? { ...localized, postgresql: { ...localized.postgresql, ssl_min_protocol_version: merged.tls.minProtocolVersion } } : localized;
+  return withTuning(secured);
 }
 
 /**
