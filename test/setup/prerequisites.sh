@@ -6,8 +6,10 @@
 #   busybox        the alpine image's shell: the bundle's scripts run under it
 #   patroni        Debian's 3.0.2: real failovers (README, "Tests")
 #   etcd-server    Patroni's store in the tests, standing in for the Kubernetes API
+#   python3-etcd   the client library Patroni's etcd3 store imports
 #   pgbackrest     archiving, backups and point-in-time restores
 #   openssl        the tests' own CA and certificates
+#   locales        localedef: the image's locale (en_US.utf8), which the rendered lc_* parameters name
 # As root with apt-get (CI, a fresh container) it installs what is missing; otherwise it stops at
 # once and prints the one command to run.
 set -eu
@@ -20,8 +22,13 @@ need patroni patroni
 need etcd-server etcd
 need pgbackrest pgbackrest
 need openssl openssl
+need locales localedef
+/usr/bin/python3 -c 'import etcd' 2> /dev/null || missing="$missing python3-etcd"
 
-[ -n "$missing" ] || exit 0
+# The locale the rendered configuration names: a server refuses lc_messages of a locale the machine lacks.
+has_locale() { locale -a 2> /dev/null | grep -qx 'en_US.utf8'; }
+
+if [ -z "$missing" ] && has_locale; then exit 0; fi
 
 if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null 2>&1; then
   echo "Installing what the tests need:$missing" >&2
@@ -29,13 +36,16 @@ if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null 2>&1; then
   # The package must not create and start a cluster of its own: the tests start theirs.
   mkdir -p /etc/postgresql-common/createcluster.d
   echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/no-main-cluster.conf
-  apt-get update -qq
-  # shellcheck disable=SC2086 # one word per package
-  apt-get install -y -qq --no-install-recommends $missing > /dev/null
+  if [ -n "$missing" ]; then
+    apt-get update -qq
+    # shellcheck disable=SC2086 # one word per package
+    apt-get install -y -qq --no-install-recommends $missing > /dev/null
+  fi
+  has_locale || localedef -i en_US -f UTF-8 en_US.UTF-8
   exit 0
 fi
 
-echo "The tests need Debian packages that are not installed:$missing" >&2
-echo "Install them (Debian 12), then run npm test again:" >&2
-echo "  sudo sh -c 'mkdir -p /etc/postgresql-common/createcluster.d && echo create_main_cluster = false > /etc/postgresql-common/createcluster.d/no-main-cluster.conf && apt-get update && apt-get install -y --no-install-recommends$missing'" >&2
+echo "The tests need what this machine lacks:${missing:- (no Debian package)}$(has_locale || echo ', and the en_US.utf8 locale')" >&2
+echo "Install it (Debian 12), then run npm test again:" >&2
+echo "  sudo sh -c 'mkdir -p /etc/postgresql-common/createcluster.d && echo create_main_cluster = false > /etc/postgresql-common/createcluster.d/no-main-cluster.conf && apt-get update && apt-get install -y --no-install-recommends${missing:- locales} && localedef -i en_US -f UTF-8 en_US.UTF-8'" >&2
 exit 1
