@@ -15,7 +15,7 @@ import { renderedCredentials } from './credentials.ts';
  * The rendered objects, plus the credentials Secret when the bundle does not render it: in a cluster
  * an ExternalSecret or SealedSecret fills it; here the test does, key for key, with values made here.
  */
-function withCredentials(objects: Record<string, any>[]): Record<string, any>[] {
+export function withCredentials(objects: Record<string, any>[]): Record<string, any>[] {
   const credentials = renderedCredentials(objects);
   if (credentials.renderedBy === 'Secret') return objects;
   if (!credentials.keys) throw new Error('the environment renders no credentials (source "existing"): nothing says which keys its Secret has');
@@ -73,23 +73,31 @@ export interface ScriptRun {
 
 const decode = (value: string) => Buffer.from(value, 'base64').toString('utf8');
 
-/** A rendered container's environment for pod `podName`, resolved as the kubelet resolves it. */
-export function resolvedEnv(container: Record<string, any>, objects: Record<string, any>[], podName: string): Record<string, string> {
+/**
+ * A rendered container's environment for pod `podName`, resolved as the kubelet resolves it:
+ * Secret and ConfigMap keys, downward-API fields (metadata.name is the pod name; others from
+ * `fields`, e.g. status.podIP), and `$(NAME)` references to variables defined earlier in the list.
+ */
+export function resolvedEnv(container: Record<string, any>, objects: Record<string, any>[], podName: string, fields: Readonly<Record<string, string>> = {}): Record<string, string> {
   const named = (kind: string, name: string) => {
     const object = objects.find((o) => o.kind === kind && o.metadata.name === name);
     if (!object) throw new Error(`${container.name}: no ${kind} ${name} in the rendered output`);
     return object;
   };
-  return Object.fromEntries((container.env ?? []).map((entry: Record<string, any>) => {
+  const downward: Record<string, string> = { 'metadata.name': podName, ...fields };
+  const env: Record<string, string> = {};
+  for (const entry of (container.env ?? []) as Record<string, any>[]) {
     const from = entry.valueFrom;
     let value: string | undefined;
-    if (!from) value = entry.value;
+    // The kubelet expands $(NAME) of variables defined before this one, and $$ to a literal $.
+    if (!from) value = String(entry.value ?? '').replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (match, name) => (name === undefined ? '$' : env[name] ?? match));
     else if (from.secretKeyRef) value = decode(named('Secret', from.secretKeyRef.name).data[from.secretKeyRef.key] ?? '');
     else if (from.configMapKeyRef) value = named('ConfigMap', from.configMapKeyRef.name).data[from.configMapKeyRef.key];
-    else if (from.fieldRef?.fieldPath === 'metadata.name') value = podName;
+    else if (from.fieldRef) value = downward[from.fieldRef.fieldPath];
     if (value === undefined) throw new Error(`${container.name}: cannot resolve env ${entry.name}`);
-    return [entry.name, value];
-  }));
+    env[entry.name] = value;
+  }
+  return env;
 }
 
 /** Runs a shell script with busybox sh as the server account; never throws, the caller asserts. */
