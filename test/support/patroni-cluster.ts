@@ -13,7 +13,7 @@ import { startEtcd, type Etcd } from './etcd.ts';
 import { memberConfig, readPatroniRender, type MemberConfig, type MemberPorts } from './patroni-config.ts';
 import { patroniRender } from './patroni-fixture.ts';
 import { withCredentials } from './replica-set.ts';
-import { awaitExit, isAlive, killGroup, postmasterPid, sleep, trackPostmaster, trackProcess, untrackPostmaster, untrackProcess, waitFor } from './processes.ts';
+import { awaitExit, isAlive, killGroup, killTrees, postmasterPid, sleep, trackPostmaster, trackProcess, untrackPostmaster, untrackProcess, waitFor } from './processes.ts';
 
 export const PATRONI_BINARY = '/usr/bin/patroni';
 
@@ -103,8 +103,7 @@ export async function patroniCluster(environment: string, options: { readonly st
       const running = processes.get(ordinal);
       if (!running) throw new Error(`postgresql-${ordinal} is not running`);
       const postmaster = postmasterPid(path.join(members[ordinal].dataDir, 'postmaster.pid'));
-      killGroup(running.child.pid!, 'SIGKILL');
-      if (postmaster) killGroup(postmaster, 'SIGKILL');
+      killTrees([running.child.pid!, ...(postmaster ? [postmaster] : [])]);
       await awaitExit(running.exited, 10_000, `Patroni of postgresql-${ordinal}`);
       if (postmaster) await waitFor(`postmaster ${postmaster} to die`, 10_000, () => !isAlive(postmaster) || isZombie(postmaster));
       forget(ordinal);
@@ -165,7 +164,10 @@ export async function patroniCluster(environment: string, options: { readonly st
 
     async connect(ordinal, database = cluster.credentials.database) {
       const { user, password } = cluster.credentials;
-      const client = new pg.Client({ host: '127.0.0.1', port: members[ordinal].ports.postgresql, user, password, database, connectionTimeoutMillis: 2_000 });
+      const client = new pg.Client({ host: '127.0.0.1', port: members[ordinal].ports.postgresql, user, password, database,
+        // Bounded: a commit waiting for a synchronous standby that died must not hang a test.
+        connectionTimeoutMillis: 2_000, query_timeout: 10_000,
+      });
       client.on('error', () => { /* a killed server: the caller sees the failed query */ });
       await client.connect();
       return client;
