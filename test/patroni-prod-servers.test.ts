@@ -2,7 +2,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { patroniCluster, type PatroniCluster } from './support/patroni-cluster.ts';
 import { commonTimeline, failPrimary, rejoin, replicationReport, waitForRoles } from './support/failover.ts';
-import { sleep } from './support/processes.ts';
+import { parameterDifferences } from './support/patroni-parameters.ts';
+import { sleep, waitFor } from './support/processes.ts';
 import { startWriter } from './support/writer.ts';
 
 /**
@@ -30,11 +31,13 @@ test('bootstrap: one leader, both standbys streaming, exactly one synchronous, t
   const streaming = await cluster.waitForStreaming(leader, 30_000);
   assert.equal(Object.values(streaming).map((s) => `${s.state} ${s.sync_state}`).sort(), ['streaming async', 'streaming sync']);
 
-  const [settings] = await cluster.query(leader, `SELECT current_setting('server_version') AS version, current_setting('max_connections') AS max_connections,
+  const [settings] = await cluster.query(leader, `SELECT current_setting('server_version') AS version,
     current_setting('data_checksums') AS checksums, current_setting('synchronous_standby_names') AS sync_names`);
   console.log(`  prod on Patroni: PostgreSQL ${settings.version}, synchronous_standby_names = ${settings.sync_names}`);
-  assert.is(settings.max_connections, '300', 'max_connections from the rendered configuration, through the DCS');
   assert.is(settings.checksums, 'on', 'bootstrap.initdb: data-checksums');
+  for (const member of cluster.members) {
+    assert.equal(await parameterDifferences(cluster, member.ordinal), [], `${member.name} runs every parameter of the rendered postgresql.conf and environment.conf`);
+  }
   const databases = await cluster.query(leader, 'SELECT datname FROM pg_database WHERE datname = $1', [cluster.credentials.database], 'postgres');
   assert.is(databases.length, 1, `post_bootstrap created ${cluster.credentials.database}`);
   for (const standby of cluster.members.filter((m) => m.ordinal !== leader)) {
@@ -110,6 +113,13 @@ test('standbys down one after the other: writes go on (synchronous_mode is not s
       });
       console.log(`  prod postgresql-${standby} killed: writes acknowledged again ${((ack.at - downAt) / 1000).toFixed(1)} s later`);
       assert.is(ack.member, leader);
+      // Patroni 3.0.2 names the new synchronous standby in synchronous_standby_names first, in its
+      // store a loop later; should that standby die in between, commits hang for good (the race of
+      // patroni/patroni#3468). The second failure comes once the store names it, as after any settled failure.
+      if (standby === sync) {
+        await waitFor('the remaining standby recorded as synchronous', 30_000, async () =>
+          (await cluster.cluster()).some((m) => m.name === cluster.members[other].name && m.role === 'sync_standby'));
+      }
     }
   } finally {
     await writer.stop();

@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { patroniCluster, type PatroniCluster } from './support/patroni-cluster.ts';
 import { commonTimeline, failPrimary, rejoin, waitForRoles } from './support/failover.ts';
+import { parameterDifferences } from './support/patroni-parameters.ts';
 import { startWriter } from './support/writer.ts';
 
 /**
@@ -28,6 +29,9 @@ test('bootstrap: one leader, the standby streaming, the application database', a
   assert.equal(Object.values(streaming).map((s) => `${s.state} ${s.sync_state}`), [`streaming ${synchronous ? 'sync' : 'async'}`]);
   const databases = await cluster.query(leader, 'SELECT datname FROM pg_database WHERE datname = $1', [cluster.credentials.database], 'postgres');
   assert.is(databases.length, 1, `post_bootstrap created ${cluster.credentials.database}`);
+  for (const member of cluster.members) {
+    assert.equal(await parameterDifferences(cluster, member.ordinal), [], `${member.name} runs every parameter of the rendered postgresql.conf and environment.conf`);
+  }
 });
 
 test('kill -9 of the primary while a writer commits: writes back within 45 s on the standby, the old primary rejoins', async ({ cluster }) => {
