@@ -48,6 +48,14 @@ export function readPatroniRender(objects: Record<string, any>[]): PatroniRender
   const patroni = find(objects, 'ConfigMap', 'postgresql-patroni');
   const patroniYml = patroni.data?.['patroni.yml'];
   if (typeof patroniYml !== 'string') throw new Error(`ConfigMap ${patroni.metadata.name} has no key patroni.yml`);
+  // The container must run Patroni on that file: the path its mount gives patroni.yml is on its command line.
+  const volume = sts.spec.template.spec.volumes.find((v: any) => v.configMap?.name === patroni.metadata.name);
+  const mount = container.volumeMounts?.find((m: any) => m.name === volume?.name);
+  const mounted = mount && (mount.subPath === 'patroni.yml' ? mount.mountPath : mount.subPath ? undefined : `${mount.mountPath}/patroni.yml`);
+  const commandLine: string[] = [...(container.command ?? []), ...(container.args ?? [])];
+  if (!mounted || !commandLine.includes(mounted)) {
+    throw new Error(`the postgresql container does not run Patroni on the ConfigMap's patroni.yml (mounted at ${mounted ?? 'no path'}; command line: ${commandLine.join(' ') || 'the image default'})`);
+  }
   return { replicas: sts.spec.replicas, namespace: sts.metadata.namespace, container, volumes: sts.spec.template.spec.volumes, patroniYml, objects };
 }
 
