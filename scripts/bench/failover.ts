@@ -8,7 +8,7 @@
  * restarts the old primary and waits until it streams again. Then graceful stops (SIGTERM to Patroni,
  * as a drain does). Reports, per failure, seconds from the failure to the first write acknowledged on
  * the new primary, acknowledged rows the new primary lacks, and the old primary's rejoin time.
- * Prints a markdown table and writes bench/results/failover-<env>.json. Nothing is asserted here:
+ * Prints a markdown table and writes bench/results/failover.json (prod; failover-<env>.json for another). Nothing is asserted here:
  * test/patroni-*-servers.test.ts hold the limits.
  */
 import { execFileSync } from 'node:child_process';
@@ -99,7 +99,7 @@ export async function runFailoverBench(argv: readonly string[]): Promise<void> {
       trials: trials.map(({ lost, ...rest }) => ({ ...rest, lost: lost.length })),
     };
     console.log(`\n${table(report.kill, report.gracefulStop)}`);
-    const file = path.join(PROJECT_ROOT, 'bench', 'results', `failover-${environment}.json`);
+    const file = path.join(PROJECT_ROOT, 'bench', 'results', environment === 'prod' ? 'failover.json' : `failover-${environment}.json`);
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`\nttl ${dcs.ttl}, loop_wait ${dcs.loop_wait}, synchronous_mode ${dcs.synchronous_mode}; Written: ${path.relative(PROJECT_ROOT, file)}`);

@@ -244,5 +244,3 @@ function decodeSecretKey(objects: Record<string, any>[], key: string): string {
   if (value === undefined) throw new Error(`the Secret postgresql-secret has no key ${key}`);
   return Buffer.from(value, 'base64').toString('utf8');
 }
-
-export { sleep };
