@@ -72,7 +72,8 @@ test('a build replaces stale files and removes the overlay of a deleted environm
 test('a fourth environment is one new file: it gets its own overlay and rendered file', () => {
   const out = emptyDir();
   const environments = environmentsDir({
-    'qa.ts': `export default { name: 'qa', replicas: 2, namespace: 'qa-databases', storage: { size: '8Gi' }, postgresql: { max_connections: 80 } };\n`,
+    // Two replicas run Patroni, so the image is the project's (the official one is refused).
+    'qa.ts': `export default { name: 'qa', replicas: 2, image: { name: 'ghcr.io/penguintechinc/postgresql-patroni', tag: '16-alpine-patroni4.0.6' }, namespace: 'qa-databases', storage: { size: '8Gi' }, postgresql: { max_connections: 80 } };\n`,
   });
   const result = runBuild(['--out', out, '--environments', environments]);
   assert.is(result.code, 0, result.stderr);

@@ -69,10 +69,12 @@ for (const environment of renderedEnvironments()) {
     assert.ok(limit >= 3 && backoff.factor >= 2 && seconds(backoff.duration) > 0 && seconds(backoff.maxDuration) > seconds(backoff.duration));
     assert.is(kustomization.spec.wait, true);
     assert.ok(seconds(kustomization.spec.retryInterval) > 0);
-    // OrderedReady: pods start one after another, each within its startup probe's budget.
+    // A rolling update restarts pods one after another, each within its startup probe's budget
+    // (under Patroni, its liveness budget: /liveness answers while PostgreSQL starts).
     const sts = find(objects, 'StatefulSet', 'postgresql');
-    const startup = sts.spec.template.spec.containers[0].startupProbe;
-    assert.ok(seconds(kustomization.spec.timeout) >= sts.spec.replicas * startup.periodSeconds * startup.failureThreshold,
+    const container = sts.spec.template.spec.containers[0];
+    const budget = container.startupProbe ?? container.livenessProbe;
+    assert.ok(seconds(kustomization.spec.timeout) >= sts.spec.replicas * budget.periodSeconds * budget.failureThreshold,
       `timeout ${kustomization.spec.timeout} covers ${sts.spec.replicas} pods' startup`);
   });
 }

@@ -20,7 +20,7 @@ const environments = await loadEnvironments(path.join(PROJECT_ROOT, 'scripts/env
 
 /** Drops what kustomize adds by design, so the rest can be compared exactly. */
 function normalized(object: Record<string, any>): Record<string, any> {
-  const json = JSON.stringify(object).replace(/"(postgresql-(?:config|secret|replication-scripts|backup-scripts|monitoring-init))-[a-z0-9]{10}"/g, '"$1"');
+  const json = JSON.stringify(object).replace(/"(postgresql-(?:config|secret|patroni-scripts|patroni|backup-scripts|monitoring-init))-[a-z0-9]{10}"/g, '"$1"');
   const copy = JSON.parse(json);
   delete copy.metadata.namespace;
   delete copy.metadata.labels;

@@ -4,7 +4,7 @@ import YAML from 'yaml';
 import { makeServerDirectory, removeServerDirectory } from '../scripts/postgres/server.ts';
 import { memberConfig, readPatroniRender } from './support/patroni-config.ts';
 import { patroniRender } from './support/patroni-fixture.ts';
-import { withCredentials } from './support/replica-set.ts';
+import { withCredentials } from './support/pod-env.ts';
 
 /**
  * The Patroni server tests are worth what the harness keeps of the render: it may change the store,
@@ -41,12 +41,8 @@ for (const environment of ['prod', 'staging']) {
         } else if (ALLOWED.has(key)) {
           assert.ok(running.has(key), key);
         } else if (typeof value === 'string' && value.startsWith('/') && running.get(key) !== value) {
-          // A path on one of the container's mounts: the same place in the member's copy of that volume.
-          const local = String(running.get(key));
-          const mount = (render.container.volumeMounts as { name: string; mountPath: string }[])
-            .find((m) => value === m.mountPath || value.startsWith(`${m.mountPath}/`));
-          assert.ok(mount, `${key}: ${value} is on a mount`);
-          assert.is(local, `${root}/volumes/${mount!.name}${value.slice(mount!.mountPath.length)}`, key);
+          // A path on one of the container's mounts: the same path in the member's mirror of the pod's files.
+          assert.is(running.get(key), `${root}/fs${value}`, key);
         } else {
           assert.equal(running.get(key), value, `${key} is as rendered`);
         }

@@ -40,6 +40,9 @@ test('bootstrap: one leader, both standbys streaming, exactly one synchronous, t
   }
   const databases = await cluster.query(leader, 'SELECT datname FROM pg_database WHERE datname = $1', [cluster.credentials.database], 'postgres');
   assert.is(databases.length, 1, `post_bootstrap created ${cluster.credentials.database}`);
+  // post_bootstrap runs the init scripts the official image's entrypoint would (the monitoring role).
+  const exporter = await cluster.query(leader, `SELECT rolcanlogin, pg_has_role(oid, 'pg_monitor', 'MEMBER') AS monitor FROM pg_roles WHERE rolname = 'postgres_exporter'`);
+  assert.equal(exporter, [{ rolcanlogin: true, monitor: true }], 'the monitoring role exists after bootstrap');
   for (const standby of cluster.members.filter((m) => m.ordinal !== leader)) {
     const [{ standby: inRecovery }] = await cluster.query(standby.ordinal, 'SELECT pg_is_in_recovery() AS standby');
     assert.is(inRecovery, true, `${standby.name} is a standby`);

@@ -29,6 +29,9 @@ test('bootstrap: one leader, the standby streaming, the application database', a
   assert.equal(Object.values(streaming).map((s) => `${s.state} ${s.sync_state}`), [`streaming ${synchronous ? 'sync' : 'async'}`]);
   const databases = await cluster.query(leader, 'SELECT datname FROM pg_database WHERE datname = $1', [cluster.credentials.database], 'postgres');
   assert.is(databases.length, 1, `post_bootstrap created ${cluster.credentials.database}`);
+  // post_bootstrap runs the init scripts the official image's entrypoint would (the monitoring role).
+  const exporter = await cluster.query(leader, `SELECT rolcanlogin, pg_has_role(oid, 'pg_monitor', 'MEMBER') AS monitor FROM pg_roles WHERE rolname = 'postgres_exporter'`);
+  assert.equal(exporter, [{ rolcanlogin: true, monitor: true }], 'the monitoring role exists after bootstrap');
   for (const member of cluster.members) {
     assert.equal(await parameterDifferences(cluster, member.ordinal), [], `${member.name} runs every parameter of the rendered postgresql.conf and environment.conf`);
   }

@@ -21,6 +21,8 @@ for (const environment of renderedEnvironments()) {
   const pod = sts.spec.template.spec;
   const container = pod.containers.find((c: any) => c.name === 'postgresql');
   const config = find(objects, 'ConfigMap', 'postgresql-config');
+  // With standbys, Patroni runs PostgreSQL (test/patroni-rendered.test.ts): its own image, command, probes and token.
+  const patroni = sts.spec.replicas > 1;
 
   test(`${environment}: replicas, storage and resources are the seed's`, () => {
     assert.is(sts.spec.replicas, seed.replicas);
@@ -28,7 +30,8 @@ for (const environment of renderedEnvironments()) {
     assert.is(claim.spec.resources.requests.storage, seed.storage);
     assert.is(claim.spec.storageClassName, 'standard');
     assert.equal(container.resources, { requests: { cpu: seed.requests[0], memory: seed.requests[1] }, limits: { cpu: seed.limits[0], memory: seed.limits[1] } });
-    assert.is(container.image, 'postgres:16-alpine');
+    if (patroni) assert.match(container.image, /^[a-z0-9.-]+\/[a-z0-9./-]*postgresql-patroni:16-alpine-patroni[0-9.]+$/);
+    else assert.is(container.image, 'postgres:16-alpine');
   });
 
   test(`${environment}: postgresql.conf carries the seed's parameters, wal_level replica, audit logging, and listens everywhere`, () => {
@@ -49,7 +52,7 @@ for (const environment of renderedEnvironments()) {
     assert.is(pod.securityContext.runAsUser, 70);
     assert.is(pod.securityContext.fsGroup, 70);
     assert.is(pod.securityContext.fsGroupChangePolicy, 'OnRootMismatch');
-    assert.is(pod.automountServiceAccountToken, false);
+    assert.is(pod.automountServiceAccountToken, patroni, 'only Patroni talks to the Kubernetes API');
     assert.is(find(objects, 'ServiceAccount', pod.serviceAccountName).automountServiceAccountToken, false);
     const mounts = Object.fromEntries(container.volumeMounts.map((m: any) => [m.mountPath, m.name]));
     for (const writable of ['/var/run/postgresql', '/tmp', '/dev/shm']) {
@@ -73,27 +76,29 @@ for (const environment of renderedEnvironments()) {
     // A Secret in git rolls the pods through its hash suffix; any other source through a checksum annotation.
     if (credentials.renderedBy === 'Secret') assert.match(credentials.secretName, /^postgresql-secret-[a-z0-9]{10}$/);
     else assert.match(sts.spec.template.metadata.annotations['checksum/credentials'], /^[0-9a-f]{16}$/);
-    assert.ok(container.args.includes('config_file=/etc/postgresql/postgresql.conf'));
-    assert.ok(container.args.includes('hba_file=/etc/postgresql/pg_hba.conf'));
+    if (!patroni) {
+      assert.ok(container.args.includes('config_file=/etc/postgresql/postgresql.conf'));
+      assert.ok(container.args.includes('hba_file=/etc/postgresql/pg_hba.conf'));
+    }
     const configMount = container.volumeMounts.find((m: any) => m.mountPath === '/etc/postgresql');
     assert.is(configMount.readOnly, true);
     assert.is(pod.volumes.find((v: any) => v.name === configMount.name).configMap.name, config.metadata.name);
     assert.ok(pod.terminationGracePeriodSeconds >= 30);
   });
 
-  test(`${environment}: probes use pg_isready on 127.0.0.1 with the seed's timings`, () => {
-    for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
+  test(`${environment}: probes ask pg_isready on 127.0.0.1 (Patroni's REST API with standbys) at the seed's periods`, () => {
+    for (const probe of patroni ? [] : ['startupProbe', 'livenessProbe', 'readinessProbe']) {
       assert.equal(container[probe].exec.command.slice(0, 3), ['pg_isready', '-h', '127.0.0.1'], probe);
     }
-    assert.is(container.livenessProbe.initialDelaySeconds, 30);
+    if (!patroni) assert.is(container.livenessProbe.initialDelaySeconds, 30);
+    if (!patroni) assert.is(container.readinessProbe.initialDelaySeconds, 10);
     assert.is(container.livenessProbe.periodSeconds, 10);
-    assert.is(container.readinessProbe.initialDelaySeconds, 10);
     assert.is(container.readinessProbe.periodSeconds, 5);
   });
 
-  test(`${environment}: the read-write Service routes to ordinal 0 only; the headless one to every pod`, () => {
+  test(`${environment}: the read-write Service routes to one pod (ordinal 0, or Patroni's primary); the headless one to every pod`, () => {
     const service = find(objects, 'Service', 'postgresql');
-    assert.equal(service.spec.selector, { ...SELECTOR, 'statefulset.kubernetes.io/pod-name': 'postgresql-0' });
+    assert.equal(service.spec.selector, { ...SELECTOR, ...(patroni ? { role: 'primary' } : { 'statefulset.kubernetes.io/pod-name': 'postgresql-0' }) });
     const headless = find(objects, 'Service', 'postgresql-headless');
     assert.is(headless.spec.clusterIP, 'None');
     assert.is(headless.spec.publishNotReadyAddresses, true);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { PROJECT_ROOT, assertRefused, emptyDir, environmentsDir, runBuild, treeOf } from './support/cli.ts';
 
-/** The build command with replication settings: a failover is one reviewed line, bad values are refused. */
+/** The build command with replication settings: Patroni's settings are reviewed lines, bad values are refused. */
 const source = (env: string) => readFileSync(path.join(PROJECT_ROOT, 'scripts/environments', `${env}.ts`), 'utf8');
 /** The environment file `env` with one text replaced; throws when the text is not there, so the test cannot pass vacuously. */
 function edited(env: string, from: string, to: string): Record<string, string> {
@@ -14,39 +14,36 @@ function edited(env: string, from: string, to: string): Record<string, string> {
   return { [`${env}.ts`]: text.replace(from, to) };
 }
 
-test('declaring postgresql-1 primary moves the read-write Service and the pods\' declared primary, nothing else', () => {
+test('a timing or the synchronous mode is one reviewed line: it changes patroni.yml and dcs.yml, and rolls the pods through the ConfigMap\'s name', () => {
   const out = emptyDir();
-  const files = edited('staging', "name: 'staging',", "name: 'staging',\n  replication: { primaryOrdinal: 1 },");
+  const files = edited('staging', "name: 'staging',", "name: 'staging',\n  patroni: { ttl: 20, loopWait: 5, retryTimeout: 5, synchronousMode: false },");
   const result = runBuild(['--out', out, '--environments', environmentsDir(files)]);
   assert.is(result.code, 0, result.stderr);
   const tree = treeOf(out);
   const objects = parseAllDocuments(tree['generated/staging.yaml']).map((d) => d.toJS());
-  const service = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'postgresql');
-  assert.is(service.spec.selector['statefulset.kubernetes.io/pod-name'], 'postgresql-1');
-  const init = objects.find((o) => o.kind === 'StatefulSet').spec.template.spec.initContainers[0];
-  assert.equal(init.env.find((e: any) => e.name === 'PRIMARY_ORDINAL'), { name: 'PRIMARY_ORDINAL', value: '1' });
-  assert.ok(tree['overlays/staging/patches/primary-ordinal.yaml']);
-  assert.ok(tree['overlays/staging/patches/primary-service.yaml']);
+  const config = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('postgresql-patroni-') && !o.metadata.name.startsWith('postgresql-patroni-scripts'));
+  for (const file of ['patroni.yml', 'dcs.yml']) {
+    const text: string = config.data[file];
+    assert.match(text, /^ *ttl: 20$/m);
+    assert.match(text, /^ *loop_wait: 5$/m);
+    assert.match(text, /^ *retry_timeout: 5$/m);
+    assert.match(text, /^ *synchronous_mode: false$/m);
+  }
   const committed = treeOf(path.join(PROJECT_ROOT, 'generated'));
   assert.is(tree['generated/prod.yaml'], committed['prod.yaml']);
-  // Only the Service selector and the init container's env differ from the committed staging.
-  const changed = diffLines(committed['staging.yaml'], tree['generated/staging.yaml']);
-  assert.equal(changed, ['-statefulset.kubernetes.io/pod-name: postgresql-0', '+statefulset.kubernetes.io/pod-name: postgresql-1', '-value: "0"', '+value: "1"']);
+  assert.is.not(config.metadata.name, parseAllDocuments(committed['staging.yaml']).map((d) => d.toJS())
+    .find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('postgresql-patroni-') && !o.metadata.name.startsWith('postgresql-patroni-scripts')).metadata.name);
 });
 
-/** Lines removed (-) and added (+), trimmed, in order; enough for two files of equal length that differ in place. */
-function diffLines(before: string, after: string): string[] {
-  const a = before.split('\n');
-  const b = after.split('\n');
-  assert.is(a.length, b.length);
-  return a.flatMap((line, i) => (line === b[i] ? [] : [`-${line.trim()}`, `+${b[i].trim()}`]));
-}
-
 const BAD_INPUTS: [string, Record<string, string>, string][] = [
-  ['a primary ordinal beyond the replicas', edited('staging', "name: 'staging',", "name: 'staging',\n  replication: { primaryOrdinal: 2 },"),
-    'staging: replication.primaryOrdinal: must be a whole number from 0 to 1 (one of the 2 replicas), got 2'],
-  ['a primary ordinal other than 0 with one replica', edited('dev', "name: 'dev',", "name: 'dev',\n  replication: { primaryOrdinal: 1 },"),
-    'dev: replication.primaryOrdinal: must be a whole number from 0 (the only replica), got 1'],
+  ['a ttl below Patroni\'s minimum', edited('staging', "name: 'staging',", "name: 'staging',\n  patroni: { ttl: 10 },"),
+    'staging: patroni.ttl: must be a whole number from 20 to 3600, got 10'],
+  ['a ttl one retry cannot fit in', edited('prod', "name: 'prod',", "name: 'prod',\n  patroni: { ttl: 25, loopWait: 10, retryTimeout: 10 },"),
+    'staging: patroni.ttl: must be at least loopWait + 2 × retryTimeout (10 + 2 × 10 = 30)'.replace('staging', 'prod')],
+  ['a synchronous mode that is not a boolean', edited('prod', "name: 'prod',", "name: 'prod',\n  patroni: { synchronousMode: 'on' as any },"),
+    'prod: patroni.synchronousMode: must be true or false, got "on"'],
+  ['the official image with standbys: it has no Patroni', edited('staging', "image: { name: 'ghcr.io/penguintechinc/postgresql-patroni', tag: '16-alpine-patroni4.0.6' },", "image: { name: 'docker.io/library/postgres', tag: '16-alpine' },"),
+    'staging: image.name: "docker.io/library/postgres" is the official image, which has no Patroni'],
   ['too few WAL senders for two standbys and a backup', edited('prod', 'max_wal_senders: 5', 'max_wal_senders: 3'),
     'prod: postgresql.max_wal_senders: must be at least 4: one per standby (2) plus two for a pg_basebackup'],
   ['fewer slots than standbys', edited('prod', 'max_replication_slots: 5', 'max_replication_slots: 1'),

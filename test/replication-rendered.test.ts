@@ -1,11 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadEnvironments } from '../scripts/config/load.ts';
 import { PROJECT_ROOT } from './support/cli.ts';
 import { effectiveParameters } from './support/postgresql-conf.ts';
-import { renderedCredentials } from './support/credentials.ts';
 import { find, rendered, renderedEnvironments } from './support/rendered.ts';
 
 /** Replication as each environment renders it: who gets writes, who gets reads, what a drain may take. */
@@ -21,14 +19,9 @@ for (const name of renderedEnvironments()) {
   const pod = sts.spec.template.spec;
   const postgres = pod.containers.find((c: any) => c.name === 'postgresql');
   const replicas: number = sts.spec.replicas;
-  const primary = environment.replication.primaryOrdinal;
   // The labels each pod of the StatefulSet carries: its template's, plus the controller's pod-name label.
   const pods = Array.from({ length: replicas }, (_, ordinal) => ({ ordinal, labels: { ...sts.spec.template.metadata.labels, ...podLabels(ordinal) } }));
 
-  test(`${name}: the read-write Service selects exactly the declared primary, postgresql-${primary}`, () => {
-    const service = find(objects, 'Service', 'postgresql');
-    assert.equal(pods.filter((p) => selects(service.spec.selector, p.labels)).map((p) => p.ordinal), [primary]);
-  });
 
   test(`${name}: the PodDisruptionBudget lets a drain take one pod, and never all of them unless there is one`, () => {
     const pdb = find(objects, 'PodDisruptionBudget', 'postgresql');
@@ -48,66 +41,16 @@ for (const name of renderedEnvironments()) {
   });
 
   if (replicas === 1) {
-    test(`${name}: one replica renders no replication pieces`, () => {
+    test(`${name}: one replica renders no replication pieces: the official image's entrypoint, no Patroni`, () => {
       assert.is(pod.initContainers, undefined);
-      assert.not.ok(objects.some((o) => o.metadata.name === 'postgresql-read' || o.metadata.name.startsWith('postgresql-replication-scripts')));
-      assert.not.ok(JSON.stringify(postgres).includes('REPLICATION'), 'the database container has no replication settings');
+      assert.not.ok(objects.some((o) => o.metadata.name === 'postgresql-read' || /^postgresql-patroni/.test(o.metadata.name) || o.kind === 'Role'));
+      assert.not.ok(JSON.stringify(postgres).includes('PATRONI'), 'the database container has no Patroni settings');
+      assert.equal(postgres.args.slice(0, 1), ['postgres']);
+      assert.is(pod.automountServiceAccountToken, false);
       assert.is(sts.spec.podManagementPolicy, 'Parallel', 'the same immutable policy as with replicas, so scaling up needs no re-creation');
     });
     continue;
   }
-
-  const init = pod.initContainers.find((c: any) => c.name === 'prepare-data');
-  const scripts = find(objects, 'ConfigMap', 'postgresql-replication-scripts');
-
-  test(`${name}: the read Service selects every instance; the headless one gives each a DNS name`, () => {
-    const read = find(objects, 'Service', 'postgresql-read');
-    assert.is(pods.filter((p) => selects(read.spec.selector, p.labels)).length, replicas);
-    assert.equal(read.spec.ports, [{ name: 'postgresql', port: 5432, targetPort: 'postgresql', protocol: 'TCP' }]);
-  });
-
-  test(`${name}: the init container is told the same primary as the Service, and runs the versioned scripts`, () => {
-    const env = Object.fromEntries(init.env.map((e: any) => [e.name, e]));
-    assert.is(env.PRIMARY_ORDINAL.value, String(primary));
-    assert.equal(env.POD_NAME.valueFrom, { fieldRef: { fieldPath: 'metadata.name' } });
-    assert.is(env.HEADLESS_SERVICE.value, sts.spec.serviceName);
-    for (const file of Object.keys(scripts.data)) {
-      assert.is(scripts.data[file], readFileSync(path.join(PROJECT_ROOT, 'scripts/postgres/sh', file), 'utf8'), `${file} is the file under version control`);
-    }
-    const volume = pod.volumes.find((v: any) => v.configMap?.name === scripts.metadata.name);
-    const mount = init.volumeMounts.find((m: any) => m.name === volume.name);
-    assert.equal(init.command, ['sh', `${mount.mountPath}/prepare-data.sh`]);
-    assert.equal(init.args, postgres.args.slice(1), 'promotion starts PostgreSQL with the container\'s own configuration');
-    assert.equal(init.resources, postgres.resources);
-    // The same mounts as the database container, but for the scripts and the entrypoint's one-time init files.
-    const shared = (mounts: any[]) => mounts.filter((m) => m.name !== volume.name && !m.mountPath.startsWith('/docker-entrypoint-initdb.d/'));
-    assert.equal(shared(init.volumeMounts), shared(postgres.volumeMounts));
-  });
-
-  test(`${name}: the entrypoint gets the role script as one file, executable, from a key that exists`, () => {
-    const volume = pod.volumes.find((v: any) => v.configMap?.name === scripts.metadata.name);
-    const mounts = postgres.volumeMounts.filter((m: any) => m.name === volume.name);
-    assert.equal(mounts, [{ name: volume.name, mountPath: '/docker-entrypoint-initdb.d/20-replication-role.sh', subPath: 'replication-role.sh', readOnly: true }]);
-    assert.ok(scripts.data[mounts[0].subPath]);
-    assert.is(volume.configMap.defaultMode, 0o555);
-  });
-
-  test(`${name}: every Secret key the containers read exists, whichever source renders the Secret`, () => {
-    const credentials = renderedCredentials(objects);
-    assert.ok(credentials.keys, 'the bundle renders the credentials');
-    for (const container of [init, postgres]) {
-      for (const entry of container.env.filter((e: any) => e.valueFrom?.secretKeyRef)) {
-        assert.is(entry.valueFrom.secretKeyRef.name, credentials.secretName);
-        assert.ok(credentials.keys!.includes(entry.valueFrom.secretKeyRef.key), `${container.name}: ${entry.name}`);
-      }
-    }
-  });
-
-  test(`${name}: pg_hba admits replication for the replication role only, with scram-sha-256`, () => {
-    const hba = find(objects, 'ConfigMap', 'postgresql-config').data['pg_hba.conf'] as string;
-    const replicationLines = hba.split('\n').filter((line) => /^\w+\s+replication\s/.test(line));
-    assert.equal(replicationLines.map((line) => line.split(/\s+/)), [['host', 'replication', 'replicator', 'all', 'scram-sha-256']]);
-  });
 
   test(`${name}: the standbys have WAL senders, slots, a slot WAL cap and hot standby`, () => {
     const parameters = effectiveParameters(find(objects, 'ConfigMap', 'postgresql-config').data);
@@ -116,6 +59,12 @@ for (const name of renderedEnvironments()) {
     assert.match(parameters.max_slot_wal_keep_size, /^\d+[MGT]B$/);
     assert.is(parameters.hot_standby, 'on');
     assert.is(parameters.wal_log_hints, 'on');
+  });
+
+  test(`${name}: pg_hba admits replication for the replication role only, with scram-sha-256`, () => {
+    const hba = find(objects, 'ConfigMap', 'postgresql-config').data['pg_hba.conf'] as string;
+    const replicationLines = hba.split('\n').filter((line) => /^\w+\s+replication\s/.test(line));
+    assert.equal(replicationLines.map((line) => line.split(/\s+/)), [['host', 'replication', 'replicator', 'all', 'scram-sha-256']]);
   });
 }
 

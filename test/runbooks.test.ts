@@ -127,16 +127,8 @@ test('the commands follow the environment: prod rotates three roles on its prima
   assert.match(dev.get(RUNBOOK_SECTIONS.scaleReplicas.title)!, 'create role :"role" with login replication');
 });
 
-test('another primary, another credentials source: the commands change with the settings', () => {
+test('another credentials source, another namespace: the commands change with the settings', () => {
   const prod = named('prod');
-  const moved: Environment = { ...prod, replication: { primaryOrdinal: 1 } };
-  const markdown = sections(runbookMarkdown(moved));
-  const rotation = commandsOf(markdown.get(RUNBOOK_SECTIONS.rotatePasswords.title)!);
-  assert.match(rotation, 'run_script 1 rotate-password.sh roles');
-  assert.match(rotation, 'run_script 0 rotate-password.sh standby\nrun_script 2 rotate-password.sh standby');
-  assert.match(markdown.get(RUNBOOK_SECTIONS.minorUpgrade.title)!, `switch over to \`${podName(0)}\``);
-  assert.match(markdown.get(RUNBOOK_SECTIONS.reseedStandby.title)!, 'never `1`, the primary');
-
   const sealed = runbookMarkdown({ ...prod, credentials: { ...prod.credentials, source: 'sealed-secrets', sealedSecretFile: 'prod.sealed-secret.yaml' } });
   assert.match(sealed, 'kubectl apply -f scripts/environments/prod.sealed-secret.yaml');
   const existing = runbookMarkdown({ ...prod, credentials: { ...prod.credentials, source: 'existing' } });

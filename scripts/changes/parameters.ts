@@ -2,13 +2,7 @@ import { names } from '../k8s/names.ts';
 import { catalogEntry } from '../postgres/catalog.ts';
 import { effectiveParameters } from '../postgres/effective-parameters.ts';
 import { consequence, type Consequence } from './consequence.ts';
-import { findObject, findStatefulSet, podName, primaryOrdinalOf, replicasOf, rollout, type RenderedObject } from './rendered-objects.ts';
-
-/**
- * A hot standby refuses to start with a lower value of these than its primary's (PostgreSQL, "Hot
- * Standby", Administrator's Overview): its lock and snapshot tables must hold whatever the primary's can.
- */
-const AT_LEAST_THE_PRIMARYS = ['max_connections', 'max_prepared_transactions', 'max_locks_per_transaction', 'max_wal_senders', 'max_worker_processes'];
+import { findObject, findStatefulSet, rollout, type RenderedObject } from './rendered-objects.ts';
 
 interface ParameterChange {
   readonly name: string;
@@ -35,9 +29,6 @@ const needsRestart = (name: string) => (catalogEntry(name)?.context ?? 'postmast
 const shown = (value: string | undefined) => value ?? '(PostgreSQL default)';
 const listed = (changes: readonly ParameterChange[]) => changes.map((c) => `${c.name} ${shown(c.before)} → ${shown(c.after)}`).join(', ');
 
-/** A value as a number, the server's built-in default when the file does not set it. */
-const numeric = (name: string, value: string | undefined) => Number(value ?? catalogEntry(name)?.boot_val);
-
 /**
  * Any change to the ConfigMap's content gives it a new hash-suffixed name, so the pod template
  * changes and the StatefulSet restarts every pod: a parameter that a reload would pick up restarts
@@ -47,20 +38,12 @@ export function parameterConsequences(environment: string, before: readonly Rend
   const statefulSet = findStatefulSet(after);
   const changes = parameterChanges(before, after);
   if (!statefulSet || changes.length === 0) return [];
-  const primary = primaryOrdinalOf(statefulSet);
-  const replicas = replicasOf(statefulSet);
-  // The rollout goes from the highest ordinal down: standbys above the primary restart before it.
-  const standbysFirst = replicas > 1 && primary < replicas - 1;
-  const lowered = changes.filter((c) => standbysFirst && AT_LEAST_THE_PRIMARYS.includes(c.name) && numeric(c.name, c.after) < numeric(c.name, c.before));
-  const restart = changes.filter((c) => needsRestart(c.name) && !lowered.includes(c));
+  // No "lowered on a standby first" hazard: with replicas > 1 Patroni runs each standby with at least
+  // its primary's max_connections, max_wal_senders, ... (read from the primary's control data).
+  const restart = changes.filter((c) => needsRestart(c.name));
   const reload = changes.filter((c) => !needsRestart(c.name));
 
   const consequences: Consequence[] = [];
-  if (lowered.length) {
-    consequences.push(consequence(environment, 'standby-parameter-lowered', `${listed(lowered)}: a hot standby refuses to start with a lower value than its primary's, `
-      + `and the rollout restarts ${podName(statefulSet, replicas - 1)} before the primary (${podName(statefulSet, primary)}): it would not come back, `
-      + 'and the rollout would stop there with the primary still on the old value. Lower it on the primary first.', 'restartForParameters'));
-  }
   if (restart.length) {
     consequences.push(consequence(environment, 'restart-parameter', `${listed(restart)}: PostgreSQL applies ${restart.length === 1 ? 'this' : 'these'} only at a restart (context postmaster). `
       + `The ConfigMap's new name rolls the pods, which applies ${restart.length === 1 ? 'it' : 'them'}: ${rollout(statefulSet)}.`, 'restartForParameters'));

@@ -1,5 +1,4 @@
 import { names } from '../k8s/names.ts';
-import { PREPARE_DATA_CONTAINER } from '../k8s/replication.ts';
 
 /** One object of a `kustomize build` stream, parsed. */
 export type RenderedObject = Record<string, any>;
@@ -20,13 +19,6 @@ export function databaseContainer(statefulSet: RenderedObject): RenderedObject |
 
 export const replicasOf = (statefulSet: RenderedObject): number => Number(statefulSet.spec?.replicas ?? 1);
 
-/** The declared primary: PRIMARY_ORDINAL of the prepare-data init container, 0 without replication. */
-export function primaryOrdinalOf(statefulSet: RenderedObject): number {
-  const init = statefulSet.spec?.template?.spec?.initContainers?.find((c: RenderedObject) => c.name === PREPARE_DATA_CONTAINER);
-  const declared = init?.env?.find((variable: RenderedObject) => variable.name === 'PRIMARY_ORDINAL')?.value;
-  return declared === undefined ? 0 : Number(declared);
-}
-
 export const podName = (statefulSet: RenderedObject, ordinal: number) => `${statefulSet.metadata.name}-${ordinal}`;
 
 /**
@@ -37,6 +29,6 @@ export const podName = (statefulSet: RenderedObject, ordinal: number) => `${stat
 export function rollout(statefulSet: RenderedObject): string {
   const replicas = replicasOf(statefulSet);
   if (replicas === 1) return `${podName(statefulSet, 0)} restarts: the database is unavailable until it is ready again`;
-  const primary = podName(statefulSet, primaryOrdinalOf(statefulSet));
-  return `the pods restart one at a time, ${podName(statefulSet, replicas - 1)} first, down to ${podName(statefulSet, 0)}; the primary's restart (${primary}) interrupts writes`;
+  return `the pods restart one at a time, ${podName(statefulSet, replicas - 1)} first, down to ${podName(statefulSet, 0)}; `
+    + 'when the primary\'s turn comes, Patroni hands the leader lock to a synchronous standby first (a switchover: writes pause for a few seconds)';
 }

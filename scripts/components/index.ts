@@ -1,10 +1,10 @@
 import { backupComponent } from './backup.ts';
 import type { Component } from './component.ts';
-import { replication } from './replication.ts';
+import { patroniComponent } from './patroni.ts';
 import { monitoringComponent } from './monitoring.ts';
 import { prometheusOperatorComponent } from './prometheus-operator.ts';
 
 /** Every optional feature, in the order overlays list them. */
 export const components: readonly Component[] = [
-  replication, backupComponent, monitoringComponent, prometheusOperatorComponent,
+  patroniComponent, backupComponent, monitoringComponent, prometheusOperatorComponent,
 ];

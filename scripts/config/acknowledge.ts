@@ -11,7 +11,6 @@ export const ACKNOWLEDGEABLE_CHANGES = [
   'namespace-moved',
   'major-upgrade',
   'credentials',
-  'standby-parameter-lowered',
   'replicas-lowered',
 ] as const;
 

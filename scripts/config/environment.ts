@@ -40,10 +40,24 @@ export interface Settings {
   readonly database: string;
   /** Who may connect to port 5432. @default [{ podSelector: {} }]: every pod of the namespace */
   readonly allowedClients: readonly NetworkPolicyPeer[];
-  /** Streaming replication, used when replicas > 1. */
-  readonly replication: {
-    /** The StatefulSet ordinal that is the primary; changing it is a failover (README). @default 0 */
-    readonly primaryOrdinal: number;
+  /**
+   * Automatic failover by Patroni, used when replicas > 1 (README, "Replication and failover").
+   * A dead primary is replaced about `ttl` seconds after its last renewal of the leader lock.
+   */
+  readonly patroni: {
+    /** Seconds the leader lock lives without renewal; at least 20, and at least loopWait + 2 × retryTimeout. @default 30 */
+    readonly ttl: number;
+    /** Seconds between two runs of each member's HA loop. @default 10 */
+    readonly loopWait: number;
+    /** Seconds a Kubernetes API or PostgreSQL call is retried before Patroni gives up on it. @default 10 */
+    readonly retryTimeout: number;
+    /**
+     * A commit returns once one standby has it, and only that standby may be promoted: a failover
+     * loses no acknowledged write. Without a healthy standby the primary goes on alone (not strict). @default true
+     */
+    readonly synchronousMode: boolean;
+    /** A standby further behind than this many bytes of WAL is never promoted. @default 1048576 */
+    readonly maximumLagOnFailover: number;
   };
   /** Logical backups to a PersistentVolumeClaim, as the kustomize Component "backup". */
   readonly backup: {

@@ -6,18 +6,46 @@ import { normalizedSetting, parameterBaseValue, parameterBytes, parameterProblem
 /** max_slot_wal_keep_size may take at most this share of the data volume: the database needs the rest. */
 export const SLOT_WAL_MAX_SHARE = 0.5;
 
+/** The official image's repository: it has no Patroni, so it cannot run a replicated environment. */
+const OFFICIAL_IMAGE = /^(?:(?:docker\.io|index\.docker\.io|registry-1\.docker\.io)\/)?(?:library\/)?postgres$/;
+
 /**
- * Problems with the replication settings, as [field path, message] pairs. The primary ordinal is
- * checked always; the streaming-replication parameters only when there are standbys (replicas > 1).
+ * Patroni's timings, checked always (they are rendered into every Patroni configuration the
+ * environment may get), and the image, checked when Patroni runs (replicas > 1). The timing rules
+ * are Patroni's own: ttl may not go below 20, and a member must be able to retry a failed call
+ * twice within one ttl, or a slow API server demotes a healthy primary.
+ */
+function patroniProblems(s: Settings): [string, string][] {
+  const p = s.patroni;
+  if (p === null || typeof p !== 'object') return [['patroni', 'must be an object such as { ttl: 30, loopWait: 10, retryTimeout: 10 }']];
+  const problems: [string, string][] = [];
+  const whole = (field: keyof typeof p, min: number, max: number) => {
+    const value = p[field];
+    const ok = Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
+    if (!ok) problems.push([`patroni.${field}`, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`]);
+    return ok;
+  };
+  const timings = [whole('ttl', 20, 3600), whole('loopWait', 1, 300), whole('retryTimeout', 3, 300)].every(Boolean);
+  if (timings && p.loopWait + 2 * p.retryTimeout > p.ttl) {
+    problems.push(['patroni.ttl', `must be at least loopWait + 2 × retryTimeout (${p.loopWait} + 2 × ${p.retryTimeout} = ${p.loopWait + 2 * p.retryTimeout}): `
+      + `a primary that cannot renew its leader lock within one ttl is demoted; got ${p.ttl}`]);
+  }
+  whole('maximumLagOnFailover', 0, 2 ** 40);
+  if (typeof p.synchronousMode !== 'boolean') problems.push(['patroni.synchronousMode', `must be true or false, got ${JSON.stringify(p.synchronousMode)}`]);
+  if (Number.isInteger(s.replicas) && s.replicas > 1 && typeof s.image?.name === 'string' && OFFICIAL_IMAGE.test(s.image.name)) {
+    problems.push(['image.name', `"${s.image.name}" is the official image, which has no Patroni; with replicas > 1 Patroni manages failover: `
+      + 'use the project\'s image, built from images/postgresql/Dockerfile (README, "Replication and failover")']);
+  }
+  return problems;
+}
+
+/**
+ * Problems with the replication settings, as [field path, message] pairs: Patroni's settings
+ * always, the streaming-replication parameters only when there are standbys (replicas > 1).
  * A parameter whose value is itself invalid is left to parameterProblem's message.
  */
 export function replicationProblems(s: Settings): [string, string][] {
-  const problems: [string, string][] = [];
-  const ordinal = s.replication?.primaryOrdinal;
-  if (!Number.isInteger(ordinal) || ordinal < 0 || (Number.isInteger(s.replicas) && ordinal >= s.replicas)) {
-    const allowed = Number.isInteger(s.replicas) && s.replicas > 1 ? `0 to ${s.replicas - 1} (one of the ${s.replicas} replicas)` : '0 (the only replica)';
-    problems.push(['replication.primaryOrdinal', `must be a whole number from ${allowed}, got ${JSON.stringify(ordinal)}`]);
-  }
+  const problems: [string, string][] = [...patroniProblems(s)];
   if (typeof s.zoneSpread !== 'boolean') problems.push(['zoneSpread', `must be true or false, got ${JSON.stringify(s.zoneSpread)}`]);
   if (!Number.isInteger(s.replicas) || s.replicas < 2 || s.postgresql === null || typeof s.postgresql !== 'object') return problems;
 

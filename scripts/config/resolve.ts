@@ -21,7 +21,9 @@ const SETTINGS_KEYS = Object.keys(defaults) as (keyof Settings)[];
 
 /** Defaults with the environment's overrides applied; `postgresql` parameters merge by name. */
 export function mergedSettings(config: EnvironmentConfig): Settings {
-  return mergeObjects(defaults, config) as unknown as Settings;
+  // Only the top-level name is the environment's; nested ones (image.name, a storeRef's) are settings.
+  const { name: _name, ...overrides } = config;
+  return mergeObjects(defaults, overrides) as unknown as Settings;
 }
 
 /**
@@ -114,7 +116,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function mergeObjects(base: object, override: object): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(override)) {
-    if (value === undefined || key === 'name') continue;
+    if (value === undefined) continue;
     const current = merged[key];
     merged[key] = isPlainObject(current) && isPlainObject(value) ? mergeObjects(current, value) : value;
   }

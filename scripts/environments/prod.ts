@@ -4,6 +4,8 @@ import { defineEnvironment } from '../config/environment.ts';
 export default defineEnvironment({
   name: 'prod',
   replicas: 3,
+  // Patroni manages failover: the project's image, built from images/postgresql/ (README, "Replication and failover").
+  image: { name: 'ghcr.io/penguintechinc/postgresql-patroni', tag: '16-alpine-patroni4.0.6' },
   storage: { size: '100Gi' },
   resources: {
     requests: { cpu: '1000m', memory: '2Gi' },

@@ -4,6 +4,8 @@ import { defineEnvironment } from '../config/environment.ts';
 export default defineEnvironment({
   name: 'staging',
   replicas: 2,
+  // Patroni manages failover with two members: the project's image (images/postgresql/, README "Replication and failover").
+  image: { name: 'ghcr.io/penguintechinc/postgresql-patroni', tag: '16-alpine-patroni4.0.6' },
   storage: { size: '20Gi' },
   resources: {
     requests: { cpu: '500m', memory: '1Gi' },

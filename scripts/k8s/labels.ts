@@ -26,3 +26,15 @@ export function metadataLabels(version: string): Record<string, string> {
 
 /** The label key kustomize adds to every object of an overlay. */
 export const ENVIRONMENT_LABEL = 'app.kubernetes.io/environment';
+
+/** The labels Patroni selects its member pods with and puts on every ConfigMap it creates. */
+export const PATRONI_LABELS: Readonly<Record<string, string>> = {
+  'app.kubernetes.io/name': 'postgresql',
+  'app.kubernetes.io/component': 'database',
+};
+/** The label holding the scope on every member pod (Patroni's `scope_label`). */
+export const PATRONI_SCOPE_LABEL = 'cluster-name';
+/** Patroni keeps each member pod's role in this label: the Services select on it. */
+export const PATRONI_ROLE_LABEL = 'role';
+export const PRIMARY_ROLE = 'primary';
+export const REPLICA_ROLE = 'replica';

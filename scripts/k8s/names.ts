@@ -18,11 +18,31 @@ export const names = {
   configMap: 'postgresql-config',
   /** DB_HOST, DB_PORT... for applications to `envFrom` (stable name, no hash suffix). */
   connectionConfigMap: 'postgresql-connection',
-  /** The replication scripts (scripts/postgres/sh), hash-suffixed: pods roll when a script changes. */
-  replicationScripts: 'postgresql-replication-scripts',
+  /** patroni.yml and dcs.yml of one environment (replicas > 1), from its overlay; hash-suffixed: pods roll on change. */
+  patroniConfigMap: 'postgresql-patroni',
+  /** The scripts Patroni and its config Job run (post-bootstrap.sh, apply-dcs.sh), from the component. */
+  patroniScriptsConfigMap: 'postgresql-patroni-scripts',
+  /** What Patroni may do with the Kubernetes API: its leader lock and state ConfigMaps, its pods' labels. */
+  patroniRole: 'postgresql-patroni',
+  /** Argo CD PostSync / Flux Job applying dcs.yml to the running cluster (patronictl edit-config). */
+  patroniConfigJob: 'postgresql-patroni-config',
   /** database, username, password, replication-password, monitoring-password. */
   secret: 'postgresql-secret',
   dataVolumeClaim: 'postgresql-data',
 } as const;
 
 export const POSTGRES_PORT = 5432;
+
+/** The role standbys stream WAL with; Patroni creates it at bootstrap, pg_hba.conf admits it for replication only. */
+export const REPLICATION_ROLE = 'replicator';
+
+/** Patroni's REST API: health probes, and the members' failsafe checks of each other. */
+export const PATRONI_PORT = 8008;
+
+/**
+ * Patroni's cluster name. It names the ConfigMaps Patroni creates and owns (never in git):
+ * `<scope>-config`, `-leader`, `-sync`, `-failover`; and pods carry it as the `cluster-name` label.
+ * Not "postgresql": `postgresql-config` would read like the bundle's own ConfigMap.
+ */
+export const PATRONI_SCOPE = 'postgresql-ha';
+

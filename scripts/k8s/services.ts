@@ -1,5 +1,5 @@
 import type { Service } from 'kubernetes-types/core/v1';
-import { metadataLabels, selectorLabels } from './labels.ts';
+import { metadataLabels, PATRONI_ROLE_LABEL, PRIMARY_ROLE, REPLICA_ROLE, selectorLabels } from './labels.ts';
 import { names, POSTGRES_PORT } from './names.ts';
 
 const port = { name: 'postgresql', port: POSTGRES_PORT, targetPort: 'postgresql', protocol: 'TCP' };
@@ -25,23 +25,31 @@ export function podNameSelector(ordinal: number): Record<string, string> {
 }
 
 /**
- * What applications connect to for reads and writes: the declared primary only
- * (`replication.primaryOrdinal`). Standbys are read-only; changing the ordinal in git moves this Service.
+ * What applications connect to for reads and writes: the one pod of a single-replica environment.
+ * Under Patroni (replicas > 1) its component replaces the pod name with Patroni's role label
+ * ({@link primarySelector}), which follows every failover.
  */
-export function clientService(version: string, primaryOrdinal: number): Service {
+export function clientService(version: string): Service {
   return {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name: names.service, labels: metadataLabels(version) },
     spec: {
       type: 'ClusterIP',
-      selector: { ...selectorLabels, ...podNameSelector(primaryOrdinal) },
+      selector: { ...selectorLabels, ...podNameSelector(0) },
       ports: [port],
     },
   };
 }
 
-/** Read-only clients (when replicas > 1): every ready instance, the primary and the hot standbys. */
+/** The selector of the read-write Service under Patroni: whichever pod Patroni labels primary. */
+export const primarySelector = (): Record<string, string> => ({ ...selectorLabels, [PATRONI_ROLE_LABEL]: PRIMARY_ROLE });
+
+/**
+ * Read-only clients (when replicas > 1): the hot standbys only, as Patroni labels them. The primary
+ * serves no reads through it: read load never competes with writes, and a report's long query on a
+ * standby cannot hold back the primary's vacuum beyond what hot_standby_feedback allows.
+ */
 export function readService(version: string): Service {
   return {
     apiVersion: 'v1',
@@ -49,7 +57,7 @@ export function readService(version: string): Service {
     metadata: { name: names.readService, labels: metadataLabels(version) },
     spec: {
       type: 'ClusterIP',
-      selector: { ...selectorLabels },
+      selector: { ...selectorLabels, [PATRONI_ROLE_LABEL]: REPLICA_ROLE },
       ports: [port],
     },
   };

@@ -19,7 +19,7 @@ export function resourceFiles(s: Settings): Record<string, object[]> {
   const version = s.image.tag;
   return {
     'service-account.yaml': [serviceAccount(version)],
-    'services.yaml': [headlessService(version), clientService(version, s.replication.primaryOrdinal)],
+    'services.yaml': [headlessService(version), clientService(version)],
     'network-policy.yaml': [networkPolicy(version, s.allowedClients)],
     'statefulset.yaml': [statefulSet(s)],
     'pod-disruption-budget.yaml': [podDisruptionBudget(version)],

@@ -21,8 +21,10 @@ export function commentedYaml(
   object: Record<string, unknown>,
   header: readonly string[],
   itemComments: Readonly<Record<string, readonly (string | undefined)[]>> = {},
+  /** "1.1" for a file read by a YAML 1.1 parser (PyYAML: Patroni), which takes a plain off or yes for a boolean: such strings get quotes. */
+  version: '1.1' | '1.2' = '1.2',
 ): string {
-  const document = new Document(object, OPTIONS);
+  const document = new Document(object, { ...OPTIONS, version });
   document.commentBefore = header.map((line) => ` ${line}`).join('\n');
   for (const [key, comments] of Object.entries(itemComments)) {
     const list = document.get(key, true) as { items?: { commentBefore?: string }[] } | undefined;

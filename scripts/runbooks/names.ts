@@ -3,8 +3,7 @@ import { argocdFile, deliveryName, fluxFile } from '../delivery/manifests.ts';
 import { backupNames } from '../k8s/backup.ts';
 import { podLabels } from '../k8s/labels.ts';
 import { monitoringNames, MONITORING_ROLE } from '../k8s/monitoring.ts';
-import { names } from '../k8s/names.ts';
-import { PREPARE_DATA_CONTAINER, REPLICATION_ROLE } from '../k8s/replication.ts';
+import { names, REPLICATION_ROLE } from '../k8s/names.ts';
 import { paths } from '../k8s/statefulset.ts';
 
 /** A StatefulSet's pod: `<statefulset>-<ordinal>` (the ordinal may be a shell variable, "$standby"). */
@@ -30,7 +29,6 @@ export interface EnvironmentNames {
   readonly ordinals: readonly number[];
   readonly statefulSet: string;
   readonly container: string;
-  readonly prepareDataContainer: string;
   readonly exporterContainer: string;
   readonly service: string;
   readonly readService: string;
@@ -58,12 +56,11 @@ export function environmentNames(e: Environment): EnvironmentNames {
     source: e.source,
     namespace: e.namespace,
     replicas: e.replicas,
-    primary: e.replication.primaryOrdinal,
-    standbys: ordinals.filter((ordinal) => ordinal !== e.replication.primaryOrdinal),
+    primary: 0,
+    standbys: ordinals.filter((ordinal) => ordinal !== 0),
     ordinals,
     statefulSet: names.statefulSet,
     container: names.container,
-    prepareDataContainer: PREPARE_DATA_CONTAINER,
     exporterContainer: monitoringNames.container,
     service: names.service,
     readService: names.readService,

@@ -1,6 +1,7 @@
 import type { Environment } from '../config/environment.ts';
 import { code, list, section, see, sh, steps } from './markdown.ts';
 import { dataClaimName, databaseSelector, podName, slotName, type EnvironmentNames } from './names.ts';
+import { PATRONI_SCOPE } from '../k8s/names.ts';
 import { kubectl, rebuildAndSync, sqlOn, streamingCheck } from './shell.ts';
 
 /** The slot name prefix every standby's slot shares ("postgresql_"). */
@@ -69,23 +70,17 @@ export function reseedStandbySection(e: Environment, n: EnvironmentNames): strin
       `${e.name} has one replica, the primary: there is no standby to re-seed. With \`replicas\` above 1 (${see('scaleReplicas')}), this section gives the steps.`);
   }
   const k = kubectl(n);
-  const standbys = n.standbys.map(String);
   return section('reseedStandby',
-    'A standby that cannot rejoin: its log says `requested WAL segment ... has already been removed`, its slot shows `wal_status` `lost`, '
-    + `or it was ahead of a new primary and could not be rewound. It gets a new, empty volume, and its start clones the primary ${code(podName(n.primary))} again `
-    + '(`prepare-data` drops its old slot and reserves a new one first). Never the primary: that would start an empty database.',
+    'A standby that cannot rejoin: its log says `requested WAL segment ... has already been removed`, or `patronictl list` shows it stopped or lagging without end. '
+    + 'Patroni re-seeds it: `patronictl reinit` deletes its data directory and clones the current primary again, through a new slot. '
+    + 'Patroni refuses to reinit the primary.',
     steps(
-      [`Name the standby (${standbys.length > 1 ? `one of ${list(standbys.map(code)).replace(/ and /, ' or ')}` : code(standbys[0])}; never ${code(n.primary)}, the primary), then delete its claim and its pod; the StatefulSet creates both again:`,
-        sh(
-          `standby=${n.standbys.at(-1)}`,
-          `${k} delete pvc "${dataClaimName('$standby')}" --wait=false`,
-          `${k} delete pod "${podName('$standby')}"`,
-          `${k} logs -f "${podName('$standby')}" -c ${n.prepareDataContainer}    # waiting for the primary, cloning`,
-        )],
-      ['Verify: it streams through its slot again, and answers as a standby:',
-        sh(...streamingCheck(n), `echo 'select pg_is_in_recovery();' | sql_on "$standby"    # t`)],
+      ['Find the members and their state (the standby to re-seed is a `Replica` that is not `streaming`):',
+        sh(`${k} exec ${podName(0)} -c ${n.container} -- patronictl list`)],
+      ['Re-seed it, by its member name:',
+        sh(`standby=${podName(n.ordinals.at(-1)!)}`, `${k} exec ${podName(0)} -c ${n.container} -- patronictl reinit ${PATRONI_SCOPE} "$standby" --force --wait`)],
+      ['Verify: it is `streaming` again:', sh(`${k} exec ${podName(0)} -c ${n.container} -- patronictl list`)],
     ),
-    `The clone copies the whole database from the primary: it takes the time to read ${e.storage.size} at most, and the primary keeps serving meanwhile. `
-    + `Tested on real servers by \`test/runbook-replicas.test.ts\`: a standby whose volume is gone, with its old slot still on the primary.`,
+    `The clone copies the whole database from the primary: it takes the time to read ${e.storage.size} at most, and the primary keeps serving meanwhile.`,
   );
 }

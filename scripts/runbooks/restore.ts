@@ -34,7 +34,7 @@ export function restoreSection(e: Environment, n: EnvironmentNames): string {
     + '`restore.sh` checks it against its checksums before restoring anything.',
     steps(
       [`The target environment, one replica and backups on (its restore pod is needed): a file of its own, rebuilt, committed, applied once.`,
-        derivedEnvironmentFile(e.name, { name: target.name, namespace: target.namespace, replicas: 1, replication: { primaryOrdinal: 0 } }),
+        derivedEnvironmentFile(e.name, { name: target.name, namespace: target.namespace, replicas: 1 }),
         sh(...firstSync(e, target))],
       ['A restore pod on each side, and the list of backups:',
         sh(

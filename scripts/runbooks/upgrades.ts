@@ -23,7 +23,7 @@ export function upgradeTarget(e: Environment): { name: string; namespace: string
  * syncs by hand too), and the wait for its first pod: the commands name the new environment's objects.
  */
 export function firstSync(e: Environment, target: { name: string; namespace: string }): string[] {
-  const copy: Environment = { ...e, name: target.name, namespace: target.namespace, replicas: 1, replication: { primaryOrdinal: 0 } };
+  const copy: Environment = { ...e, name: target.name, namespace: target.namespace, replicas: 1 };
   const t = environmentNames(copy);
   return [`kubectl apply -f ${t.argocdFile}   # or: kubectl apply -f ${t.fluxFile}`, ...syncCommands(copy, t), `kubectl -n ${t.namespace} wait --for=condition=Ready pod/${podName(0)} --timeout=10m`];
 }
@@ -91,7 +91,7 @@ export function majorUpgradeSection(e: Environment, n: EnvironmentNames): string
     steps(
       backupFirst(e, n),
       [`A new environment, ${code(target.name)}, with ${e.name}'s settings and the next major's image, one replica for the copy. ${credentialsNote}`,
-        derivedEnvironmentFile(e.name, { name: target.name, namespace: target.namespace, image: { name: e.image.name, tag: target.tag }, replicas: 1, replication: { primaryOrdinal: 0 } }),
+        derivedEnvironmentFile(e.name, { name: target.name, namespace: target.namespace, image: { name: e.image.name, tag: target.tag }, replicas: 1 }),
         'Rebuild, commit, merge; then apply its Argo CD Application or its Flux file once, sync it, and wait for its empty database:',
         sh(...firstSync(e, target))],
       [`Admit the new pods to ${e.name}'s server: \`allowedClients\` in ${code(n.source)} becomes`,

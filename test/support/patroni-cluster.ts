@@ -12,7 +12,7 @@ import { asServerAccount, debianBinaries, freePort, makeServerDirectory, removeS
 import { startEtcd, type Etcd } from './etcd.ts';
 import { memberConfig, readPatroniRender, type MemberConfig, type MemberPorts } from './patroni-config.ts';
 import { patroniRender } from './patroni-fixture.ts';
-import { withCredentials } from './replica-set.ts';
+import { withCredentials } from './pod-env.ts';
 import { awaitExit, isAlive, killGroup, killTrees, postmasterPid, sleep, trackPostmaster, trackProcess, untrackPostmaster, untrackProcess, waitFor } from './processes.ts';
 
 export const PATRONI_BINARY = '/usr/bin/patroni';
