@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import YAML from 'yaml';
 import { makeServerDirectory, removeServerDirectory } from '../scripts/postgres/server.ts';
 import { memberConfig, readPatroniRender } from './support/patroni-config.ts';
-import { patroniRender } from './support/patroni-fixture.ts';
+import { rendered } from './support/rendered.ts';
 import { withCredentials } from './support/pod-env.ts';
 
 /**
@@ -27,15 +27,15 @@ function leaves(value: unknown, prefix = ''): Map<string, unknown> {
 
 for (const environment of ['prod', 'staging']) {
   test(`${environment}: only the store, addresses, paths on the pod's mounts and bin_dir differ`, () => {
-    const render = readPatroniRender(withCredentials(patroniRender(environment)));
+    const render = readPatroniRender(withCredentials(rendered(environment)));
     const root = makeServerDirectory('patroni-config-');
     try {
       const member = memberConfig(render, 1, root, { postgresql: 5433, restapi: 8009 }, '127.0.0.1:2379', '/usr/lib/postgresql/15/bin');
-      const rendered = leaves(YAML.parse(render.patroniYml, { version: '1.1' }));
+      const inGit = leaves(YAML.parse(render.patroniYml, { version: '1.1' }));
       const running = leaves(member.config);
-      assert.ok([...rendered.keys()].some((key) => key.startsWith('kubernetes.')), 'the render uses the Kubernetes store');
+      assert.ok([...inGit.keys()].some((key) => key.startsWith('kubernetes.')), 'the render uses the Kubernetes store');
       assert.equal([...running.keys()].filter((key) => key.startsWith('etcd3.')), ['etcd3.hosts.0']);
-      for (const [key, value] of rendered) {
+      for (const [key, value] of inGit) {
         if (key.startsWith('kubernetes.')) {
           assert.not.ok(running.has(key), `${key} is gone`);
         } else if (ALLOWED.has(key)) {
@@ -47,7 +47,7 @@ for (const environment of ['prod', 'staging']) {
           assert.equal(running.get(key), value, `${key} is as rendered`);
         }
       }
-      const added = [...running.keys()].filter((key) => !rendered.has(key) && !key.startsWith('etcd3.'));
+      const added = [...running.keys()].filter((key) => !inGit.has(key) && !key.startsWith('etcd3.'));
       assert.ok(added.every((key) => ALLOWED.has(key)), `only addresses added: ${added.join(', ')}`);
       assert.equal(Object.keys(member.env).filter((name) => name.startsWith('PATRONI_KUBERNETES_')), [], 'no Kubernetes store settings in the environment');
       assert.is(member.env.PATRONI_NAME ?? member.config.name, 'postgresql-1', 'the member is named after its pod');

@@ -19,8 +19,6 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { failPrimary, rejoin, type Failover } from '../../test/support/failover.ts';
 import { patroniCluster, PATRONI_BINARY, type PatroniCluster } from '../../test/support/patroni-cluster.ts';
-import { rendersPatroni } from '../../test/support/patroni-fixture.ts';
-import { rendered } from '../../test/support/rendered.ts';
 import { startWriter } from '../../test/support/writer.ts';
 import { spreadOf, type Spread } from './stats.ts';
 
@@ -54,7 +52,7 @@ async function trial(cluster: PatroniCluster, how: 'kill' | 'stop'): Promise<Tri
 
 export async function runFailoverBench(argv: readonly string[]): Promise<void> {
   const { environment, kills, stops } = options(argv);
-  const source = rendersPatroni(rendered(environment)) ? `generated/${environment}.yaml` : `generated/${environment}.yaml + test/fixtures/patroni/render.yaml (the Patroni render is not in generated/ yet)`;
+  const source = `generated/${environment}.yaml`;
   console.log(`${environment}: ${kills} kill -9 and ${stops} graceful stops of the primary; configuration from ${source}`);
   const cluster = await patroniCluster(environment);
   const trials: Trial[] = [];

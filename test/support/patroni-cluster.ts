@@ -11,8 +11,8 @@ import pg from 'pg';
 import { asServerAccount, debianBinaries, freePort, makeServerDirectory, removeServerDirectory } from '../../scripts/postgres/server.ts';
 import { startEtcd, type Etcd } from './etcd.ts';
 import { memberConfig, readPatroniRender, type MemberConfig, type MemberPorts } from './patroni-config.ts';
-import { patroniRender } from './patroni-fixture.ts';
 import { withCredentials } from './pod-env.ts';
+import { rendered } from './rendered.ts';
 import { awaitExit, isAlive, killGroup, killTrees, postmasterPid, sleep, trackPostmaster, trackProcess, untrackPostmaster, untrackProcess, waitFor } from './processes.ts';
 
 export const PATRONI_BINARY = '/usr/bin/patroni';
@@ -66,7 +66,7 @@ export interface PatroniCluster {
 export async function patroniCluster(environment: string, options: { readonly startTimeoutMs?: number } = {}): Promise<PatroniCluster> {
   if (!existsSync(PATRONI_BINARY)) throw new Error(`${PATRONI_BINARY} is missing: apt-get install patroni (.ci/run does)`);
   const binaries = debianBinaries(15);
-  const render = readPatroniRender(withCredentials(patroniRender(environment)));
+  const render = readPatroniRender(withCredentials(rendered(environment)));
   const root = makeServerDirectory(`patroni-${environment}-`);
   const processes = new Map<number, { child: ChildProcess; exited: Promise<void> }>();
   let etcd: Etcd | undefined;

@@ -6,18 +6,17 @@
  */
 import { effectiveParameters } from '../../scripts/postgres/effective-parameters.ts';
 import type { PatroniCluster } from './patroni-cluster.ts';
-import { find } from './rendered.ts';
-import { patroniRender } from './patroni-fixture.ts';
+import { find, rendered } from './rendered.ts';
 
 /** Set by the test machine (patroni-config.ts): addresses and paths. */
 const HARNESS_OWNED = new Set(['listen_addresses', 'port', 'unix_socket_directories']);
 
 /** "name: rendered X, running Y" for every parameter of the rendered files the member runs with another value. */
 export async function parameterDifferences(cluster: PatroniCluster, ordinal: number): Promise<string[]> {
-  const files = find(patroniRender(cluster.environment), 'ConfigMap', 'postgresql-config').data as Record<string, string>;
-  const rendered = Object.entries(effectiveParameters(files)).filter(([name]) => !HARNESS_OWNED.has(name));
+  const files = find(rendered(cluster.environment), 'ConfigMap', 'postgresql-config').data as Record<string, string>;
+  const inGit = Object.entries(effectiveParameters(files)).filter(([name]) => !HARNESS_OWNED.has(name));
   const rows = await cluster.query<{ name: string; value: string }>(ordinal,
-    'SELECT name, current_setting(name) AS value FROM unnest($1::text[]) AS name', [rendered.map(([name]) => name)]);
+    'SELECT name, current_setting(name) AS value FROM unnest($1::text[]) AS name', [inGit.map(([name]) => name)]);
   const running = new Map(rows.map((row) => [row.name, row.value]));
-  return rendered.filter(([name, value]) => running.get(name) !== value).map(([name, value]) => `${name}: rendered ${value}, running ${running.get(name)}`);
+  return inGit.filter(([name, value]) => running.get(name) !== value).map(([name, value]) => `${name}: rendered ${value}, running ${running.get(name)}`);
 }
