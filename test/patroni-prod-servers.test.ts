@@ -16,7 +16,8 @@ import { startWriter } from './support/writer.ts';
 const test = suite<{ cluster: PatroniCluster }>('prod: Patroni on real servers');
 
 test.before(async (context) => {
-  context.cluster = await patroniCluster('prod');
+  // uvu reports a failing hook as nothing but missing tests: the reason (with the members' logs) is printed here.
+  context.cluster = await patroniCluster('prod').catch((error) => { console.error(error); throw error; });
 });
 
 test.after(async (context) => {

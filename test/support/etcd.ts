@@ -25,7 +25,7 @@ export interface Etcd {
 }
 
 export async function startEtcd(): Promise<Etcd> {
-  if (!existsSync(ETCD_BINARY)) throw new Error(`${ETCD_BINARY} is missing: apt-get install etcd-server (.ci/run does)`);
+  if (!existsSync(ETCD_BINARY)) throw new Error(`${ETCD_BINARY} is missing: test/setup/prerequisites.sh installs etcd-server`);
   const root = makeServerDirectory('etcd-');
   const [clientPort, peerPort] = [await freePort(), await freePort()];
   const clientUrl = `http://127.0.0.1:${clientPort}`;

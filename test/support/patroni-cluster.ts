@@ -64,7 +64,7 @@ export interface PatroniCluster {
 }
 
 export async function patroniCluster(environment: string, options: { readonly startTimeoutMs?: number } = {}): Promise<PatroniCluster> {
-  if (!existsSync(PATRONI_BINARY)) throw new Error(`${PATRONI_BINARY} is missing: apt-get install patroni (.ci/run does)`);
+  if (!existsSync(PATRONI_BINARY)) throw new Error(`${PATRONI_BINARY} is missing: test/setup/prerequisites.sh installs it`);
   const binaries = debianBinaries(15);
   const render = readPatroniRender(withCredentials(rendered(environment)));
   const root = makeServerDirectory(`patroni-${environment}-`);
@@ -211,7 +211,7 @@ export async function patroniCluster(environment: string, options: { readonly st
     const leader = await cluster.waitForLeader(options.startTimeoutMs ?? 90_000);
     await cluster.waitForStreaming(leader, options.startTimeoutMs ?? 90_000);
   } catch (error) {
-    const logs = members.map((m) => `--- ${m.name} ---\n${cluster.log(m.ordinal).slice(-(process.env.PATRONI_TEST_LOG_TAIL ? Number(process.env.PATRONI_TEST_LOG_TAIL) : 4000))}`).join('\n');
+    const logs = members.map((m) => `--- ${m.name} ---\n${cluster.log(m.ordinal).slice(-4000)}`).join('\n');
     await cluster.remove();
     throw new Error(`${environment}: the Patroni cluster did not come up: ${(error as Error).message}\n${logs}`);
   }
