@@ -53,7 +53,7 @@ test('bootstrap: one leader, both standbys streaming, exactly one synchronous, t
 test('kill -9 of the primary (Patroni and postmaster) while a writer commits: writes back within 45 s, no acknowledged row lost, the old primary rejoins', async ({ cluster }) => {
   const writer = await startWriter(cluster);
   const failover = await failPrimary(cluster, writer, 'kill').finally(() => writer.stop());
-  console.log(`  prod kill -9: writes back after ${failover.writesBackSeconds} s on postgresql-${failover.newPrimary}, ${failover.lost.length} of ${failover.acknowledged} acknowledged rows lost`);
+  console.log(`  prod kill -9: writes back after ${failover.writesBackSeconds} s on postgresql-${failover.newPrimary}, ${failover.lost.length} of ${failover.acknowledged} acknowledged rows lost (${failover.acknowledgedBefore} before the kill)`);
   assert.ok(failover.writesBackSeconds <= 45, `writes back after ${failover.writesBackSeconds} s`);
   assert.equal(failover.lost, [], 'synchronous_mode: every acknowledged row is on the new primary');
 

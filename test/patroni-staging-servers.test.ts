@@ -42,7 +42,7 @@ test('kill -9 of the primary while a writer commits: writes back within 45 s on 
   const synchronous = cluster.rendered.bootstrap.dcs.synchronous_mode === true;
   const writer = await startWriter(cluster);
   const failover = await failPrimary(cluster, writer, 'kill').finally(() => writer.stop());
-  console.log(`  staging kill -9: writes back after ${failover.writesBackSeconds} s, ${failover.lost.length} of ${failover.acknowledged} acknowledged rows lost (synchronous_mode ${synchronous})`);
+  console.log(`  staging kill -9: writes back after ${failover.writesBackSeconds} s, ${failover.lost.length} of ${failover.acknowledged} acknowledged rows lost (${failover.acknowledgedBefore} before the kill) (synchronous_mode ${synchronous})`);
   assert.ok(failover.writesBackSeconds <= 45, `writes back after ${failover.writesBackSeconds} s`);
   if (synchronous) assert.equal(failover.lost, [], 'synchronous_mode: every acknowledged row is on the new primary');
 
