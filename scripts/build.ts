@@ -1,13 +1,15 @@
 /**
- * npm run build:overlays -- [--check] [--environments DIR] [--out DIR] [ENV ...]
+ * npm run build:overlays -- [--check] [--environments DIR] [--out DIR] [ENV ...]   (--help: USAGE below)
  *
  * Renders base/, overlays/<env>/ and generated/<env>.yaml into a scratch directory, verifies
  * them there, and only then moves them into place. With --check it writes nothing and exits 1
  * when a committed file is stale, missing or extra.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
+import { burstableWarning } from './config/qos.ts';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { consequencesOfBuild } from './changes/build.ts';
 import { formatConsequences, refusalMessage } from './changes/format.ts';
@@ -17,7 +19,10 @@ import { findKustomize } from './kustomize/binary.ts';
 import { directoryRenderCache, noRenderCache } from './kustomize/render-cache.ts';
 import { Timings } from './output/timings.ts';
 import { ownedPaths, renderBundle, type RenderedBundle } from './pipeline.ts';
-import { compareTrees, readOwnedFiles, replaceOwnedPaths, scratchDirectory, writeTree, type TreeDifference } from './output/tree.ts';
+import { compareTrees, mergeTrees, readOwnedFiles, replaceOwnedPaths, scratchDirectory, writeTree, type FileTree, type TreeDifference } from './output/tree.ts';
+import { baseSettings } from './config/resolve.ts';
+import type { Environment } from './config/environment.ts';
+import { configurationSection, readmeWithConfiguration } from './docs/configuration.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Rendered overlays by the hash of their inputs (scripts/kustomize/render-cache.ts). */
@@ -34,24 +39,57 @@ interface Options {
   only: string[];
 }
 
-export function parseArguments(argv: readonly string[]): Options {
-  const options: Options = { check: false, noCache: false, out: PROJECT_ROOT, environmentsDir: path.join(PROJECT_ROOT, 'scripts/environments'), only: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const argument = argv[i];
-    const value = () => {
-      const next = argv[++i];
-      if (next === undefined || next.startsWith('--')) throw new ConfigError([`${argument}: needs a directory`]);
-      return path.resolve(next);
-    };
-    if (argument === '--check') options.check = true;
-    else if (argument === '--out') options.out = value();
-    else if (argument === '--environments') options.environmentsDir = value();
-    else if (argument === '--timings') options.timings = value();
-    else if (argument === '--no-cache') options.noCache = true;
-    else if (argument.startsWith('-')) throw new ConfigError([`${argument}: unknown option; allowed: --check, --no-cache, --out DIR, --environments DIR, --timings FILE, then environment names`]);
-    else options.only.push(argument);
+export const USAGE = `Usage: npm run build:overlays -- [options] [ENVIRONMENT ...]
+
+Renders base/, components/, overlays/<env>/, generated/ and the README's configuration section from
+scripts/environments/*.ts, verifies them in a scratch directory, then moves them into place. Named
+environments: only their overlays and generated files (and base/, components/) are written.
+
+Options:
+  --check              write nothing; exit 1 when a committed file is stale, missing or extra
+  --no-cache           render every overlay with kustomize (ignore the render cache)
+  --out DIR            the project to write into (default: this project)
+  --environments DIR   where the environment files are (default: scripts/environments)
+  --timings FILE       write the phase timings as JSON (npm run bench)
+  -h, --help           this help
+
+Exit codes:
+  0  built (or, with --check, everything up to date)
+  1  invalid configuration, a change refused until acknowledged, a stale bundle (--check), or a
+     failed render; nothing is written`;
+
+const OPTIONS = {
+  check: { type: 'boolean' }, 'no-cache': { type: 'boolean' }, out: { type: 'string' }, environments: { type: 'string' },
+  timings: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+} as const;
+
+export function parseArguments(argv: readonly string[]): Options & { help: boolean } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new ConfigError([`${(error as Error).message.split('\n')[0].split('. ')[0]}; allowed: --check, --no-cache, --out DIR, --environments DIR, --timings FILE, --help, then environment names`]);
   }
-  return options;
+  const { values, positionals } = parsed;
+  const resolve = (value: string | undefined) => (value === undefined ? undefined : path.resolve(value));
+  return {
+    help: values.help ?? false,
+    check: values.check ?? false,
+    noCache: values['no-cache'] ?? false,
+    out: resolve(values.out) ?? PROJECT_ROOT,
+    environmentsDir: resolve(values.environments) ?? path.join(PROJECT_ROOT, 'scripts/environments'),
+    timings: resolve(values.timings),
+    only: positionals,
+  };
+}
+
+const README = 'README.md';
+
+/** README.md with its configuration section for `environments`, when the output has a README (a copy of the bundle may not). */
+function readmeTree(out: string, environments: readonly Environment[]): FileTree {
+  const file = path.join(out, README);
+  if (!existsSync(file)) return new Map();
+  return new Map([[README, readmeWithConfiguration(readFileSync(file, 'utf8'), configurationSection(environments, baseSettings().postgresql))]]);
 }
 
 function summaryLine(name: string, detail: string, difference: TreeDifference): string {
@@ -81,12 +119,18 @@ function summary(bundle: RenderedBundle, difference: TreeDifference): string[] {
 export async function main(argv: readonly string[], importModule?: ModuleImporter): Promise<number> {
   const timings = new Timings();
   const options = parseArguments(argv);
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
+  }
   const all = await loadEnvironments(options.environmentsDir, PROJECT_ROOT, importModule);
   const environments = selectEnvironments(all, options.only);
   timings.lap('config');
   const kustomize = findKustomize();
   timings.lap('find kustomize');
-  const owned = ownedPaths(environments, options.only.length === 0);
+  // The README's configuration section lists every environment: written by a build of all of them.
+  const readme = options.only.length === 0 ? readmeTree(options.out, environments) : new Map<string, string>();
+  const owned = [...ownedPaths(environments, options.only.length === 0), ...readme.keys()];
   const staging = await scratchDirectory(options.out);
   try {
     const cache = options.noCache ? noRenderCache : directoryRenderCache(RENDER_CACHE);
@@ -100,11 +144,14 @@ export async function main(argv: readonly string[], importModule?: ModuleImporte
       return 1;
     }
     timings.lap('consequences');
-    const difference = compareTrees(bundle.tree, await readOwnedFiles(options.out, owned));
+    const tree = mergeTrees(bundle.tree, readme);
+    const difference = compareTrees(tree, await readOwnedFiles(options.out, owned));
     timings.lap('compare');
     const fromCache = bundle.cachedRenders ? `; ${bundle.cachedRenders} of ${environments.length} overlays reused from the render cache (inputs unchanged)` : '';
     console.log(`Rendered with kustomize ${kustomize.version} (${kustomize.origin})${fromCache}`);
     summary(bundle, difference).forEach((line) => console.log(line));
+    for (const warning of environments.map(burstableWarning).filter(Boolean)) console.error(`warning: ${warning}`);
+    if (readme.size) console.log(`  README.md  configuration section ${difference.changed.includes(README) ? 'changed' : 'unchanged'}`);
     if (options.check) {
       const stale = [
         ...difference.changed.map((file) => `  stale:   ${file}`),
@@ -119,7 +166,7 @@ export async function main(argv: readonly string[], importModule?: ModuleImporte
     // An unchanged bundle is left as it is: nothing to move, and its files keep their times.
     if (difference.changed.length + difference.missing.length + difference.extra.length > 0) {
       // kustomize's inputs are there already.
-      await writeTree(staging, new Map([...bundle.tree].filter(([file]) => !existsSync(path.join(staging, file)))));
+      await writeTree(staging, new Map([...tree].filter(([file]) => !existsSync(path.join(staging, file)))));
       await replaceOwnedPaths(options.out, staging, owned);
     }
     cache.prune();

@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { findKustomize, type KustomizeBinary } from './kustomize/binary.ts';
 import { kustomizeBuild } from './kustomize/render.ts';
 import { consequencesOfChange } from './changes/consequences.ts';
@@ -45,11 +46,35 @@ async function renderAll(kustomize: KustomizeBinary, root: string, environments:
   return new Map(available.map((environment, index) => [environment, rendered[index]]));
 }
 
+export const USAGE = `Usage: npm run diff -- [GIT-REF]
+
+Renders every overlay as it is at GIT-REF and as it is in the working tree, with the same
+kustomize, and prints per environment a summary line, the change consequences and a unified diff.
+GIT-REF defaults to where HEAD left the main branch (merge-base of HEAD with main or origin/main).
+
+Options:
+  -h, --help   this help
+
+Exit codes:
+  0  every environment renders the same
+  1  an environment differs
+  2  error (bad arguments, an unknown ref, a failed render)`;
+
 export async function main(argv: readonly string[], io: DiffIo): Promise<number> {
-  if (argv.length > 1 || argv.some((argument) => argument.startsWith('-'))) {
-    io.err('usage: npm run diff -- [git-ref]   (default: the merge base of HEAD with main)\n');
+  let positionals: string[];
+  try {
+    const parsed = parseArgs({ args: [...argv], options: { help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    if (parsed.values.help) {
+      io.out(`${USAGE}\n`);
+      return 0;
+    }
+    positionals = parsed.positionals;
+    if (positionals.length > 1) throw new Error(`one git ref at most, got ${positionals.length}`);
+  } catch (error) {
+    io.err(`${(error as Error).message.split('. ')[0]}\n${USAGE}\n`);
     return 2;
   }
+  argv = positionals;
   const scratch = mkdtempSync(path.join(tmpdir(), 'bundle-diff-'));
   try {
     const root = repositoryRoot(io.cwd);

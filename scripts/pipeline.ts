@@ -1,7 +1,6 @@
-import { defaults } from './config/defaults.ts';
 import type { Environment, Settings } from './config/environment.ts';
 import { ConfigError } from './config/errors.ts';
-import { settingsProblems } from './config/resolve.ts';
+import { baseSettings, settingsProblems } from './config/resolve.ts';
 import { COMPONENTS_DIR } from './components/component.ts';
 import { components } from './components/index.ts';
 import { baseFiles, BASE_DIR } from './kustomize/base.ts';
@@ -64,7 +63,7 @@ export async function renderBundle(
   staging: string,
   { timings = new Timings(), cache = noRenderCache }: { timings?: Timings; cache?: RenderCache } = {},
 ): Promise<RenderedBundle> {
-  const base = validatedDefaults(defaults);
+  const base = validatedDefaults(baseSettings());
   const repo = resolveRepository(repository);
   const sources = mergeTrees(baseFiles(base), componentFiles(base), ...environments.map((environment) => overlayFiles(environment, base)));
   timings.lap('kustomize files');

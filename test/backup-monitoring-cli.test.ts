@@ -13,10 +13,10 @@ const BAD_INPUTS: [string, string, string][] = [
   ['no-retention', `backup: { enabled: true, retentionDays: 0 }`, 'backup.retentionDays: must be a whole number of days, at least 1'],
   ['size-in-gb', `backup: { storage: { size: '50GB' } }`, 'backup.storage.size: "50GB" is not a Kubernetes quantity'],
   ['class-not-a-name', `backup: { storage: { storageClassName: 'Fast_SSD' } }`, 'backup.storage.storageClassName: must be a StorageClass name'],
-  ['backup-true', `backup: true`, 'backup: must be an object such as { enabled: true'],
+  ['backup-true', `backup: true`, 'backup: must be an object with enabled, schedule, retentionDays, storage, got true'],
   ['monitor-without-monitoring', `monitoring: { serviceMonitor: true }`, 'monitoring.serviceMonitor: needs monitoring.enabled: true'],
   ['monitoring-yes', `monitoring: { enabled: 'yes' }`, 'monitoring.enabled: must be true or false, got "yes"'],
-  ['no-scrapers', `monitoring: { enabled: true, allowedScrapers: [] }`, 'monitoring.allowedScrapers: must be a non-empty list of NetworkPolicy peers'],
+  ['no-scrapers', `monitoring: { enabled: true, allowedScrapers: [] }`, 'monitoring.allowedScrapers: must not be empty: an empty list renders `from: []`, which admits every source'],
 ];
 
 test('refuses every bad backup and monitoring setting, each named with its environment and field, and writes nothing', () => {
@@ -30,14 +30,15 @@ test('an environment that differs from every backup and monitoring default gets 
     'qa.ts': `export default {
       name: 'qa', namespace: 'qa-databases', credentials: { source: 'generator', allowPlaceholder: true },
       backup: { enabled: true, schedule: '30 3 * * 0', retentionDays: 14, storage: { size: '50Gi', storageClassName: 'fast' } },
-      monitoring: { enabled: true, serviceMonitor: true, allowedScrapers: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] },
+      monitoring: { enabled: true, serviceMonitor: true, allowedScrapers: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }] },
     };\n`,
   });
   const result = runBuild(['--out', out, '--environments', environments]);
   assert.is(result.code, 0, result.stderr);
   const tree = treeOf(out);
   const patches = Object.keys(tree).filter((file) => file.startsWith('overlays/qa/patches/')).sort();
-  assert.equal(patches, ['backup-retention', 'backup-schedule', 'backup-storage', 'metrics-scrapers', 'alerts-namespace'].map((p) => `overlays/qa/patches/${p}.yaml`).sort());
+  // exporter-tls: TLS is on by default, and the exporter then verifies the server (components/tls).
+  assert.equal(patches, ['backup-retention', 'backup-schedule', 'backup-storage', 'metrics-scrapers', 'alerts-namespace', 'exporter-tls'].map((p) => `overlays/qa/patches/${p}.yaml`).sort());
   assert.match(tree['overlays/qa/kustomization.yaml'], /components:\n\s+# .*\n\s+- \.\.\/\.\.\/components\/backup\n\s+# .*\n\s+- \.\.\/\.\.\/components\/monitoring\n/);
   const objects = renderedObjects(tree['generated/qa.yaml']);
   const byName = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name)!;
@@ -47,7 +48,7 @@ test('an environment that differs from every backup and monitoring default gets 
   assert.is(env.BACKUP_RETENTION_DAYS, '14');
   assert.is(env.PGHOST, 'postgresql', 'one replica: no read Service to read from');
   assert.equal(byName('PersistentVolumeClaim', 'postgresql-backups').spec, { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '50Gi' } }, storageClassName: 'fast' });
-  assert.equal(byName('NetworkPolicy', 'postgresql-metrics').spec.ingress[0].from, [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
+  assert.equal(byName('NetworkPolicy', 'postgresql-metrics').spec.ingress[0].from, [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }]);
   const rules = byName('PrometheusRule', 'postgresql').spec.groups[0].rules;
   assert.ok(rules.every((rule: any) => rule.expr.includes('namespace="qa-databases"') && !rule.expr.includes('project-template')), 'the alerts follow the namespace');
   assert.ok(objects.every((o) => o.metadata.namespace === 'qa-databases'));

@@ -2,18 +2,23 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { loadEnvironments } from '../scripts/config/load.ts';
 import { metricNames, promqlProblems } from '../scripts/verify/promql.ts';
 import { schemaProblems } from '../scripts/verify/schema.ts';
 import { PROJECT_ROOT } from './support/cli.ts';
 import { restrictedViolations } from './support/pod-security.ts';
 import { find, rendered, renderedEnvironments, renderedYaml } from './support/rendered.ts';
 
-/** The seed: backups daily at 02:00 UTC, 7 days in staging and 30 in prod; monitoring in both; a ServiceMonitor in prod. */
-const SEED: Record<string, { backup?: { schedule: string; retentionDays: string }; monitoring: boolean; serviceMonitor: boolean }> = {
-  dev: { monitoring: false, serviceMonitor: false },
-  staging: { backup: { schedule: '0 2 * * *', retentionDays: '7' }, monitoring: true, serviceMonitor: false },
-  prod: { backup: { schedule: '0 2 * * *', retentionDays: '30' }, monitoring: true, serviceMonitor: true },
-};
+/**
+ * What each environment file asks for, read from the files themselves, so a new environment is
+ * tested too. The seed's values (daily at 02:00 UTC, 7 days in staging and 30 in prod) are in the files.
+ */
+const environments = await loadEnvironments(path.join(PROJECT_ROOT, 'scripts/environments'), PROJECT_ROOT);
+const SEED = Object.fromEntries(environments.map((e) => [e.name, {
+  backup: e.backup.enabled ? { schedule: e.backup.schedule, retentionDays: String(e.backup.retentionDays) } : undefined,
+  monitoring: e.monitoring.enabled,
+  serviceMonitor: e.monitoring.serviceMonitor,
+}]));
 
 /**
  * Every metric the alerts may read: postgres_exporter v0.17's (pg_up; the stat_activity, settings and
@@ -111,8 +116,10 @@ for (const environment of renderedEnvironments()) {
     assert.match(env.DATA_SOURCE_URI.value, /^127\.0\.0\.1:5432\//);
     assert.is(env.DATA_SOURCE_USER.value, 'postgres_exporter');
     assert.is(env.DATA_SOURCE_PASS.valueFrom.secretKeyRef.key, 'monitoring-password');
+    // One scrape path: the ServiceMonitor where the environment has prometheus-operator, the annotations elsewhere.
+    const serviceMonitor = kinds('ServiceMonitor').length > 0;
     assert.equal(Object.fromEntries(Object.entries(pod.metadata.annotations).filter(([k]) => k.startsWith('prometheus.io/'))),
-      { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9187', 'prometheus.io/path': '/metrics' });
+      serviceMonitor ? {} : { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9187', 'prometheus.io/path': '/metrics' });
     const service = find(objects, 'Service', 'postgresql-metrics');
     assert.ok(matches(service.spec.selector, pod.metadata.labels), 'the metrics Service selects every database pod');
     assert.is(service.spec.ports[0].port, 9187);

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { appendFileSync, rmSync, statSync } from 'node:fs';
 import fg from 'fast-glob';
 import path from 'node:path';
+import { renderedEnvironments } from './support/rendered.ts';
 import { PROJECT_ROOT, assertRefused, copyOfBundle, emptyDir, environmentsDir, runBuild, treeOf } from './support/cli.ts';
 
 const committed = treeOf(PROJECT_ROOT + '/generated');
@@ -25,7 +26,7 @@ test('prints one summary line per overlay and the kustomize it used', () => {
   const result = runBuild(['--out', out]);
   assert.is(result.code, 0, result.stderr);
   assert.match(result.stdout, /Rendered with kustomize \d+\.\d+\.\d+ \(/);
-  for (const environment of ['dev', 'staging', 'prod']) {
+  for (const environment of renderedEnvironments()) {
     assert.match(result.stdout, new RegExp(`^  ${environment}\\s+\\d+ objects\\s+unchanged \\(\\d+ files\\)$`, 'm'));
   }
 });
@@ -93,9 +94,9 @@ test('environment names on the command line build only those; an unknown one is 
   assert.is(only.code, 0, only.stderr);
   assert.match(only.stdout, /^  dev /m);
   assert.not.match(only.stdout, /^  prod /m);
-  const unknown = runBuild(['--out', out, 'dev', 'qa']);
+  const unknown = runBuild(['--out', out, 'dev', 'no-such-environment']);
   assert.is(unknown.code, 1);
-  assert.match(unknown.stderr, 'qa: unknown environment on the command line; allowed: dev, prod, staging');
+  assert.match(unknown.stderr, `no-such-environment: unknown environment on the command line; allowed: ${renderedEnvironments().join(', ')}`);
   assert.equal(treeOf(out), before);
 });
 

@@ -32,8 +32,8 @@ function podChecksum(config: Omit<EnvironmentConfig, 'name'>, files: Record<stri
 
 const external = (externalSecrets: object, revision = 1) => ({ credentials: { source: 'external-secrets' as const, revision, externalSecrets } });
 const sealed = (seed: string, revision = 1) => [
-  { credentials: { source: 'sealed-secrets' as const, sealedSecretFile: 'prod.sealed-secret.yaml', revision } },
-  { 'prod.sealed-secret.yaml': sealedSecretYaml({ seed }) },
+  { credentials: { source: 'sealed-secrets' as const, sealedSecretFile: 'prod.sealed-secret.yaml', applicationSealedSecretFile: 'prod.app.sealed-secret.yaml', revision } },
+  { 'prod.sealed-secret.yaml': sealedSecretYaml({ seed }), 'prod.app.sealed-secret.yaml': sealedSecretYaml({ name: 'postgresql-app', keys: ['username', 'password'], seed }) },
 ] as const;
 
 test('the pods restart when the store key, the sealed ciphertext or credentials.revision change', () => {
@@ -66,8 +66,14 @@ test('an ExternalSecret yields every credentials key: database from the settings
   assert.equal([...credentials.keys!].sort(), [...CREDENTIAL_KEYS].sort());
   assert.is(credentials.database, 'orders');
   const refs = Object.fromEntries(objects[0].spec.data.map((entry: any) => [entry.secretKey, entry.remoteRef]));
-  assert.equal(refs.password, { key: 'db/admin', property: 'pw' });
-  assert.equal(refs.username, { key: 'db/prod', property: 'username' });
+  const defaulted = { conversionStrategy: 'Default', decodingStrategy: 'None', metadataPolicy: 'None' };
+  assert.equal(refs.password, { key: 'db/admin', property: 'pw', ...defaulted });
+  assert.equal(refs.username, { key: 'db/prod', property: 'username', ...defaulted });
+  // The applications' Secret: its username from the setting, its password from the store's app-password.
+  const application = renderedCredentials(objects, 'postgresql-app');
+  assert.equal([...application.keys!].sort(), ['password', 'username']);
+  assert.equal(objects[1].spec.target.template.data, { username: 'app' });
+  assert.equal(objects[1].spec.data, [{ secretKey: 'password', remoteRef: { key: 'db/prod', property: 'app-password', ...defaulted } }]);
 });
 
 test('the committed staging and prod read their own store keys through a ClusterSecretStore', () => {
@@ -99,7 +105,7 @@ test('a value that is not kubeseal ciphertext is refused: it would be a readable
 });
 
 test('a missing SealedSecret file is named, relative to the project', () => {
-  const { root, environment } = environmentWith({ credentials: { source: 'sealed-secrets', sealedSecretFile: 'prod.sealed-secret.yaml' } });
+  const { root, environment } = environmentWith({ credentials: { source: 'sealed-secrets', sealedSecretFile: 'prod.sealed-secret.yaml', applicationSealedSecretFile: 'prod.app.sealed-secret.yaml' } });
   try {
     readSealedSecret(environment, root);
     assert.unreachable('accepted a missing file');

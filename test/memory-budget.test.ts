@@ -36,28 +36,29 @@ test('prod fits, and the breakdown says where the memory goes', () => {
     '/dev/shm                                          128 MiB  memory-backed emptyDir, charged to the container limit',
     'max_connections × backend overhead                600 MiB  300 × 2 MiB: private memory of each backend',
     'max_wal_senders × backend overhead                 10 MiB  5 × 2 MiB: private memory of each WAL sender',
-    'total                                            3170 MiB  77.4% of the 4096 MiB memory limit',
+    'parallel workers × (work_mem + overhead)           24 MiB  4 × 6 MiB: parallel query workers, processes of their own',
+    'total                                            3194 MiB  78.0% of the 4096 MiB memory limit',
   ].join('\n'));
 });
 
 test('staging with PostgreSQL\'s default work_mem (4MB) would not fit 2Gi: why the defaults set work_mem 2MB', () => {
   const budget = memoryBudget(staging);
   assert.not.ok(budget.ok);
-  assert.equal(budget.problems, ['needs 2068 MiB but the memory limit is 2048 MiB; the largest item is max_connections × work_mem (800 MiB)']);
+  assert.equal(budget.problems, ['needs 2116 MiB but the memory limit is 2048 MiB; the largest item is max_connections × work_mem (800 MiB)']);
   assert.ok(memoryBudget({ ...staging, parameters: { ...staging.parameters, work_mem: '2MB' } }).ok);
 });
 
 test('dev fits at a 1Gi limit', () => {
   const budget = memoryBudget(dev);
   assert.ok(budget.ok);
-  assert.is(budget.totalBytes, 772 * Mi);
+  assert.is(budget.totalBytes, 820 * Mi);
 });
 
 test('512Mi cannot hold 50 connections with PostgreSQL\'s default work_mem and maintenance_work_mem', () => {
   const budget = memoryBudget(seededDev);
   assert.not.ok(budget.ok);
   assert.equal(budget.problems, [
-    'needs 772 MiB but the memory limit is 512 MiB; the largest item is max_connections × work_mem (200 MiB)',
+    'needs 820 MiB but the memory limit is 512 MiB; the largest item is max_connections × work_mem (200 MiB)',
   ]);
 });
 
@@ -65,7 +66,7 @@ test('shared_buffers 2GB at a 1Gi limit fails, on both rules', () => {
   const budget = memoryBudget({ parameters: { shared_buffers: '2GB' }, memoryLimit: 1 * Gi, sharedMemoryLimit: 128 * Mi });
   assert.not.ok(budget.ok);
   assert.equal(budget.problems, [
-    'needs 3004 MiB but the memory limit is 1024 MiB; the largest item is shared_buffers (2048 MiB)',
+    'needs 3052 MiB but the memory limit is 1024 MiB; the largest item is shared_buffers (2048 MiB)',
     'shared_buffers 2048 MiB is more than 40% of the memory limit (409.6 MiB)',
   ]);
 });
@@ -84,7 +85,7 @@ test('max_connections × work_mem beyond the limit fails', () => {
   const budget = memoryBudget({ ...prod, parameters: { ...prod.parameters, work_mem: '64MB' } });
   assert.not.ok(budget.ok);
   assert.equal(budget.problems, [
-    'needs 21170 MiB but the memory limit is 4096 MiB; the largest item is max_connections × work_mem (19200 MiB)',
+    'needs 21434 MiB but the memory limit is 4096 MiB; the largest item is max_connections × work_mem (19200 MiB)',
   ]);
 });
 

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parsePgbenchOutput } from '../scripts/bench/pgbench-output.ts';
+import { latencyPercentileMs, parsePgbenchOutput } from '../scripts/bench/pgbench-output.ts';
 import { PROJECT_ROOT } from './support/cli.ts';
 
 /**
@@ -53,6 +53,16 @@ test('without --progress there is no stddev line, and no stddev in the result', 
 test('a summary without its tps line is refused, naming the line', () => {
   const cut = fixture('pgbench-15-read-write.stdout.txt').replace(/^tps = .*$/m, '');
   assert.throws(() => parsePgbenchOutput(cut), /no "tps" line/);
+});
+
+test('the 99th percentile of per-transaction log lines, failed and skipped ones left out, across thread files', () => {
+  // pgbench 15 --log: client transaction latency_us script epoch epoch_us
+  const thread0 = Array.from({ length: 99 }, (_, i) => `0 ${i} ${(i + 1) * 100} 0 1700000000 ${i}`).join('\n');
+  const thread1 = ['1 0 50000 0 1700000000 5', '1 1 failed 0 1700000000 6', '1 2 skipped 0 1700000000 7'].join('\n');
+  // 100 latencies: 0.1 ms to 9.9 ms, and one of 50 ms; the 99th of 100 sorted is 9.9 ms.
+  assert.is(latencyPercentileMs([thread0, thread1], 0.99), 9.9);
+  assert.is(latencyPercentileMs([thread0, thread1], 1), 50);
+  assert.throws(() => latencyPercentileMs(['0 0 failed 0 1 1'], 0.99), /no transactions/);
 });
 
 test.run();

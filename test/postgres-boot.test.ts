@@ -1,10 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadEnvironments } from '../scripts/config/load.ts';
 import { bundleParameters } from '../scripts/postgres/conf.ts';
+import { TLS_DIR, tlsParameters } from '../scripts/k8s/tls.ts';
+import { localTlsConf, makeTestCa } from './support/tls.ts';
 import { normalizedSetting } from '../scripts/postgres/parameters.ts';
 import {
   connect, initDataDirectory, makeServerDirectory, removeServerDirectory, startServer, TEST_MACHINE_OVERRIDES,
@@ -39,8 +41,11 @@ for (const name of renderedEnvironments()) {
     const { uid, gid } = statSync(root);
     const configDir = path.join(root, 'config');
     makeDir(configDir, uid, gid);
+    // Where the environment serves TLS, a certificate made here stands in for the mounted Secret's.
+    const certificate = objects.find((o) => o.kind === 'Certificate');
+    const tlsFiles = certificate ? makeTestCa(root).issue('server', [...certificate.spec.dnsNames, ...certificate.spec.ipAddresses]) : undefined;
     for (const [file, content] of Object.entries(configMap.data as Record<string, string>)) {
-      writeFileSync(path.join(configDir, file), content);
+      writeFileSync(path.join(configDir, file), file === 'tls.conf' && tlsFiles ? localTlsConf(content, TLS_DIR, tlsFiles) : content);
       chownSync(path.join(configDir, file), uid, gid);
     }
     const dataDir = path.join(root, 'pgdata');
@@ -50,16 +55,19 @@ for (const name of renderedEnvironments()) {
       args: [`config_file=${configDir}/postgresql.conf`, `hba_file=${configDir}/pg_hba.conf`],
     });
     try {
-      const client = await connect({ port: server.port, user, password, database });
+      const client = await connect({ port: server.port, user, password, database, ...(tlsFiles ? { ssl: { ca: readFileSync(path.join(root, 'ca.crt'), 'utf8') } } : {}) });
       try {
         assert.is((await client.query('SELECT current_user, current_database()')).rows[0].current_database, database);
         const version = (await client.query('SHOW server_version_num')).rows[0].server_version_num;
         assert.ok(Number(version) >= 160000 && Number(version) < 170000, `PostgreSQL 16, got ${version}`);
 
         const owned = Object.keys(TEST_MACHINE_OVERRIDES);
-        const expected = { ...bundleParameters, ...environment.postgresql };
+        // The certificate files are the test machine's (the pod's Secret mount does not exist here).
+        const tls: Record<string, string | number | boolean> = environment.tls.enabled ? { ...tlsParameters(environment), ssl_cert_file: tlsFiles!.cert, ssl_key_file: tlsFiles!.key } : {};
+        const expected = { ...bundleParameters, ...tls, ...environment.postgresql };
         const names = Object.keys(expected).filter((parameter) => !owned.includes(parameter));
-        const { rows } = await client.query('SELECT name, setting, source, sourcefile FROM pg_settings WHERE name = ANY($1)', [names]);
+        // pg_settings spells one of them "TimeZone"; postgresql.conf names are case-insensitive.
+        const { rows } = await client.query('SELECT lower(name) AS name, setting, source, sourcefile FROM pg_settings WHERE lower(name) = ANY($1)', [names]);
         const settings = new Map(rows.map((row) => [row.name, row]));
         for (const parameter of names) {
           const row = settings.get(parameter);

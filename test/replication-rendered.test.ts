@@ -5,6 +5,7 @@ import { loadEnvironments } from '../scripts/config/load.ts';
 import { PROJECT_ROOT } from './support/cli.ts';
 import { effectiveParameters } from './support/postgresql-conf.ts';
 import { find, rendered, renderedEnvironments } from './support/rendered.ts';
+import { renderedCredentials } from './support/credentials.ts';
 
 /** Replication as each environment renders it: who gets writes, who gets reads, what a drain may take. */
 const environments = await loadEnvironments(path.join(PROJECT_ROOT, 'scripts/environments'), PROJECT_ROOT);
@@ -52,6 +53,16 @@ for (const name of renderedEnvironments()) {
     continue;
   }
 
+  test(`${name}: every Secret key the database container reads exists, whichever source renders the Secret`, () => {
+    for (const entry of postgres.env.filter((e: any) => e.valueFrom?.secretKeyRef)) {
+      const secretName = entry.valueFrom.secretKeyRef.name.replace(/-[a-z0-9]{10}$/, '');
+      assert.ok(['postgresql-secret', 'postgresql-app'].includes(secretName), `${entry.name} reads ${secretName}`);
+      const credentials = renderedCredentials(objects, secretName);
+      assert.is(entry.valueFrom.secretKeyRef.name, credentials.secretName);
+      if (credentials.keys) assert.ok(credentials.keys.includes(entry.valueFrom.secretKeyRef.key), entry.name);
+    }
+  });
+
   test(`${name}: the standbys have WAL senders, slots, a slot WAL cap and hot standby`, () => {
     const parameters = effectiveParameters(find(objects, 'ConfigMap', 'postgresql-config').data);
     assert.ok(Number(parameters.max_wal_senders) >= replicas + 1, 'one per standby plus a pg_basebackup');
@@ -64,7 +75,9 @@ for (const name of renderedEnvironments()) {
   test(`${name}: pg_hba admits replication for the replication role only, with scram-sha-256`, () => {
     const hba = find(objects, 'ConfigMap', 'postgresql-config').data['pg_hba.conf'] as string;
     const replicationLines = hba.split('\n').filter((line) => /^\w+\s+replication\s/.test(line));
-    assert.equal(replicationLines.map((line) => line.split(/\s+/)), [['host', 'replication', 'replicator', 'all', 'scram-sha-256']]);
+    // Over TLS where the environment serves it (README, "TLS"): hostssl, like every other TCP line.
+    const tcp = objects.some((o) => o.kind === 'Certificate') ? 'hostssl' : 'host';
+    assert.equal(replicationLines.map((line) => line.split(/\s+/)), [[tcp, 'replication', 'replicator', 'all', 'scram-sha-256']]);
   });
 }
 

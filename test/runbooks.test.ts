@@ -83,7 +83,7 @@ test('the commands name the objects each environment renders: namespace, Statefu
         ...objects.filter((o) => o.kind === 'PersistentVolumeClaim').map((o) => o.metadata.name),
       ],
       container: [...pod.containers, ...(pod.initContainers ?? [])].map((c: { name: string }) => c.name),
-      secret: [sts.spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === 'POSTGRES_PASSWORD').valueFrom.secretKeyRef.name],
+      secret: ['POSTGRES_PASSWORD', 'APP_PASSWORD'].map((name) => sts.spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === name).valueFrom.secretKeyRef.name),
       externalsecret: objects.filter((o) => o.kind === 'ExternalSecret').map((o) => o.metadata.name),
       cronjob: objects.filter((o) => o.kind === 'CronJob').map((o) => o.metadata.name),
     };
@@ -114,10 +114,10 @@ test('the commands name the objects each environment renders: namespace, Statefu
   }
 });
 
-test('the commands follow the environment: prod rotates three roles on its primary and two standbys, dev only explains', () => {
+test('the commands follow the environment: prod rotates four roles on its primary and two standbys, dev only explains', () => {
   const prod = commandsOf(runbookMarkdown(named('prod')));
   assert.ok(prod.includes(`run_script 0 rotate-password.sh ${primaryRotationArgs(named('prod')).join(' ')}\n`));
-  assert.equal(primaryRotationArgs(named('prod')), ['roles', 'password', 'replication-password', 'monitoring-password']);
+  assert.equal(primaryRotationArgs(named('prod')), ['roles', 'password', 'app-password', 'replication-password', 'monitoring-password']);
   assert.ok(prod.includes('run_script 1 rotate-password.sh standby\nrun_script 2 rotate-password.sh standby\n'));
   assert.ok(prod.includes(`for claim in ${[0, 1, 2].map(dataClaimName).join(' ')}; do`));
   const dev = sections(runbookMarkdown(named('dev')));

@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { npmKustomize, v5Kustomize, type KustomizeBinary } from '../kustomize/binary.ts';
 import { projectWithEnvironments } from './project-copy.ts';
 import { formatSpread, spreadOf, type Spread } from './stats.ts';
@@ -19,15 +20,30 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 interface Options { runs: number; scale: number[]; json: string }
 
-function parseArguments(argv: readonly string[]): Options {
-  const options: Options = { runs: 5, scale: [3, 10, 30, 100], json: path.join(ROOT, 'bench/results/latest.json') };
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--runs') options.runs = Number(argv[++i]);
-    else if (argv[i] === '--scale') options.scale = argv[++i].split(',').map(Number);
-    else if (argv[i] === '--json') options.json = path.resolve(argv[++i]);
-    else throw new Error(`${argv[i]}: unknown option; allowed: --runs N, --scale 3,10,30,100, --json FILE`);
-  }
-  if (!(options.runs >= 1) || options.scale.some((n) => !(n >= 1))) throw new Error('--runs and --scale need positive numbers');
+export const USAGE = `Usage: npm run bench -- [--runs N] [--scale 3,10,30,100] [--json FILE]
+
+Times npm run build:overlays as a user runs it (a fresh process per run, after one unmeasured run
+that fills the compile cache), phase by phase, with every kustomize found; then builds of synthetic
+sets of environments. Prints a table and writes the figures as JSON. Nothing is asserted.
+
+Options:
+  --runs N          measured runs per figure (default 5)
+  --scale LIST      numbers of synthetic environments (default 3,10,30,100)
+  --json FILE       where to write the figures (default bench/results/latest.json)
+  -h, --help        this help
+
+Exit codes:
+  0  measured and written
+  1  bad arguments, or a build failed`;
+
+function parseArguments(argv: readonly string[]): Options & { help: boolean } {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    options: { runs: { type: 'string', default: '5' }, scale: { type: 'string', default: '3,10,30,100' }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const options = { help: values.help ?? false, runs: Number(values.runs), scale: values.scale!.split(',').map(Number), json: path.resolve(values.json ?? path.join(ROOT, 'bench/results/latest.json')) };
+  if (!(Number.isInteger(options.runs) && options.runs >= 1) || options.scale.some((n) => !(Number.isInteger(n) && n >= 1))) throw new Error('--runs and --scale need whole numbers of at least 1');
   return options;
 }
 
@@ -101,6 +117,10 @@ function markdownTable(report: { scale: { environments: number; everyOverlayRend
 
 function main(argv: readonly string[]): void {
   const options = parseArguments(argv);
+  if (options.help) {
+    console.log(USAGE);
+    return;
+  }
   const kustomizes = [npmKustomize(), v5Kustomize()].filter((k): k is KustomizeBinary => k !== undefined);
   // The load before the first run: other work on the machine slows every figure.
   const machine = { cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}`, loadAverageAtStart: loadavg()[0] };
@@ -157,4 +177,9 @@ function main(argv: readonly string[]): void {
   console.log(markdownTable(report));
 }
 
-main(process.argv.slice(2));
+try {
+  main(process.argv.slice(2));
+} catch (error) {
+  console.error(`bench failed: ${(error as Error).message.split('. ')[0]}\n${USAGE}`);
+  process.exitCode = 1;
+}

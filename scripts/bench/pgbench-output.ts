@@ -65,3 +65,15 @@ function progressLines(stderr: string): PgbenchProgress[] {
     latencyStddevMs: Number(match[4]),
   }));
 }
+
+/**
+ * The latency below which `share` of the transactions finished, in ms, from pgbench's per-transaction
+ * logs (`--log`): each line is "client transaction latency_us script epoch epoch_us"; failed or
+ * skipped transactions (a word in place of the latency) are left out.
+ */
+export function latencyPercentileMs(logs: readonly string[], share: number): number {
+  const latencies = logs.flatMap((log) => log.split('\n')).map((line) => Number(line.split(' ')[2])).filter((us) => Number.isFinite(us) && us >= 0);
+  if (latencies.length === 0) throw new Error('pgbench logged no transactions');
+  latencies.sort((a, b) => a - b);
+  return latencies[Math.min(latencies.length - 1, Math.ceil(share * latencies.length) - 1)] / 1000;
+}

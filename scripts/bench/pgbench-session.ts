@@ -3,14 +3,17 @@
  * run pgbench, read what the server did, stop. Every server is stopped in a `finally`, and
  * server-account.ts's safety net stops any left over on exit or Ctrl-C.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
 import { connect, startServer, type ServerHandle } from '../postgres/server.ts';
 import { childCount, cpuSample, cpuUsedBetween, untilChildrenReaped } from './cpu-accounting.ts';
 import { runPgbench, type Target } from './pgbench-client.ts';
 import { readSettings, type BenchConfiguration } from './pgbench-configurations.ts';
-import { parsePgbenchOutput } from './pgbench-output.ts';
+import { dropPageCache, type MemoryCgroup } from './memory-cgroup.ts';
+import { latencyPercentileMs, parsePgbenchOutput } from './pgbench-output.ts';
 import { WORKLOAD_ARGS, type RunRecord, type Workload } from './pgbench-summary.ts';
 
 /** The tables and indexes pgbench -i creates; pg_prewarm reads them in this order. */
@@ -24,6 +27,11 @@ export interface Session {
   readonly dataDir: string;
   readonly pgbench: string;
   readonly target: Omit<Target, 'port'>;
+  /**
+   * The pod's memory limit for the server, its page cache included. With one, every run starts
+   * cold (page cache dropped, no prewarm): the data does not fit, so no warm state would last.
+   */
+  readonly memory?: MemoryCgroup;
 }
 
 export interface DataFacts {
@@ -62,11 +70,16 @@ export interface Measurement {
 export async function measuredRun(
   session: Session, configuration: BenchConfiguration, workload: Workload, round: number, pgbenchArgs: readonly string[],
 ): Promise<Measurement> {
+  if (session.memory) {
+    execFileSync('sync');
+    dropPageCache();
+  }
   return withStartedServer(session, configuration, async (server, client) => {
     const settings = await readSettings(client);
     // Both configurations start from the same state: the relations read once through the kernel's
     // page cache into shared_buffers, as far as they fit (all of them in 1GB, the last 128MB in 128MB).
-    await client.query('SELECT sum(pg_prewarm(name::regclass)) FROM unnest($1::text[]) AS name', [PGBENCH_RELATIONS]);
+    // Under a memory limit both start cold instead.
+    if (!session.memory) await client.query('SELECT sum(pg_prewarm(name::regclass)) FROM unnest($1::text[]) AS name', [PGBENCH_RELATIONS]);
     // This backend's own counters (the prewarm's reads) reach pg_stat_database only when it goes
     // idle after asking; without that they could land inside the run's delta.
     await client.query('SELECT pg_stat_force_next_flush()');
@@ -77,7 +90,16 @@ export async function measuredRun(
     const postmaster = Number(readFileSync(path.join(session.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
     const serverProcesses = childCount(postmaster);
     const cpuBefore = cpuSample();
-    const output = await runPgbench(session.pgbench, { ...session.target, port: server.port }, [...pgbenchArgs, ...WORKLOAD_ARGS[workload]]);
+    // Every transaction's latency, for the 99th percentile: pgbench writes one file per thread.
+    const logs = mkdtempSync(path.join(os.tmpdir(), 'pgbench-log-'));
+    let output: Awaited<ReturnType<typeof runPgbench>>;
+    let latencyP99Ms: number;
+    try {
+      output = await runPgbench(session.pgbench, { ...session.target, port: server.port }, [...pgbenchArgs, ...WORKLOAD_ARGS[workload], '--log', `--log-prefix=${path.join(logs, 'tx')}`]);
+      latencyP99Ms = latencyPercentileMs(readdirSync(logs).map((file) => readFileSync(path.join(logs, file), 'utf8')), 0.99);
+    } finally {
+      rmSync(logs, { recursive: true, force: true });
+    }
     await untilOtherBackendsLeft(client);
     await untilChildrenReaped(postmaster, serverProcesses);
     const cpuAfter = cpuSample();
@@ -96,6 +118,8 @@ export async function measuredRun(
       sharedBufferHitRatio: hits + reads === 0 ? 1 : hits / (hits + reads),
       walBytes: Number(walBytes.rows[0].bytes),
       checkpoints,
+      latencyP99Ms,
+      ...(session.memory ? { cgroupPeakBytes: session.memory.peakBytes() } : {}),
       result: parsePgbenchOutput(output.stdout, output.stderr),
     };
     return { record, settings, overrides: server.overrides };
@@ -107,6 +131,7 @@ async function withStartedServer<T>(
 ): Promise<T> {
   const server = await startServer({ dataDir: session.dataDir, args: configuration.args });
   try {
+    if (session.memory) session.memory.enter(Number(readFileSync(path.join(session.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]));
     const client = await connect({ port: server.port, user: session.target.user, password: session.target.password, database: session.target.database });
     try {
       return await use(server, client);

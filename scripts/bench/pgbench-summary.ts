@@ -5,12 +5,14 @@
 import type { ConfigurationName } from './pgbench-configurations.ts';
 import type { PgbenchResult } from './pgbench-output.ts';
 
-export type Workload = 'read-write' | 'read-only';
+/** read-write: TPC-B-like; read-only: -S; write-heavy: -N (no branch or teller updates, so no hot rows: WAL as fast as it comes), run longer so checkpoints fall inside it. */
+export type Workload = 'read-write' | 'read-only' | 'write-heavy';
 
 /** pgbench's arguments that select each workload. */
 export const WORKLOAD_ARGS: Readonly<Record<Workload, readonly string[]>> = {
   'read-write': [], // the built-in TPC-B-like script
   'read-only': ['-S'],
+  'write-heavy': ['-N'],
 };
 
 /** One measured pgbench run and what the server did meanwhile. */
@@ -27,6 +29,10 @@ export interface RunRecord {
   readonly walBytes: number;
   /** Why each checkpoint during the run started (the server log; log_checkpoints is on in both). */
   readonly checkpoints: readonly string[];
+  /** 99th percentile of the transactions' latencies (pgbench --log), in ms. */
+  readonly latencyP99Ms: number;
+  /** Peak memory of the server's cgroup (its processes and the page cache it read), when it ran in one. */
+  readonly cgroupPeakBytes?: number;
   readonly result: PgbenchResult;
 }
 
@@ -38,6 +44,10 @@ export interface ConfigurationSummary {
   /** Median over the runs of each run's average latency. */
   readonly latencyMs: number;
   readonly latencyStddevMs?: number;
+  /** Median over the runs of each run's 99th-percentile latency. */
+  readonly latencyP99Ms: number;
+  /** Median over the runs of WAL bytes per transaction. */
+  readonly walBytesPerTransaction: number;
   readonly sharedBufferHitRatio: number;
   /**
    * Median of each run's transactions per CPU second of pgbench and the server. On a machine
@@ -58,6 +68,10 @@ export interface WorkloadSummary {
   readonly pairedTpsRatio: number;
   /** tuned / default transactionsPerCpuSecond: the ratio least affected by other jobs. */
   readonly perCpuRatio: number;
+  /** tuned / default median p99 latency: below 1, the environment's settings are faster at the tail. */
+  readonly p99Ratio: number;
+  /** tuned / default WAL bytes per transaction. */
+  readonly walPerTransactionRatio: number;
 }
 
 export function summarise(runs: readonly RunRecord[]): WorkloadSummary[] {
@@ -77,6 +91,8 @@ export function summarise(runs: readonly RunRecord[]): WorkloadSummary[] {
       tpsRatio: tuned.tpsMedian / defaults.tpsMedian,
       pairedTpsRatio: median(paired),
       perCpuRatio: tuned.transactionsPerCpuSecond / defaults.transactionsPerCpuSecond,
+      p99Ratio: tuned.latencyP99Ms / defaults.latencyP99Ms,
+      walPerTransactionRatio: tuned.walBytesPerTransaction / defaults.walBytesPerTransaction,
     };
   });
 }
@@ -84,15 +100,17 @@ export function summarise(runs: readonly RunRecord[]): WorkloadSummary[] {
 /** The summary as a markdown table (it reads as plain text on a terminal too). */
 export function summaryTable(summaries: readonly WorkloadSummary[]): string {
   const lines = [
-    '| workload | config | TPS median (min–max) | avg latency | shared_buffers hits | tx per CPU-s | other jobs\' CPU-s | tuned/default: TPS | per CPU-s |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| workload | config | TPS median (min–max) | avg latency | p99 latency | WAL per tx | shared_buffers hits | tx per CPU-s | other jobs\' CPU-s | tuned/default: TPS | per CPU-s | p99 | WAL per tx |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const summary of summaries) {
     for (const name of ['tuned', 'default'] as const) {
       const s = summary[name];
-      const ratios = name === 'tuned' ? `**${summary.tpsRatio.toFixed(2)}×** | **${summary.perCpuRatio.toFixed(2)}×**` : ' | ';
-      lines.push(`| ${summary.workload} | ${name} | ${fixed(s.tpsMedian)} (${fixed(s.tpsMin)}–${fixed(s.tpsMax)}) | ${s.latencyMs.toFixed(2)} ms | `
-        + `${(s.sharedBufferHitRatio * 100).toFixed(1)}% | ${fixed(s.transactionsPerCpuSecond)} | ${s.otherJobsCpuSeconds.toFixed(0)} | ${ratios} |`);
+      const ratios = name === 'tuned'
+        ? [summary.tpsRatio, summary.perCpuRatio, summary.p99Ratio, summary.walPerTransactionRatio].map((r) => `**${r.toFixed(2)}×**`).join(' | ')
+        : ' |  |  | ';
+      lines.push(`| ${summary.workload} | ${name} | ${fixed(s.tpsMedian)} (${fixed(s.tpsMin)}–${fixed(s.tpsMax)}) | ${s.latencyMs.toFixed(2)} ms | ${s.latencyP99Ms.toFixed(2)} ms | `
+        + `${(s.walBytesPerTransaction / 1024).toFixed(1)} kB | ${(s.sharedBufferHitRatio * 100).toFixed(1)}% | ${fixed(s.transactionsPerCpuSecond)} | ${s.otherJobsCpuSeconds.toFixed(0)} | ${ratios} |`);
     }
   }
   return lines.join('\n');
@@ -115,6 +133,8 @@ function configurationSummary(runs: readonly RunRecord[]): ConfigurationSummary 
     tpsMax: Math.max(...tps),
     latencyMs: median(runs.map((run) => run.result.latencyAverageMs)),
     ...(stddevs.length === runs.length ? { latencyStddevMs: median(stddevs) } : {}),
+    latencyP99Ms: median(runs.map((run) => run.latencyP99Ms)),
+    walBytesPerTransaction: median(runs.map((run) => run.walBytes / Math.max(run.result.transactions, 1))),
     sharedBufferHitRatio: median(runs.map((run) => run.sharedBufferHitRatio)),
     transactionsPerCpuSecond: median(runs.map((run) => run.result.transactions / run.cpuSeconds.ours)),
     otherJobsCpuSeconds: median(runs.map((run) => run.cpuSeconds.others)),

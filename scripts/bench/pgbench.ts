@@ -1,16 +1,19 @@
 /**
- * npx tsx scripts/bench/pgbench.ts [--environment prod] [--duration 60] [--clients 8] [--rounds 3] [--scale 50]
+ * npx tsx scripts/bench/pgbench.ts [--environment prod] [--duration 60] [--write-heavy 0] [--memory-limit off|pod|QUANTITY] [--clients 8] [--rounds 3] [--scale 50]
  *
  * Does an environment's PostgreSQL configuration make the database faster than PostgreSQL's
  * defaults? One data directory is loaded with `pgbench -i`, then started alternately with the
  * environment's rendered configuration (generated/<env>.yaml) and with an empty postgresql.conf,
  * a fresh server start for every run, tuned then default, round after round, so drift on the
  * machine falls on both. Prints a table and writes bench/results/pgbench-<env>.json.
+ * --write-heavy N adds a workload of N-second pgbench -N runs, long enough for checkpoints to fall inside.
+ * --memory-limit pod runs the server in a memory cgroup of the environment's pod limit (root only):
+ * with --scale above what the limit caches, the data no longer fits the page cache, as in the pod.
  * Nothing is asserted: the numbers are for the reader; the README (section "The database it deploys: pgbench") says what they mean.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,11 +25,31 @@ import {
 } from './pgbench-configurations.ts';
 import { loadData, measuredRun, type DataFacts, type Measurement, type Session } from './pgbench-session.ts';
 import { removeAfterExit } from './reaper.ts';
+import { memoryCgroup, type MemoryCgroup } from './memory-cgroup.ts';
+import { quantityValue } from '../config/quantity.ts';
+import { renderedObjects } from '../verify/schema.ts';
 import { summarise, summaryTable, type RunRecord, type Workload } from './pgbench-summary.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const USAGE = 'usage: npx tsx scripts/bench/pgbench.ts [--environment prod] [--duration 60] [--clients 8] [--rounds 3] [--scale 50]';
-const WORKLOADS: readonly Workload[] = ['read-write', 'read-only'];
+export const USAGE = `Usage: npm run bench:pgbench -- [--environment prod] [--duration 60] [--write-heavy 0] [--memory-limit off|pod|QUANTITY] [--clients 8] [--rounds 3] [--scale 50]
+
+Runs pgbench against a real PostgreSQL 16 with an environment's rendered configuration and with
+PostgreSQL's defaults, and writes the comparison.
+
+Options:
+  --environment NAME   the environment whose configuration is measured (default prod)
+  --duration SECONDS   per pgbench run (default 60)
+  --write-heavy SECONDS  adds pgbench -N runs of this length, long enough for checkpoints (default 0: none)
+  --memory-limit off|pod|QUANTITY  the server and its page cache in a memory cgroup (root, cgroup v1):
+                       pod = the environment's memory limit (default off)
+  --clients N          pgbench clients, at least 2 (default 8)
+  --rounds N           each workload once per configuration per round (default 3)
+  --scale N            pgbench scale factor, about 15 MB each (default 50)
+  -h, --help           this help
+
+Exit codes:
+  0  measured and written
+  1  bad arguments, or the benchmark failed`;
 const THREADS = 2;
 const PROGRESS_SECONDS = 5;
 
@@ -41,9 +64,14 @@ export interface BenchOptions {
   readonly rounds: number;
   /** pgbench scale factor: about 15 MB of data each; 50 (750 MB) is well past the default 128MB of shared_buffers. @default 50 */
   readonly scale: number;
+  /** Seconds of each write-heavy run (pgbench -N); 0 leaves the workload out. @default 0 */
+  readonly writeHeavy: number;
+  /** "off", "pod" (the environment's memory limit) or a Kubernetes quantity. @default "off" */
+  readonly memoryLimit: string;
 }
 
-export function benchOptions(argv: readonly string[]): BenchOptions {
+/** The options, or undefined for --help. */
+export function benchOptions(argv: readonly string[]): BenchOptions | undefined {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -52,14 +80,23 @@ export function benchOptions(argv: readonly string[]): BenchOptions {
       clients: { type: 'string', default: '8' },
       rounds: { type: 'string', default: '3' },
       scale: { type: 'string', default: '50' },
+      'write-heavy': { type: 'string', default: '0' },
+      'memory-limit': { type: 'string', default: 'off' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) return undefined;
   const count = (name: 'duration' | 'clients' | 'rounds' | 'scale'): number => {
     const value = Number(values[name]);
     if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number of at least 1, got "${values[name]}"\n${USAGE}`);
     return value;
   };
-  const options = { environment: values.environment!, duration: count('duration'), clients: count('clients'), rounds: count('rounds'), scale: count('scale') };
+  const writeHeavy = Number(values['write-heavy']);
+  if (!Number.isInteger(writeHeavy) || writeHeavy < 0) throw new Error(`--write-heavy must be a whole number of seconds (0: none), got "${values['write-heavy']}"\n${USAGE}`);
+  const options = {
+    environment: values.environment!, duration: count('duration'), clients: count('clients'), rounds: count('rounds'), scale: count('scale'),
+    writeHeavy, memoryLimit: values['memory-limit']!,
+  };
   if (options.clients < THREADS) throw new Error(`--clients must be at least ${THREADS}, pgbench's thread count here`);
   return options;
 }
@@ -70,13 +107,15 @@ export async function runBench(options: BenchOptions, argv: readonly string[]): 
   const pgbench = pgbenchBinary();
   const root = makeServerDirectory(`pgbench-${options.environment}-`);
   removeAfterExit(root, path.join(root, 'data'));
+  const memory = benchMemory(options, generatedFile);
   try {
     const configurations: Record<ConfigurationName, BenchConfiguration> = {
       tuned: tunedConfiguration(generatedFile, subdirectory(root, 'tuned')),
       default: defaultConfiguration(subdirectory(root, 'default')),
     };
-    const session: Session = { dataDir: path.join(root, 'data'), pgbench, target: { user: 'postgres', password: randomBytes(12).toString('hex'), database: 'pgbench' } };
+    const session: Session = { dataDir: path.join(root, 'data'), pgbench, target: { user: 'postgres', password: randomBytes(12).toString('hex'), database: 'pgbench' }, memory };
     printOverrides(configurations);
+    if (memory) console.log(`Memory: the server and its page cache in ${memory.path}, limited to ${(memory.limitBytes / 2 ** 30).toFixed(2)} GiB; page cache dropped before every run`);
 
     await initDataDirectory({ dataDir: session.dataDir, superuser: session.target.user, password: session.target.password, database: session.target.database });
     console.log(`\nLoading: pgbench -i -s ${options.scale}, under the default configuration…`);
@@ -84,13 +123,14 @@ export async function runBench(options: BenchOptions, argv: readonly string[]): 
     const data = await loadData(session, configurations.default, options.scale);
     console.log(`  ${data.databaseSize} in ${((Date.now() - loadStarted) / 1000).toFixed(0)} s (${Object.entries(data.relationSizes).map(([name, size]) => `${name} ${size}`).join(', ')})`);
 
-    const pgbenchArgs = ['-c', String(options.clients), '-j', String(THREADS), '-T', String(options.duration), '-P', String(PROGRESS_SECONDS)];
+    const pgbenchArgs = ['-c', String(options.clients), '-j', String(THREADS), '-P', String(PROGRESS_SECONDS)];
+    const workloads: [Workload, number][] = [['read-write', options.duration], ['read-only', options.duration], ...(options.writeHeavy ? [['write-heavy', options.writeHeavy] as [Workload, number]] : [])];
     const measurements: Measurement[] = [];
     const settings: Partial<Record<ConfigurationName, Record<string, string>>> = {};
     for (let round = 1; round <= options.rounds; round++) {
-      for (const workload of WORKLOADS) {
+      for (const [workload, seconds] of workloads) {
         for (const name of ['tuned', 'default'] as const) {
-          const measurement = await measuredRun(session, configurations[name], workload, round, pgbenchArgs);
+          const measurement = await measuredRun(session, configurations[name], workload, round, [...pgbenchArgs, '-T', String(seconds)]);
           measurements.push(measurement);
           settings[name] ??= measurement.settings;
           console.log(runLine(measurement.record, options.rounds));
@@ -102,13 +142,30 @@ export async function runBench(options: BenchOptions, argv: readonly string[]): 
     console.log(`\n${options.environment}: tuned = generated/${options.environment}.yaml, default = PostgreSQL 16 defaults; ${options.rounds} rounds × ${options.duration} s, ${options.clients} clients, scale ${options.scale} (${data.databaseSize})\n`);
     console.log(summaryTable(report.summary));
     console.log(`\nSettings that differ (tuned / default): ${Object.entries(report.settingsThatDiffer).map(([name, v]) => `${name} ${v.tuned} / ${v.default}`).join('; ')}`);
-    const resultFile = path.join(PROJECT_ROOT, 'bench', 'results', `pgbench-${options.environment}.json`);
+    const resultFile = path.join(PROJECT_ROOT, 'bench', 'results', `pgbench-${options.environment}${memory ? '-memory-limited' : ''}.json`);
     mkdirSync(path.dirname(resultFile), { recursive: true });
     writeFileSync(resultFile, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`\nWritten: ${path.relative(PROJECT_ROOT, resultFile)}`);
   } finally {
     removeServerDirectory(root);
+    memory?.remove();
   }
+}
+
+/** The cgroup --memory-limit asks for; off, or not possible here (said why), runs unlimited. */
+function benchMemory(options: BenchOptions, generatedFile: string): MemoryCgroup | undefined {
+  if (options.memoryLimit === 'off') return undefined;
+  const quantity = options.memoryLimit === 'pod'
+    ? String(renderedObjects(readFileSync(generatedFile, 'utf8')).find((o) => o.kind === 'StatefulSet')?.spec.template.spec.containers[0].resources.limits.memory)
+    : options.memoryLimit;
+  const bytes = quantityValue(quantity);
+  if (bytes === undefined) throw new Error(`--memory-limit must be off, pod or a Kubernetes quantity such as 4Gi, got "${quantity}"\n${USAGE}`);
+  const cgroup = memoryCgroup(`pgbench-${process.pid}`, bytes);
+  if ('unavailable' in cgroup) {
+    console.log(`Memory: no limit (${cgroup.unavailable})`);
+    return undefined;
+  }
+  return cgroup;
 }
 
 interface ReportInputs {
@@ -123,7 +180,8 @@ interface ReportInputs {
 }
 
 /** Everything bench/results/pgbench-<env>.json holds: the numbers and what they were measured on. */
-function benchReport({ options, argv, pgbench, configurations, data, pgbenchArgs, measurements, settings }: ReportInputs) {
+function benchReport(inputs: ReportInputs) {
+  const { options, argv, pgbench, configurations, data, pgbenchArgs, measurements, settings } = inputs;
   const runs = measurements.map((m) => m.record);
   return {
     environment: options.environment,
@@ -132,10 +190,11 @@ function benchReport({ options, argv, pgbench, configurations, data, pgbenchArgs
     commit: gitCommit(),
     machine: machineFacts(pgbench, settings.tuned.server_version),
     parameters: {
-      scale: options.scale, durationSeconds: options.duration, clients: options.clients, threads: THREADS, rounds: options.rounds,
-      progressSeconds: PROGRESS_SECONDS, pgbenchArgs, workloads: { 'read-write': 'built-in TPC-B (sort of)', 'read-only': '-S (select only)' },
-      order: 'per round, per workload: tuned then default; a fresh server start for every run, pg_prewarm of every pgbench relation before it, VACUUM pgbench_accounts after it',
-      pageCache: 'not dropped between runs (see the README, "The database it deploys: pgbench"): the whole data set stays in the kernel page cache for both configurations',
+      scale: options.scale, durationSeconds: options.duration, writeHeavySeconds: options.writeHeavy, clients: options.clients, threads: THREADS, rounds: options.rounds,
+      progressSeconds: PROGRESS_SECONDS, pgbenchArgs,
+      workloads: { 'read-write': 'built-in TPC-B (sort of)', 'read-only': '-S (select only)', 'write-heavy': '-N (simple update: no branch or teller rows)' },
+      order: `per round, per workload: tuned then default; a fresh server start for every run, ${configurationsMemory(inputs)}, VACUUM pgbench_accounts after it`,
+      pageCache: configurationsPageCache(inputs),
     },
     data,
     configurations: Object.fromEntries((['tuned', 'default'] as const).map((name) => [name, {
@@ -198,9 +257,22 @@ function gitCommit(): string | undefined {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const argv = process.argv.slice(2);
   Promise.resolve()
-    .then(() => runBench(benchOptions(argv), argv))
+    .then(() => {
+      const options = benchOptions(argv);
+      return options ? runBench(options, argv) : console.log(USAGE);
+    })
     .catch((error: unknown) => {
       console.error(`pgbench benchmark failed: ${(error as Error).message}`);
       process.exitCode = 1;
     });
+}
+
+function configurationsMemory({ options }: ReportInputs): string {
+  return options.memoryLimit === 'off' ? 'pg_prewarm of every pgbench relation before it' : 'the page cache dropped before it and no prewarm (cold, both)';
+}
+
+function configurationsPageCache({ options }: ReportInputs): string {
+  return options.memoryLimit === 'off'
+    ? 'not dropped between runs (see the README, "The database it deploys: pgbench"): the whole data set stays in the kernel page cache for both configurations'
+    : `the server and its page cache in a memory cgroup limited to ${options.memoryLimit === 'pod' ? 'the pod\'s memory limit' : options.memoryLimit} (memory-cgroup.ts); dropped before every run`;
 }

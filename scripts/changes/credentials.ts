@@ -28,7 +28,8 @@ function credentialsInGit(objects: readonly RenderedObject[]): CredentialsInGit 
   const external = findObject(objects, 'ExternalSecret', names.secret);
   if (external) {
     const template: Record<string, string> = external.spec?.target?.template?.data ?? {};
-    const refs = (external.spec?.data ?? []).map((entry: RenderedObject) => [entry.secretKey, JSON.stringify([external.spec.secretStoreRef, entry.remoteRef])]);
+    // Where a value is read, not how: the strategies the operator defaults (rendered since) change no value.
+    const refs = (external.spec?.data ?? []).map((entry: RenderedObject) => [entry.secretKey, JSON.stringify([external.spec.secretStoreRef, { key: entry.remoteRef.key, property: entry.remoteRef.property }])]);
     return { source: 'an ExternalSecret', keys: { ...Object.fromEntries(refs), ...template }, database: template.database, checksum };
   }
   const sealed = findObject(objects, 'SealedSecret', names.secret);

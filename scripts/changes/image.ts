@@ -1,21 +1,16 @@
+import { majorVersion } from '../config/image.ts';
 import { change, consequence, type Consequence } from './consequence.ts';
 import { databaseContainer, findStatefulSet, rollout, type RenderedObject } from './rendered-objects.ts';
 
 /** The tag of an image reference; a registry's port ("host:5000/postgres") is not one. */
-function tagOf(image: string): string {
+function tagOf(reference: string): string {
+  // name:tag@sha256:... pins a digest: the tag is before the "@".
+  const image = reference.split('@')[0];
   const colon = image.lastIndexOf(':');
   return colon > image.lastIndexOf('/') ? image.slice(colon + 1) : 'latest';
 }
 
-/**
- * The PostgreSQL major version a tag names: "16" from "16-alpine", "16.4-alpine" or "16"; "9.6"
- * before version 10, when the major version had two numbers. Undefined for "latest" or "alpine".
- */
-export function majorVersion(tag: string): string | undefined {
-  const match = /^(\d+)(?:\.(\d+))?(?:$|[.\-_])/.exec(tag);
-  if (!match) return undefined;
-  return Number(match[1]) < 10 && match[2] !== undefined ? `${match[1]}.${match[2]}` : match[1];
-}
+export { majorVersion } from '../config/image.ts';
 
 /** The official image's Alpine variants link against musl, the others against glibc: they sort text differently. */
 const isAlpine = (tag: string) => /alpine/.test(tag);

@@ -86,7 +86,7 @@ export const monitoringComponent: Component = {
     return { patches: deltaPatches(environment, d) };
   },
   applied(objects, environment) {
-    const changed = objects.map((o) => ((o as StatefulSet).kind === 'StatefulSet' ? withExporter(o as StatefulSet) : o));
+    const changed = objects.map((o) => ((o as StatefulSet).kind === 'StatefulSet' ? withExporter(o as StatefulSet, environment.monitoring.exporterDigest) : o));
     return [...changed, ...Object.values(resources(environment)).flat()];
   },
 };

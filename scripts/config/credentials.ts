@@ -46,15 +46,18 @@ export interface CredentialsSettings {
   readonly externalSecrets: ExternalSecretsSettings;
   /** Source "sealed-secrets": the SealedSecret file, relative to the environment file's directory. */
   readonly sealedSecretFile?: string;
+  /** Source "sealed-secrets": the applications' SealedSecret (postgresql-app: username, password), likewise. */
+  readonly applicationSealedSecretFile?: string;
 }
 
 /** The keys an external store provides; `database` is not a secret and comes from the settings. */
 export const REMOTE_CREDENTIAL_KEYS: readonly string[] = CREDENTIAL_KEYS.filter((key) => key !== 'database');
+/** The store's properties for the applications' Secret (postgresql-app); its username is the applicationRole setting. */
+export const APPLICATION_REMOTE_KEYS: readonly string[] = ['app-password'];
+const REMOTE_REF_KEYS = [...REMOTE_CREDENTIAL_KEYS, ...APPLICATION_REMOTE_KEYS];
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const GO_DURATION = /^(0|(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+)$/;
-/** Keys of a settings object that its type does not have: typos that would otherwise be ignored. */
-export const unknownKeys = (object: object, allowed: readonly string[]) => Object.keys(object).filter((key) => !allowed.includes(key));
 const quoted = (values: readonly string[]) => values.map((value) => `"${value}"`).join(', ');
 const text = (value: unknown) => typeof value === 'string' && value.trim().length > 0;
 
@@ -67,9 +70,6 @@ export function credentialsProblems(s: Settings): [string, string][] {
     report('source', `must be one of ${CREDENTIAL_SOURCES.join(', ')}, got ${JSON.stringify(c.source)}`);
     return problems;
   }
-  for (const key of unknownKeys(c, ['source', 'allowPlaceholder', 'revision', 'externalSecrets', 'sealedSecretFile'])) {
-    report(key, 'unknown setting; allowed: source, allowPlaceholder, revision, externalSecrets, sealedSecretFile');
-  }
   if (c.source === 'generator' && c.allowPlaceholder !== true) {
     report('source', '"generator" commits PLACEHOLDER credentials that anyone with the repository can read; '
       + 'set credentials.allowPlaceholder: true for this environment (development clusters only), '
@@ -81,8 +81,11 @@ export function credentialsProblems(s: Settings): [string, string][] {
   if (c.source === 'sealed-secrets' && !(text(c.sealedSecretFile) && /\.ya?ml$/.test(c.sealedSecretFile!))) {
     report('sealedSecretFile', `source "sealed-secrets" needs the SealedSecret's YAML file (relative to the environment file), got ${JSON.stringify(c.sealedSecretFile)}`);
   }
-  if (c.source !== 'sealed-secrets' && c.sealedSecretFile !== undefined) {
-    report('sealedSecretFile', `is only read with source "sealed-secrets"; the source is "${c.source}"`);
+  if (c.source === 'sealed-secrets' && !(text(c.applicationSealedSecretFile) && /\.ya?ml$/.test(c.applicationSealedSecretFile!))) {
+    report('applicationSealedSecretFile', `source "sealed-secrets" needs the applications' SealedSecret (postgresql-app: username, password) as a YAML file (relative to the environment file), got ${JSON.stringify(c.applicationSealedSecretFile)}`);
+  }
+  for (const field of ['sealedSecretFile', 'applicationSealedSecretFile'] as const) {
+    if (c.source !== 'sealed-secrets' && c[field] !== undefined) report(field, `is only read with source "sealed-secrets"; the source is "${c.source}"`);
   }
   return problems;
 }
@@ -90,9 +93,6 @@ export function credentialsProblems(s: Settings): [string, string][] {
 function externalSecretsProblems(e: ExternalSecretsSettings): [string, string][] {
   const problems: [string, string][] = [];
   const report = (field: string, message: string) => problems.push([`credentials.externalSecrets.${field}`, message]);
-  for (const key of unknownKeys(e, ['storeRef', 'remoteKey', 'remoteRefs', 'refreshInterval'])) {
-    report(key, 'unknown setting; allowed: storeRef, remoteKey, remoteRefs, refreshInterval');
-  }
   if (!STORE_KINDS.includes(e.storeRef?.kind)) report('storeRef.kind', `must be one of ${STORE_KINDS.join(', ')}, got ${JSON.stringify(e.storeRef?.kind)}`);
   if (!(typeof e.storeRef?.name === 'string' && DNS_SUBDOMAIN.test(e.storeRef.name))) {
     report('storeRef.name', `must be the name of a ${e.storeRef?.kind ?? 'secret store'} (lowercase DNS subdomain), got ${JSON.stringify(e.storeRef?.name)}`);
@@ -106,8 +106,8 @@ function externalSecretsProblems(e: ExternalSecretsSettings): [string, string][]
     return problems;
   }
   for (const [key, ref] of Object.entries(e.remoteRefs)) {
-    if (!REMOTE_CREDENTIAL_KEYS.includes(key)) {
-      report(`remoteRefs.${key}`, `unknown Secret key; allowed: ${quoted(REMOTE_CREDENTIAL_KEYS)} (database comes from the "database" setting)`);
+    if (!REMOTE_REF_KEYS.includes(key)) {
+      report(`remoteRefs.${key}`, `unknown Secret key; allowed: ${quoted(REMOTE_REF_KEYS)} (database comes from the "database" setting, the application's username from "applicationRole")`);
     } else if (ref === null || typeof ref !== 'object' || ![ref.key, ref.property].every((value) => value === undefined || text(value))) {
       report(`remoteRefs.${key}`, 'must be { key?: string, property?: string } with non-empty strings');
     }

@@ -1,4 +1,8 @@
 import type { Settings } from './environment.ts';
+import { localeParameters } from '../postgres/locale.ts';
+
+/** The official image's LANG: the locale its initdb gives a new database. */
+export const DEFAULT_LOCALE = 'en_US.utf8';
 
 /**
  * The seed's values.yaml: what every environment shares unless its own file says otherwise.
@@ -8,16 +12,20 @@ export const defaults: Settings = {
   namespace: 'project-template',
   replicas: 1,
   image: { name: 'postgres', tag: '16-alpine' },
-  storage: { size: '10Gi', storageClassName: 'standard' },
+  storage: { size: '10Gi', storageClassName: 'standard', medium: 'ssd' },
   resources: {
     requests: { cpu: '250m', memory: '512Mi' },
     limits: { cpu: '500m', memory: '1Gi' },
+    // The seed's numbers: requests below limits, so the pods are Burstable (README, "Resource class").
+    guaranteed: false,
   },
   sharedMemorySize: '64Mi',
+  locale: DEFAULT_LOCALE,
   postgresql: {
+    // What initdb would have written for the image's locale (scripts/postgres/locale.ts).
+    ...localeParameters(DEFAULT_LOCALE),
     max_connections: 100,
     shared_buffers: '256MB',
-    effective_cache_size: '1GB',
     // Sized so that every connection sorting at once still fits the memory limit (README, "Memory budget").
     work_mem: '2MB',
     // Replication-ready even with one replica: a standby or pg_basebackup can attach later.
@@ -28,7 +36,6 @@ export const defaults: Settings = {
     // A nightly pg_dump reads from a standby (postgresql-read); without feedback, WAL replay would cancel it.
     hot_standby_feedback: true,
     wal_log_hints: true,
-    wal_keep_size: '1GB',
     max_slot_wal_keep_size: '2GB',
     // Audit trail: who connected from where, and which statements were slow.
     log_connections: true,
@@ -46,11 +53,16 @@ export const defaults: Settings = {
   podAntiAffinity: 'none',
   zoneSpread: false,
   database: 'project_template',
+  // Not the placeholder superuser's name (app_user): existing databases have that role, as superuser.
+  applicationRole: 'app',
   allowedClients: [{ podSelector: {} }],
   // Patroni's own defaults (ttl 30, loop_wait 10, retry_timeout 10): failover in 24-35 s, measured (README).
   patroni: { ttl: 30, loopWait: 10, retryTimeout: 10, synchronousMode: true, maximumLagOnFailover: 1048576 },
   backup: { enabled: false, schedule: '0 2 * * *', retentionDays: 7, storage: { size: '20Gi', storageClassName: 'standard' } },
-  monitoring: { enabled: false, serviceMonitor: false, allowedScrapers: [{ namespaceSelector: {} }] },
+  // Prometheus usually runs in its own namespace; name yours if it is another (README, "Monitoring and alerts").
+  monitoring: { enabled: false, serviceMonitor: false, allowedScrapers: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], labels: {} },
+  // Every environment serves TLS unless its file says otherwise (dev, by choice).
+  tls: { enabled: true, issuerRef: { kind: 'ClusterIssuer', name: 'platform-ca' }, existingSecret: false, minProtocolVersion: 'TLSv1.2' },
   credentials: {
     source: 'external-secrets',
     allowPlaceholder: false,

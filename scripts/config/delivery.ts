@@ -1,4 +1,3 @@
-import { unknownKeys } from './credentials.ts';
 import type { Settings } from './environment.ts';
 
 /**
@@ -49,12 +48,6 @@ export function deliveryProblems(s: Settings): [string, string][] {
   const d = s.delivery;
   const problems: [string, string][] = [];
   const report = (field: string, message: string) => problems.push([`delivery.${field}`, message]);
-  const unknown = (object: object, prefix: string, allowed: string[]) => {
-    for (const key of unknownKeys(object, allowed)) report(`${prefix}${key}`, `unknown setting; allowed: ${allowed.join(', ')}`);
-  };
-  unknown(d, '', ['automated', 'prune', 'argocd', 'flux']);
-  unknown(d.argocd, 'argocd.', ['namespace', 'project', 'server']);
-  unknown(d.flux, 'flux.', ['namespace', 'interval', 'retryInterval', 'timeout']);
   for (const flag of ['automated', 'prune'] as const) {
     if (typeof d[flag] !== 'boolean') report(flag, `must be true or false, got ${JSON.stringify(d[flag])}`);
   }

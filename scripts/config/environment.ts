@@ -2,6 +2,7 @@ import type { NetworkPolicyPeer } from 'kubernetes-types/networking/v1';
 import type { AcknowledgeableChange } from './acknowledge.ts';
 import type { CredentialsSettings } from './credentials.ts';
 import type { DeliverySettings } from './delivery.ts';
+import type { TlsSettings } from './tls.ts';
 
 /** A PostgreSQL parameter value as written in postgresql.conf (units go inside strings: "256MB"). */
 export type ParameterValue = string | number | boolean;
@@ -22,14 +23,32 @@ export interface Settings {
   readonly namespace: string;
   /** StatefulSet replicas. @default 1 */
   readonly replicas: number;
-  /** Container image of the database. @default { name: "postgres", tag: "16-alpine" } */
-  readonly image: { readonly name: string; readonly tag: string };
-  /** Each pod's data volume. @default { size: "10Gi", storageClassName: "standard" } */
-  readonly storage: { readonly size: string; readonly storageClassName: string };
-  /** @default requests 250m/512Mi, limits 500m/1Gi */
-  readonly resources: { readonly requests: ComputeResources; readonly limits: ComputeResources };
+  /**
+   * Container image of the database. `digest` (sha256:..., the tag's manifest list digest) pins
+   * the build every node runs: rendered `name:tag@digest` (README, "Image digests").
+   * @default { name: "postgres", tag: "16-alpine" }, no digest
+   */
+  readonly image: { readonly name: string; readonly tag: string; readonly digest?: string };
+  /**
+   * Each pod's data volume. `medium` says what the StorageClass's disks are: the planner's costs and
+   * autovacuum's pace follow it (scripts/postgres/tuning.ts). @default { size: "10Gi", storageClassName: "standard", medium: "ssd" }
+   */
+  readonly storage: { readonly size: string; readonly storageClassName: string; readonly medium: 'ssd' | 'hdd' };
+  /**
+   * @default requests 250m/512Mi, limits 500m/1Gi; `guaranteed: false`
+   * `guaranteed: true` renders every container's requests equal to its limits: the pods get the
+   * Guaranteed QoS class, evicted last under node memory pressure, at the price of reserving the
+   * limits on the node (README, "Resource class").
+   */
+  readonly resources: { readonly requests: ComputeResources; readonly limits: ComputeResources; readonly guaranteed: boolean };
   /** Size limit of the memory-backed /dev/shm (PostgreSQL's dynamic shared memory). @default "64Mi" */
   readonly sharedMemorySize: string;
+  /**
+   * The locale initdb gave the database (the image's LANG), from which lc_messages, lc_monetary,
+   * lc_numeric, lc_time and default_text_search_config are rendered; timezone and log_timezone are
+   * UTC (README, "PostgreSQL configuration"). A parameter set in `postgresql` wins. @default "en_US.utf8"
+   */
+  readonly locale: string;
   /** postgresql.conf parameters, by their PostgreSQL name. */
   readonly postgresql: Readonly<Record<string, ParameterValue>>;
   /** Where pods of one environment may be placed relative to each other. @default "none" */
@@ -38,6 +57,11 @@ export interface Settings {
   readonly zoneSpread: boolean;
   /** Database the application uses, created at first initialisation. @default "project_template" */
   readonly database: string;
+  /**
+   * The role applications log in as: LOGIN and nothing else, owner of `database` (README,
+   * "Credentials"). Its password is in the Secret postgresql-app. @default "app"
+   */
+  readonly applicationRole: string;
   /** Who may connect to port 5432. @default [{ podSelector: {} }]: every pod of the namespace */
   readonly allowedClients: readonly NetworkPolicyPeer[];
   /**
@@ -79,9 +103,21 @@ export interface Settings {
      * (Component "prometheus-operator"). Off, no custom resource is rendered. @default false
      */
     readonly serviceMonitor: boolean;
-    /** Who may reach the exporter's port 9187. @default [{ namespaceSelector: {} }]: any pod of any namespace */
+    /**
+     * Who may reach the exporter's port 9187.
+     * @default [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }]: any pod of the namespace "monitoring"
+     */
     readonly allowedScrapers: readonly NetworkPolicyPeer[];
+    /**
+     * Labels added to the ServiceMonitor and the PrometheusRule, for a Prometheus that selects them by
+     * label, such as kube-prometheus-stack's `release: <its release name>`. @default {}
+     */
+    readonly labels: Readonly<Record<string, string>>;
+    /** The exporter image's digest (sha256:...), rendered `...postgres-exporter:v0.17.1@digest`. @default none */
+    readonly exporterDigest?: string;
   };
+  /** TLS for every connection from another host (README, "TLS"): a cert-manager Certificate, hostssl only. */
+  readonly tls: TlsSettings;
   /** Where the credentials Secret comes from (README, "Credentials"). */
   readonly credentials: CredentialsSettings;
   /** How Argo CD and Flux sync this environment (README, "Argo CD and Flux"). */

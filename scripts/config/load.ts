@@ -21,7 +21,14 @@ export async function loadEnvironments(dir: string, projectRoot: string, importM
   for (const file of files) {
     // Relative to the project, so comments naming the source are the same on every machine.
     const source = path.relative(projectRoot, path.join(dir, file)).split(path.sep).join('/');
-    const module = (await importModule(path.join(dir, file))) as { default?: EnvironmentConfig };
+    let module: { default?: EnvironmentConfig };
+    try {
+      module = (await importModule(path.join(dir, file))) as { default?: EnvironmentConfig };
+    } catch (error) {
+      // The file's own code failed (an unset variable, a syntax error): name it, and go on with the others.
+      problems.push(`${path.basename(file, '.ts')} (${source}): the environment file failed to load: ${(error as Error).message ?? error}`);
+      continue;
+    }
     try {
       environments.push(resolveEnvironment(module.default as EnvironmentConfig, source));
     } catch (error) {

@@ -7,9 +7,17 @@ import { monitoringProblems } from './monitoring.ts';
 import { quantityProblem, quantityValue } from './quantity.ts';
 import { credentialsProblems } from './credentials.ts';
 import { deliveryProblems } from './delivery.ts';
-import { formatBudget, memoryBudget } from '../postgres/memory-budget.ts';
+import { formatBudget, memoryBudget, SHARED_BUFFERS_MAX_SHARE } from '../postgres/memory-budget.ts';
 import { parameterProblem } from '../postgres/parameters.ts';
+import { withTuning } from '../postgres/tuning.ts';
 import { replicationProblems } from './replication.ts';
+import { checkShape } from './shape.ts';
+import { peersProblems } from './peers.ts';
+import { startupProblems } from './startup.ts';
+import { majorVersion } from './image.ts';
+import { LOCALE_NAME, localeParameters } from '../postgres/locale.ts';
+import { tlsProblems } from './tls.ts';
+import { DIGEST } from '../k8s/images.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -17,13 +25,23 @@ const IMAGE_NAME = /^[a-z0-9]+([._/-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z
 const IMAGE_TAG = /^[\w][\w.-]{0,127}$/;
 const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 const ANTI_AFFINITY = ['none', 'preferred', 'required'] as const;
-const SETTINGS_KEYS = Object.keys(defaults) as (keyof Settings)[];
 
-/** Defaults with the environment's overrides applied; `postgresql` parameters merge by name. */
+/** The settings base/ is rendered from: the shared defaults, with the parameters derived from their sizes. */
+export const baseSettings = (): Settings => withTuning(defaults);
+
+/**
+ * Defaults with the environment's overrides applied; `postgresql` parameters merge by name, over
+ * the ones derived from the environment's volume, memory and medium (scripts/postgres/tuning.ts).
+ */
 export function mergedSettings(config: EnvironmentConfig): Settings {
-  // Only the top-level name is the environment's; nested ones (image.name, a storeRef's) are settings.
-  const { name: _name, ...overrides } = config;
-  return mergeObjects(defaults, overrides) as unknown as Settings;
+  // The top-level name is the environment's, not a setting; every nested `name` is a setting.
+  const { name: _environment, ...overrides } = config;
+  const merged = mergeObjects(defaults, overrides) as unknown as Settings;
+  // Another locale brings its own lc_* and text search parameters; the environment's own parameters still win.
+  const localized = config.locale === undefined || config.locale === defaults.locale || typeof config.locale !== 'string'
+    ? merged
+    : { ...merged, postgresql: { ...merged.postgresql, ...localeParameters(config.locale), ...(config.postgresql as Settings['postgresql']) } };
+  return withTuning(localized);
 }
 
 /**
@@ -39,14 +57,11 @@ export function resolveEnvironment(config: EnvironmentConfig, source: string): E
 
   if (config === null || typeof config !== 'object') throw new ConfigError([`${source}: must export default defineEnvironment({...})`]);
   report('name', dnsLabelProblem(config.name, 'an environment name'));
-  for (const key of Object.keys(config)) {
-    if (key !== 'name' && !SETTINGS_KEYS.includes(key as keyof Settings)) {
-      report(key, `unknown setting; allowed: name, ${SETTINGS_KEYS.join(', ')}`);
-    }
-  }
-  if (problems.length) throw new ConfigError(problems);
+  const shape = checkShape(config);
+  shape.problems.forEach(([field, message]) => report(field, message));
 
-  const settings = mergedSettings(config);
+  // Unknown keys and misshapen objects are left out, so every other problem is reported too.
+  const settings = mergedSettings(shape.wellShaped as unknown as EnvironmentConfig);
   settingsProblems(settings).forEach(([field, message]) => report(field, message));
   if (problems.length) throw new ConfigError(problems);
   return { name: config.name, source, ...settings };
@@ -59,22 +74,35 @@ export function settingsProblems(s: Settings): [string, string][] {
     ['replicas', Number.isInteger(s.replicas) && s.replicas >= 1 ? undefined : `must be a whole number of at least 1, got ${JSON.stringify(s.replicas)}`],
     ['image.name', typeof s.image.name === 'string' && IMAGE_NAME.test(s.image.name) ? undefined : `must be an image repository such as "postgres" or "registry.example.com/postgres", got ${JSON.stringify(s.image.name)}`],
     ['image.tag', typeof s.image.tag === 'string' && IMAGE_TAG.test(s.image.tag) ? undefined : `must be an image tag (letters, digits, "_", "." and "-", at most 128) such as "16-alpine", got ${JSON.stringify(s.image.tag)}`],
+    ['image.digest', s.image.digest === undefined || (typeof s.image.digest === 'string' && DIGEST.test(s.image.digest)) ? undefined : `must be a manifest digest "sha256:" and 64 hex digits (README, "Image digests"), got ${JSON.stringify(s.image.digest)}`],
+    ['monitoring.exporterDigest', s.monitoring?.exporterDigest === undefined || (typeof s.monitoring.exporterDigest === 'string' && DIGEST.test(s.monitoring.exporterDigest)) ? undefined : `must be a manifest digest "sha256:" and 64 hex digits (README, "Image digests"), got ${JSON.stringify(s.monitoring?.exporterDigest)}`],
     ['storage.size', quantityProblem(s.storage.size, 'bytes')],
+    ['storage.medium', s.storage.medium === 'ssd' || s.storage.medium === 'hdd' ? undefined : `must be "ssd" or "hdd" (what the StorageClass's disks are; it sets the planner's costs), got ${JSON.stringify(s.storage.medium)}`],
     ['storage.storageClassName', typeof s.storage.storageClassName === 'string' && DNS_SUBDOMAIN.test(s.storage.storageClassName) ? undefined : `must be a StorageClass name (lowercase DNS subdomain), got ${JSON.stringify(s.storage.storageClassName)}`],
     ['resources.requests.cpu', quantityProblem(s.resources.requests.cpu, 'cpu')],
     ['resources.requests.memory', quantityProblem(s.resources.requests.memory, 'bytes')],
     ['resources.limits.cpu', quantityProblem(s.resources.limits.cpu, 'cpu')],
     ['resources.limits.memory', quantityProblem(s.resources.limits.memory, 'bytes')],
+    ['resources.guaranteed', typeof s.resources.guaranteed === 'boolean' ? undefined : `must be true (requests = limits: the Guaranteed QoS class) or false, got ${JSON.stringify(s.resources.guaranteed)}`],
     ['sharedMemorySize', quantityProblem(s.sharedMemorySize, 'bytes')],
     ['podAntiAffinity', ANTI_AFFINITY.includes(s.podAntiAffinity) ? undefined : `must be one of ${ANTI_AFFINITY.join(', ')}, got ${JSON.stringify(s.podAntiAffinity)}`],
     ['database', typeof s.database === 'string' && SQL_IDENTIFIER.test(s.database) ? undefined : `must be a lowercase SQL identifier (a-z, 0-9, "_", not starting with a digit, at most 63), got ${JSON.stringify(s.database)}`],
-    ['allowedClients', Array.isArray(s.allowedClients) && s.allowedClients.every((peer) => peer && typeof peer === 'object') ? undefined : 'must be a list of NetworkPolicy peers such as { podSelector: {} }'],
-    ...backupProblems(s), ...monitoringProblems(s),
+    ['namespace', systemNamespaceProblem(s)],
+    ['image.name', imageNameTagProblem(s.image.name)],
+    ['image.tag', typeof s.image.tag === 'string' && IMAGE_TAG.test(s.image.tag) && majorVersion(s.image.tag) === undefined
+      ? `${JSON.stringify(s.image.tag)} does not say which PostgreSQL major version it runs: a pod restarted later may pull another major version, which refuses to start on the data directory; pin a tag such as "16-alpine" or "16.4"`
+      : undefined],
+    ...peersProblems('allowedClients', s.allowedClients, '{ podSelector: {} } (every pod of the namespace)'),
+    ['locale', typeof s.locale === 'string' && LOCALE_NAME.test(s.locale) ? undefined : `must be a locale such as "en_US.utf8", "de_DE.utf8", "C.UTF-8" or "C", got ${JSON.stringify(s.locale)}`],
+    ['applicationRole', typeof s.applicationRole === 'string' && SQL_IDENTIFIER.test(s.applicationRole) && !s.applicationRole.startsWith('pg_')
+      ? undefined : `must be a lowercase SQL identifier (a-z, 0-9, "_", not starting with a digit or "pg_", at most 63), got ${JSON.stringify(s.applicationRole)}`],
+    ...backupProblems(s), ...monitoringProblems(s), ...tlsProblems(s),
   ];
   found.push(...credentialsProblems(s));
   found.push(...deliveryProblems(s));
   found.push(...replicationProblems(s));
   found.push(...acknowledgeProblems(s));
+  found.push(...startupProblems(s));
   for (const kind of ['cpu', 'memory'] as const) {
     const request = quantityValue(String(s.resources.requests[kind]));
     const limit = quantityValue(String(s.resources.limits[kind]));
@@ -98,10 +126,32 @@ export function settingsProblems(s: Settings): [string, string][] {
     const budget = memoryBudget({ parameters: s.postgresql, memoryLimit: memoryLimit!, sharedMemoryLimit: shm! });
     if (!budget.ok) {
       const breakdown = formatBudget(budget).split('\n').map((line) => `      ${line}`).join('\n');
-      problems.push(['resources.limits.memory', `PostgreSQL may use more memory than the container's limit allows (README, "Memory budget"):\n${breakdown}`]);
+      // The items do not depend on the limit, so the smallest limit that fits follows from them.
+      const fits = Math.ceil(Math.max(budget.totalBytes, budget.items[0].bytes / SHARED_BUFFERS_MAX_SHARE) / 2 ** 20);
+      problems.push(['resources.limits.memory', `PostgreSQL may use more memory than the container's limit allows (README, "Memory budget"); `
+        + `the smallest limit that fits is "${fits}Mi", or lower the parameters:\n${breakdown}`]);
     }
   }
   return problems;
+}
+
+/** Namespaces of the cluster itself and of the delivery tools: the Flux file would manage their labels, and a prune could delete them. */
+function systemNamespaceProblem(s: Settings): string | undefined {
+  const system = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+  const delivery = [s.delivery?.argocd?.namespace, s.delivery?.flux?.namespace];
+  if (typeof s.namespace !== 'string' || !(system.includes(s.namespace) || s.namespace.startsWith('kube-') || delivery.includes(s.namespace))) return undefined;
+  return `"${s.namespace}" belongs to ${delivery.includes(s.namespace) ? 'the delivery tools (delivery.argocd.namespace / delivery.flux.namespace)' : 'the cluster itself'}: `
+    + 'the bundle manages its namespace (labels, and deletion by a prune); use a namespace of its own, such as "databases"';
+}
+
+/** "postgres:16" is a name and a tag: IMAGE_NAME would read ":16" as a registry port. */
+function imageNameTagProblem(name: unknown): string | undefined {
+  if (typeof name !== 'string') return undefined;
+  if (name.includes('@')) return `must not carry a digest; put the image repository in image.name, got ${JSON.stringify(name)}`;
+  const lastPart = name.slice(name.lastIndexOf('/') + 1);
+  const colon = lastPart.indexOf(':');
+  if (colon < 0) return undefined;
+  return `${JSON.stringify(name)} includes a tag: write image: { name: ${JSON.stringify(name.slice(0, name.length - lastPart.length + colon))}, tag: ${JSON.stringify(lastPart.slice(colon + 1))} }`;
 }
 
 function dnsLabelProblem(value: unknown, what: string): string | undefined {

@@ -3,8 +3,9 @@ import { quantityValue } from '../config/quantity.ts';
 import { bundleParameters } from '../postgres/conf.ts';
 import { memoryBudget } from '../postgres/memory-budget.ts';
 import { formatParameterValue } from '../postgres/parameters.ts';
+import { TUNING_RULES } from '../postgres/tuning.ts';
 
-export const SECTION_START = '<!-- configuration:start (npm run docs writes this section; a test checks it) -->';
+export const SECTION_START = '<!-- configuration:start (npm run build:overlays writes this section; --check fails when it is stale) -->';
 export const SECTION_END = '<!-- configuration:end -->';
 
 const MiB = 1024 * 1024;
@@ -45,6 +46,15 @@ function budgetTable(environments: readonly Environment[]): string[] {
   ];
 }
 
+/** The rules of scripts/postgres/tuning.ts, the one place they are written. */
+function tuningTable(): string[] {
+  return [
+    row(['parameter', 'derived as', 'why', 'source']),
+    row(['---', '---', '---', '---']),
+    ...TUNING_RULES.map((rule) => row([rule.parameter, rule.rule, rule.why, rule.source])),
+  ];
+}
+
 /** The README's generated configuration section, markers included. */
 export function configurationSection(environments: readonly Environment[], defaults: Readonly<Record<string, unknown>>): string {
   return [
@@ -52,6 +62,10 @@ export function configurationSection(environments: readonly Environment[], defau
     'Effective PostgreSQL parameters (bold: changed by the environment; the rest come from the defaults or the bundle):',
     '',
     ...parameterTable(environments, defaults),
+    '',
+    'Derived from each environment\'s volume, memory limit and `storage.medium` unless the environment sets the parameter itself (scripts/postgres/tuning.ts):',
+    '',
+    ...tuningTable(),
     '',
     'Memory budget per environment:',
     '',

@@ -19,4 +19,6 @@ export default defineEnvironment({
   // The committed placeholder Secret: fine for a throwaway development cluster, nowhere else.
   credentials: { source: 'generator', allowPlaceholder: true },
   delivery: { automated: true },
+  // No TLS by choice: a throwaway cluster without cert-manager; clients connect with sslmode=disable.
+  tls: { enabled: false },
 });

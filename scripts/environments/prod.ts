@@ -14,7 +14,6 @@ export default defineEnvironment({
   postgresql: {
     max_connections: 300,
     shared_buffers: '1GB',
-    effective_cache_size: '4GB',
     work_mem: '4MB',
     max_wal_senders: 5,
     max_worker_processes: 4,

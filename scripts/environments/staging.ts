@@ -14,7 +14,6 @@ export default defineEnvironment({
   postgresql: {
     max_connections: 200,
     shared_buffers: '512MB',
-    effective_cache_size: '2GB',
     // Streaming replication to the standby (README, "Replication and failover").
     max_wal_senders: 4,
     max_replication_slots: 4,

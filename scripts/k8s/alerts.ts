@@ -2,7 +2,7 @@ import type { IPrometheusRule } from '@kubernetes-models/prometheus-operator/mon
 import type { IServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import type { Settings } from '../config/environment.ts';
 import { backupNames } from './backup.ts';
-import { metricsServiceLabels, monitoringLabels, monitoringNames } from './monitoring.ts';
+import { monitoringLabels, monitoringNames, serviceMonitorSelector } from './monitoring.ts';
 import { names } from './names.ts';
 
 /** One alerting rule and what the engineer it wakes up does first. */
@@ -110,7 +110,7 @@ export function prometheusRule(s: Settings): IPrometheusRule {
   return {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'PrometheusRule',
-    metadata: { name: monitoringNames.prometheusRule, labels: monitoringLabels(s) },
+    metadata: { name: monitoringNames.prometheusRule, labels: { ...monitoringLabels(s), ...s.monitoring.labels } },
     spec: {
       groups: [{
         name: 'postgresql',
@@ -131,9 +131,9 @@ export function serviceMonitor(s: Settings): IServiceMonitor {
   return {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'ServiceMonitor',
-    metadata: { name: monitoringNames.serviceMonitor, labels: monitoringLabels(s) },
+    metadata: { name: monitoringNames.serviceMonitor, labels: { ...monitoringLabels(s), ...s.monitoring.labels } },
     spec: {
-      selector: { matchLabels: { ...metricsServiceLabels } },
+      selector: { matchLabels: { ...serviceMonitorSelector } },
       endpoints: [{ port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }],
     },
   };

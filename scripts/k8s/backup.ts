@@ -1,6 +1,7 @@
 import type { CronJob } from 'kubernetes-types/batch/v1';
 import type { Container, EnvVar, PersistentVolumeClaim, PodSpec } from 'kubernetes-types/core/v1';
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1';
+import { imageReference } from './images.ts';
 import type { Settings } from '../config/environment.ts';
 import { metadataLabels, selectorLabels } from './labels.ts';
 import { names, POSTGRES_PORT } from './names.ts';
@@ -60,7 +61,7 @@ function toolContainer(s: Settings, command: string[], env: EnvVar[], backupsRea
   return {
     name: backupNames.container,
     // The database's own image: pg_dump and pg_restore match the server's major version.
-    image: `${s.image.name}:${s.image.tag}`,
+    image: imageReference(s.image),
     command,
     env,
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },

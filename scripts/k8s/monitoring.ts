@@ -25,8 +25,18 @@ export const monitoringNames = {
   serviceMonitor: 'postgresql',
 } as const;
 
-/** The metrics Service's labels: what the ServiceMonitor selects it by (no other Service has them). */
+/** The metrics Service's labels (no other Service has them). */
 export const metricsServiceLabels = { ...selectorLabels, 'app.kubernetes.io/component': 'metrics' } as const;
+
+/**
+ * What the ServiceMonitor selects the metrics Service by: not app.kubernetes.io/instance, the label
+ * Argo CD's label tracking (its default before 3.0) rewrites to the Application's name on every
+ * object it syncs, after which a selector on it would match nothing. Name and component are ours alone.
+ */
+export const serviceMonitorSelector = {
+  'app.kubernetes.io/name': selectorLabels['app.kubernetes.io/name'],
+  'app.kubernetes.io/component': metricsServiceLabels['app.kubernetes.io/component'],
+} as const;
 
 export function monitoringLabels(s: Settings): Record<string, string> {
   return { ...metadataLabels(s.image.tag), 'app.kubernetes.io/component': 'metrics' };
@@ -78,7 +88,7 @@ export const initScriptVolume: Volume = { name: 'monitoring-init', configMap: { 
  * The StatefulSet with the exporter: what the monitoring component's patch does to it, built
  * directly (the overlay-equivalence test proves kustomize renders the same).
  */
-export function withExporter(sts: StatefulSet): StatefulSet {
+export function withExporter(sts: StatefulSet, exporterDigest?: string): StatefulSet {
   const template = sts.spec!.template;
   const pod = template.spec!;
   return {
@@ -93,7 +103,7 @@ export function withExporter(sts: StatefulSet): StatefulSet {
             ...pod.containers.map((c) => c.name !== names.container ? c : {
               ...c, env: [...(c.env ?? []), monitoringEnv], volumeMounts: [...(c.volumeMounts ?? []), initScriptMount],
             }),
-            exporterContainer(),
+            { ...exporterContainer(), image: exporterDigest ? `${EXPORTER_IMAGE}@${exporterDigest}` : EXPORTER_IMAGE },
           ],
           volumes: [...(pod.volumes ?? []), initScriptVolume],
         },

@@ -26,8 +26,15 @@ export const names = {
   patroniRole: 'postgresql-patroni',
   /** Argo CD PostSync / Flux Job applying dcs.yml to the running cluster (patronictl edit-config). */
   patroniConfigJob: 'postgresql-patroni-config',
-  /** database, username, password, replication-password, monitoring-password. */
+  /**
+   * The server's Secret: database, username and password of the superuser, replication-password,
+   * monitoring-password. Read by the database pods and jobs only, never by applications.
+   */
   secret: 'postgresql-secret',
+  /** What applications read: username and password of the application role (an ordinary role). */
+  applicationSecret: 'postgresql-app',
+  /** application-role.sh, the init script that creates the application role (hash-suffixed). */
+  applicationInitConfigMap: 'postgresql-application-init',
   dataVolumeClaim: 'postgresql-data',
 } as const;
 

@@ -1,7 +1,10 @@
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { Affinity, Container, EnvVar, PodSecurityContext, Probe, SecurityContext } from 'kubernetes-types/core/v1';
 import type { Settings } from '../config/environment.ts';
+import { applicationInitMount, applicationInitVolume, applicationRoleEnv } from './application-role.ts';
 import { ARGOCD_KEEP } from './gitops.ts';
+import { imageReference } from './images.ts';
+import { livenessProbe, readinessProbe, startupProbe } from './probes.ts';
 import { metadataLabels, podLabels, selectorLabels } from './labels.ts';
 import { names, POSTGRES_PORT } from './names.ts';
 import { zoneSpreadConstraints } from './zone-spread.ts';
@@ -22,10 +25,6 @@ export const paths = {
 
 const secretKey = (key: string): EnvVar['valueFrom'] => ({ secretKeyRef: { name: names.secret, key } });
 
-/** pg_isready only checks that the server accepts connections over TCP; it needs no password. */
-function pgIsReady(timing: Omit<Probe, 'exec'>): Probe {
-  return { exec: { command: ['pg_isready', '-h', '127.0.0.1', '-p', String(POSTGRES_PORT)] }, ...timing };
-}
 
 /** Pod Security Standards "restricted", plus a read-only root filesystem. */
 export const restrictedContainerSecurity: SecurityContext = {
@@ -51,7 +50,7 @@ export const restrictedPodSecurity: PodSecurityContext = {
 function postgresContainer(s: Settings): Container {
   return {
     name: names.container,
-    image: `${s.image.name}:${s.image.tag}`,
+    image: imageReference(s.image),
     // The image's entrypoint initialises an empty PGDATA, then execs these arguments.
     args: ['postgres', '-c', `config_file=${paths.config}/postgresql.conf`, '-c', `hba_file=${paths.config}/pg_hba.conf`],
     ports: [{ name: 'postgresql', containerPort: POSTGRES_PORT, protocol: 'TCP' }],
@@ -60,16 +59,19 @@ function postgresContainer(s: Settings): Container {
       { name: 'POSTGRES_USER', valueFrom: secretKey('username') },
       { name: 'POSTGRES_PASSWORD', valueFrom: secretKey('password') },
       { name: 'PGDATA', value: paths.pgdata },
+      ...applicationRoleEnv,
     ],
     resources: {
-      requests: { cpu: s.resources.requests.cpu, memory: s.resources.requests.memory },
+      // Guaranteed QoS (resources.guaranteed) reserves the limits: requests equal to them.
+      requests: s.resources.guaranteed ? { cpu: s.resources.limits.cpu, memory: s.resources.limits.memory } : { cpu: s.resources.requests.cpu, memory: s.resources.requests.memory },
       limits: { cpu: s.resources.limits.cpu, memory: s.resources.limits.memory },
     },
-    // Initialisation or crash recovery of a large database can take minutes: the startup probe
-    // allows 5 minutes before liveness takes over with the seed's timings.
-    startupProbe: pgIsReady({ periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 }),
-    livenessProbe: pgIsReady({ initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 }),
-    readinessProbe: pgIsReady({ initialDelaySeconds: 10, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 }),
+    // Probes read postmaster.pid instead of connecting (k8s/probes.ts): no log line per probe, and a
+    // server in crash recovery is alive however long recovery takes. The startup probe waits for the
+    // postmaster listening on TCP: initdb and the init scripts of a first start get 5 minutes.
+    startupProbe: startupProbe({ periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 }),
+    livenessProbe: livenessProbe({ initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 }),
+    readinessProbe: readinessProbe({ initialDelaySeconds: 10, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 }),
     securityContext: restrictedContainerSecurity,
     volumeMounts: [
       { name: names.dataVolumeClaim, mountPath: paths.dataMount },
@@ -77,6 +79,7 @@ function postgresContainer(s: Settings): Container {
       { name: 'run', mountPath: paths.socket },
       { name: 'tmp', mountPath: '/tmp' },
       { name: 'dshm', mountPath: '/dev/shm' },
+      applicationInitMount,
     ],
   };
 }
@@ -124,6 +127,7 @@ export function statefulSet(s: Settings): StatefulSet {
             { name: 'run', emptyDir: {} },
             { name: 'tmp', emptyDir: {} },
             { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: s.sharedMemorySize } },
+            applicationInitVolume,
           ],
         },
       },

@@ -5,6 +5,9 @@ import { podDisruptionBudget } from '../k8s/pod-disruption-budget.ts';
 import { serviceAccount } from '../k8s/service-account.ts';
 import { clientService, headlessService } from '../k8s/services.ts';
 import { statefulSet } from '../k8s/statefulset.ts';
+import { applicationRoleScript } from '../k8s/application-role.ts';
+import { names } from '../k8s/names.ts';
+import { bundleScript } from '../components/scripts.ts';
 import type { FileTree } from '../output/tree.ts';
 import { commentedYaml, objectsYaml } from '../output/yaml.ts';
 import { postgresqlConf } from '../postgres/conf.ts';
@@ -39,6 +42,7 @@ export function baseFiles(s: Settings): FileTree {
     configMapGenerator: [
       configGenerator(['postgresql.conf', 'pg_hba.conf']),
       connectionGenerator(connectionLiterals(s)),
+      { name: names.applicationInitConfigMap, files: [applicationRoleScript.initScript] },
     ],
   };
   const files: FileTree = new Map();
@@ -49,6 +53,7 @@ export function baseFiles(s: Settings): FileTree {
     configMapGenerator: [
       'postgresql.conf and pg_hba.conf, mounted at /etc/postgresql; the hash suffix rolls the pods on change.',
       'Connection details for applications (envFrom); a stable name, so no hash suffix.',
+      'The init script that creates the application role (scripts/postgres/sh/application-role.sh).',
     ],
   }));
   for (const [file, objects] of Object.entries(resources)) {
@@ -56,5 +61,6 @@ export function baseFiles(s: Settings): FileTree {
   }
   files.set(`${BASE_DIR}/postgresql.conf`, postgresqlConf(s.postgresql));
   files.set(`${BASE_DIR}/pg_hba.conf`, pgHbaConf());
+  files.set(`${BASE_DIR}/${applicationRoleScript.initScript}`, bundleScript(applicationRoleScript.source));
   return files;
 }

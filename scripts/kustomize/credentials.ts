@@ -2,16 +2,16 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Environment } from '../config/environment.ts';
-import { externalSecret, remoteRefs } from '../k8s/external-secret.ts';
+import { externalSecrets, remoteRefs } from '../k8s/external-secret.ts';
 import { BEFORE_WORKLOADS, CREDENTIALS_CHECKSUM } from '../k8s/gitops.ts';
 import { metadataLabels } from '../k8s/labels.ts';
 import { names } from '../k8s/names.ts';
 import type { FileTree } from '../output/tree.ts';
-import { objectYaml } from '../output/yaml.ts';
-import { credentialLiterals, secretGenerator } from './generators.ts';
+import { objectsYaml } from '../output/yaml.ts';
+import { applicationCredentialLiterals, credentialLiterals, secretGenerator } from './generators.ts';
 import type { Generator } from './kustomization.ts';
 import { pointerSegment, type Patch } from './patches.ts';
-import { readSealedSecret } from './sealed-secret.ts';
+import { APPLICATION_SEALED_SECRET, readSealedSecret, SERVER_SEALED_SECRET, type SealedSecretFile } from './sealed-secret.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -24,7 +24,7 @@ export interface OverlayResource {
 /** What an environment's overlay holds for its credentials source. */
 export interface CredentialParts {
   readonly resources: readonly OverlayResource[];
-  readonly secretGenerator?: { readonly generator: Generator; readonly comment: string };
+  readonly secretGenerators: readonly { readonly generator: Generator; readonly comment: string }[];
   readonly patches: readonly Patch[];
   /** Paths relative to overlays/<env>/. */
   readonly files: FileTree;
@@ -59,51 +59,71 @@ export function credentialParts(environment: Environment, projectRoot = PROJECT_
   const labels = metadataLabels(environment.image.tag);
   switch (c.source) {
     case 'generator': {
-      const { name, literals } = secretGenerator(credentialLiterals(environment));
+      // The namespace is explicit: the base's namespace does not reach objects generated in the overlay.
+      const generator = (literals: Record<string, string>, name?: string) => {
+        const { name: secretName, literals: list } = secretGenerator(literals, undefined, name);
+        return { name: secretName, namespace: environment.namespace, literals: list, options: { labels } };
+      };
       return {
         resources: [],
-        secretGenerator: {
-          // The namespace is explicit: the base's namespace does not reach objects generated in the overlay.
-          generator: { name, namespace: environment.namespace, literals, options: { labels } },
-          comment: 'PLACEHOLDER credentials, for development clusters only (credentials.allowPlaceholder): see README, "Credentials".',
-        },
+        secretGenerators: [
+          {
+            generator: generator(credentialLiterals(environment)),
+            comment: 'PLACEHOLDER credentials, for development clusters only (credentials.allowPlaceholder): see README, "Credentials".',
+          },
+          {
+            generator: generator(applicationCredentialLiterals(environment), names.applicationSecret),
+            comment: 'PLACEHOLDER password of the application role, what applications read (README, "Credentials").',
+          },
+        ],
         patches: [],
         files: new Map(),
       };
     }
     case 'external-secrets': {
       const e = c.externalSecrets;
-      const checksum = credentialsChecksum({ source: c.source, revision: c.revision, store: e.storeRef, data: remoteRefs(e), database: environment.database });
-      const object = externalSecret({ namespace: environment.namespace, labels, database: environment.database, settings: e, checksum });
+      // The server's Secret only: the database reads postgresql-app only when it initialises, so a new
+      // application password is no reason to restart it. Where a value is read, not the strategies.
+      const data = remoteRefs(e).map(({ secretKey, remoteRef: { key, property } }) => ({ secretKey, remoteRef: { key, property } }));
+      const checksum = credentialsChecksum({ source: c.source, revision: c.revision, store: e.storeRef, data, database: environment.database });
+      const objects = externalSecrets({ namespace: environment.namespace, labels, database: environment.database, applicationRole: environment.applicationRole, settings: e, checksum });
       return {
-        resources: [{ path: 'external-secret.yaml', comment: `The credentials Secret, written by the External Secrets Operator from ${e.storeRef.kind} "${e.storeRef.name}".` }],
+        resources: [{ path: 'external-secret.yaml', comment: `The server's and the applications' Secrets, written by the External Secrets Operator from ${e.storeRef.kind} "${e.storeRef.name}".` }],
+        secretGenerators: [],
         patches: [restartPatch(checksum)],
-        files: new Map([['external-secret.yaml', objectYaml(object)]]),
+        files: new Map([['external-secret.yaml', objectsYaml(objects)]]),
       };
     }
     case 'sealed-secrets': {
-      const sealed = readSealedSecret(environment, projectRoot);
-      const { metadata, ...rest } = sealed.object;
-      const object = {
-        apiVersion: rest.apiVersion,
-        kind: rest.kind,
-        metadata: {
-          ...metadata,
-          name: names.secret,
-          namespace: environment.namespace,
-          labels: { ...labels, ...metadata.labels },
-          annotations: { ...metadata.annotations, ...BEFORE_WORKLOADS },
-        },
-        spec: rest.spec,
-      };
-      const checksum = credentialsChecksum({ source: c.source, revision: c.revision, spec: rest.spec });
+      const sealed = [readSealedSecret(environment, projectRoot, SERVER_SEALED_SECRET), readSealedSecret(environment, projectRoot, APPLICATION_SEALED_SECRET)];
+      const objects = sealed.map((file, index) => sealedObject(file, index === 0 ? names.secret : names.applicationSecret, environment.namespace, labels));
+      // The server's Secret only, as above.
+      const checksum = credentialsChecksum({ source: c.source, revision: c.revision, spec: objects[0].spec });
       return {
-        resources: [{ path: 'sealed-secret.yaml', comment: `The credentials Secret, decrypted in the cluster by the Sealed Secrets controller (from ${sealed.source}).` }],
+        resources: [{ path: 'sealed-secret.yaml', comment: `The server's and the applications' Secrets, decrypted in the cluster by the Sealed Secrets controller (from ${sealed.map((file) => file.source).join(' and ')}).` }],
+        secretGenerators: [],
         patches: [restartPatch(checksum)],
-        files: new Map([['sealed-secret.yaml', objectYaml(object)]]),
+        files: new Map([['sealed-secret.yaml', objectsYaml(objects)]]),
       };
     }
     case 'existing':
-      return { resources: [], patches: [restartPatch(credentialsChecksum({ source: c.source, revision: c.revision }))], files: new Map() };
+      return { resources: [], secretGenerators: [], patches: [restartPatch(credentialsChecksum({ source: c.source, revision: c.revision }))], files: new Map() };
   }
+}
+
+/** The SealedSecret as the user sealed it, with the bundle's name, namespace, labels and sync wave. */
+function sealedObject(sealed: SealedSecretFile, name: string, namespace: string, labels: Record<string, string>): { spec: unknown } & Record<string, unknown> {
+  const { metadata, ...rest } = sealed.object;
+  return {
+    apiVersion: rest.apiVersion,
+    kind: rest.kind,
+    metadata: {
+      ...metadata,
+      name,
+      namespace,
+      labels: { ...labels, ...metadata.labels },
+      annotations: { ...metadata.annotations, ...BEFORE_WORKLOADS },
+    },
+    spec: rest.spec,
+  };
 }

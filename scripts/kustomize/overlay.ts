@@ -12,6 +12,8 @@ import { credentialParts } from './credentials.ts';
 import { emptyKustomization, type Generator, type Kustomization } from './kustomization.ts';
 import { OPENAPI_FILE, openapiSchema } from './openapi.ts';
 import { overlayPatches } from './patches.ts';
+import { tagWithDigest } from '../k8s/images.ts';
+import { EXPORTER_IMAGE } from '../k8s/monitoring.ts';
 
 export const OVERLAYS_DIR = 'overlays';
 
@@ -37,9 +39,15 @@ export function overlayFiles(environment: Environment, base: Settings): FileTree
   // Metadata only: selectors stay exactly as in the base, in every environment.
   kustomization.labels = [{ pairs: labels, includeSelectors: false }];
   if (environment.replicas !== base.replicas) kustomization.replicas = [{ name: names.statefulSet, count: environment.replicas }];
-  if (environment.image.name !== base.image.name || environment.image.tag !== base.image.tag) {
-    kustomization.images = [{ name: base.image.name, newName: environment.image.name === base.image.name ? undefined : environment.image.name, newTag: environment.image.tag }];
+  const images: NonNullable<Kustomization['images']> = [];
+  if (environment.image.name !== base.image.name || environment.image.tag !== base.image.tag || environment.image.digest !== base.image.digest) {
+    images.push({ name: base.image.name, newName: environment.image.name === base.image.name ? undefined : environment.image.name, newTag: tagWithDigest(environment.image.tag, environment.image.digest) });
   }
+  if (environment.monitoring.enabled && environment.monitoring.exporterDigest) {
+    const [name, tag] = EXPORTER_IMAGE.split(/:(?=[^:]+$)/);
+    images.push({ name, newTag: tagWithDigest(tag, environment.monitoring.exporterDigest) });
+  }
+  if (images.length) kustomization.images = images;
 
   const configMaps: Generator[] = [];
   const parameters: Record<string, ParameterValue> = changed(environment.postgresql, base.postgresql);
@@ -59,10 +67,11 @@ export function overlayFiles(environment: Environment, base: Settings): FileTree
   }
   if (configMaps.length) kustomization.configMapGenerator = configMaps;
   const credentials = credentialParts(environment);
-  kustomization.resources.push(...credentials.resources.map((resource) => resource.path));
-  comments.resources = [undefined, ...credentials.resources.map((resource) => resource.comment)];
-  const secrets: Generator[] = credentials.secretGenerator ? [credentials.secretGenerator.generator] : [];
-  if (credentials.secretGenerator) comments.secretGenerator.push(credentials.secretGenerator.comment);
+  const resources = [...credentials.resources, ...deltas.flatMap((delta) => delta.resources ?? [])];
+  kustomization.resources.push(...resources.map((resource) => resource.path));
+  comments.resources = [undefined, ...resources.map((resource) => resource.comment)];
+  const secrets: Generator[] = credentials.secretGenerators.map((entry) => entry.generator);
+  comments.secretGenerator.push(...credentials.secretGenerators.map((entry) => entry.comment));
   for (const delta of deltas) secrets.push(...(delta.secretGenerator ?? []));
   if (secrets.length) kustomization.secretGenerator = secrets;
   for (const delta of [credentials, ...deltas]) for (const [file, content] of delta.files ?? []) files.set(`${dir}/${file}`, content);

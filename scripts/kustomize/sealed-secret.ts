@@ -4,10 +4,22 @@ import { parseAllDocuments } from 'yaml';
 import { ConfigError } from '../config/errors.ts';
 import type { Environment } from '../config/environment.ts';
 import { names } from '../k8s/names.ts';
-import { CREDENTIAL_KEYS } from './generators.ts';
+import { APPLICATION_CREDENTIAL_KEYS, CREDENTIAL_KEYS } from './generators.ts';
 
-/** Keys that may stay readable in a SealedSecret's template: not secrets, and checked against the settings. */
-const PLAINTEXT_KEYS = ['database'];
+/** The two Secrets a sealed-secrets environment provides, each from its own file. */
+export interface SealedSecretKind {
+  /** The credentials setting naming the file. */
+  readonly field: 'sealedSecretFile' | 'applicationSealedSecretFile';
+  readonly name: string;
+  readonly keys: readonly string[];
+  /** Keys that may stay readable in the template: not secrets, and checked against this setting. */
+  readonly plaintext: Readonly<Record<string, 'database' | 'applicationRole'>>;
+}
+
+export const SERVER_SEALED_SECRET: SealedSecretKind = { field: 'sealedSecretFile', name: names.secret, keys: CREDENTIAL_KEYS, plaintext: { database: 'database' } };
+export const APPLICATION_SEALED_SECRET: SealedSecretKind = {
+  field: 'applicationSealedSecretFile', name: names.applicationSecret, keys: APPLICATION_CREDENTIAL_KEYS, plaintext: { username: 'applicationRole' },
+};
 const CLUSTER_WIDE = 'sealedsecrets.bitnami.com/cluster-wide';
 const NAMESPACE_WIDE = 'sealedsecrets.bitnami.com/namespace-wide';
 /** kubeseal's ciphertext: base64 of an RSA-encrypted session key (hundreds of bytes) and the sealed value. */
@@ -36,15 +48,17 @@ export function sealingScope(object: Record<string, any>): SealingScope {
 }
 
 /** Every reason the SealedSecret cannot be the environment's credentials Secret. */
-export function sealedSecretProblems(object: Record<string, any>, environment: Environment): string[] {
+export function sealedSecretProblems(object: Record<string, any>, environment: Environment, kind: SealedSecretKind = SERVER_SEALED_SECRET): string[] {
+  const expectedName = kind.name;
+  const KEYS = kind.keys;
   const problems: string[] = [];
   if (object?.apiVersion !== 'bitnami.com/v1alpha1' || object?.kind !== 'SealedSecret') {
     return [`must hold one bitnami.com/v1alpha1 SealedSecret, got ${object?.apiVersion ?? '?'} ${object?.kind ?? '?'}`];
   }
   const name = object.metadata?.name;
-  if (name !== names.secret) problems.push(`metadata.name is ${JSON.stringify(name)}; the pods read "${names.secret}" (re-seal it under that name)`);
+  if (name !== expectedName) problems.push(`metadata.name is ${JSON.stringify(name)}; the pods read "${expectedName}" (re-seal it under that name)`);
   const templateName = object.spec?.template?.metadata?.name;
-  if (templateName !== undefined && templateName !== names.secret) problems.push(`spec.template.metadata.name is ${JSON.stringify(templateName)}; it must be "${names.secret}"`);
+  if (templateName !== undefined && templateName !== expectedName) problems.push(`spec.template.metadata.name is ${JSON.stringify(templateName)}; it must be "${expectedName}"`);
   const scope = sealingScope(object);
   const namespace = object.metadata?.namespace;
   if (scope !== 'cluster-wide' && namespace !== environment.namespace) {
@@ -55,15 +69,17 @@ export function sealedSecretProblems(object: Record<string, any>, environment: E
   if (type !== undefined && type !== 'Opaque') problems.push(`spec.template.type is ${JSON.stringify(type)}; the credentials Secret is Opaque`);
   const { sealed, plain } = keysOf(object);
   const present = [...sealed, ...plain];
-  const missing = CREDENTIAL_KEYS.filter((key) => !present.includes(key));
-  const unknown = present.filter((key) => !(CREDENTIAL_KEYS as readonly string[]).includes(key));
-  if (missing.length) problems.push(`missing keys ${missing.join(', ')}; the Secret needs ${CREDENTIAL_KEYS.join(', ')}`);
-  if (unknown.length) problems.push(`unknown keys ${unknown.join(', ')}; the Secret has exactly ${CREDENTIAL_KEYS.join(', ')}`);
-  for (const key of plain.filter((key) => !PLAINTEXT_KEYS.includes(key))) {
+  const missing = KEYS.filter((key) => !present.includes(key));
+  const unknown = present.filter((key) => !KEYS.includes(key));
+  if (missing.length) problems.push(`missing keys ${missing.join(', ')}; the Secret needs ${KEYS.join(', ')}`);
+  if (unknown.length) problems.push(`unknown keys ${unknown.join(', ')}; the Secret has exactly ${KEYS.join(', ')}`);
+  for (const key of plain.filter((key) => !(key in kind.plaintext))) {
     problems.push(`spec.template.data.${key} is readable by anyone with the repository; seal it (spec.encryptedData)`);
   }
-  if (plain.includes('database') && object.spec.template.data.database !== environment.database) {
-    problems.push(`spec.template.data.database is ${JSON.stringify(object.spec.template.data.database)}, but the environment's database is "${environment.database}"`);
+  for (const [key, setting] of Object.entries(kind.plaintext)) {
+    if (plain.includes(key) && object.spec.template.data[key] !== environment[setting]) {
+      problems.push(`spec.template.data.${key} is ${JSON.stringify(object.spec.template.data[key])}, but the environment's ${setting} is "${environment[setting]}"`);
+    }
   }
   for (const key of sealed) {
     if (!CIPHERTEXT.test(String(object.spec.encryptedData[key]))) {
@@ -77,10 +93,10 @@ export function sealedSecretProblems(object: Record<string, any>, environment: E
  * Reads and checks the environment's SealedSecret file (credentials.sealedSecretFile, relative to
  * the environment file). Throws a ConfigError naming the environment, the field and the problem.
  */
-export function readSealedSecret(environment: Environment, projectRoot: string): SealedSecretFile {
-  const file = path.join(path.dirname(path.resolve(projectRoot, environment.source)), environment.credentials.sealedSecretFile!);
+export function readSealedSecret(environment: Environment, projectRoot: string, kind: SealedSecretKind = SERVER_SEALED_SECRET): SealedSecretFile {
+  const file = path.join(path.dirname(path.resolve(projectRoot, environment.source)), environment.credentials[kind.field]!);
   const source = path.relative(projectRoot, file).split(path.sep).join('/');
-  const fail = (message: string) => new ConfigError([`${environment.name}: credentials.sealedSecretFile: ${source}: ${message}`]);
+  const fail = (message: string) => new ConfigError([`${environment.name}: credentials.${kind.field}: ${source}: ${message}`]);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -92,7 +108,7 @@ export function readSealedSecret(environment: Environment, projectRoot: string):
   const objects = Array.isArray(documents) ? documents.map((document) => document.toJS()).filter((object) => object !== null) : [];
   if (errors.length) throw fail(`is not valid YAML: ${errors[0].message}`);
   if (objects.length !== 1) throw fail(`must hold exactly one SealedSecret, found ${objects.length} documents`);
-  const problems = sealedSecretProblems(objects[0], environment);
-  if (problems.length) throw new ConfigError(problems.map((problem) => `${environment.name}: credentials.sealedSecretFile: ${source}: ${problem}`));
+  const problems = sealedSecretProblems(objects[0], environment, kind);
+  if (problems.length) throw new ConfigError(problems.map((problem) => `${environment.name}: credentials.${kind.field}: ${source}: ${problem}`));
   return { object: objects[0], source, scope: sealingScope(objects[0]) };
 }

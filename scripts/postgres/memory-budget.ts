@@ -12,6 +12,8 @@
  * + the /dev/shm sizeLimit           (a Memory-backed emptyDir is charged to the container's limit)
  * + max_connections × 2 MiB          (a backend's private memory and page tables)
  * + max_wal_senders × 2 MiB          (WAL senders are backends too, outside max_connections)
+ * + parallel workers × (work_mem + 2 MiB)  (min(max_parallel_workers, max_worker_processes): each is
+ *                                    a process of its own, outside max_connections, with its own sort)
  * must be ≤ the container memory limit, and shared_buffers alone ≤ 40% of it.
  *
  * Why these numbers:
@@ -26,7 +28,10 @@
  *   it sizes work_mem as (RAM - shared_buffers) / (3 × (max_connections + max_worker_processes)).
  *   A config that fails this budget is over-committed by any of these measures.
  * Not counted: effective_cache_size (a planner hint, not an allocation), temp_buffers (only for
- * sessions that use temporary tables), and the kernel page cache (reclaimable).
+ * sessions that use temporary tables), hash_mem_multiplier (a hash may use work_mem × it, 2 by
+ * default: counting it for every connection would refuse the seed's own sizing; the per-connection
+ * work_mem is already the worst case of a pool that is rarely all busy), and the kernel page cache
+ * (reclaimable).
  */
 import type { ParameterValue } from '../config/environment.ts';
 import { catalogEntry } from './catalog.ts';
@@ -78,6 +83,8 @@ export function memoryBudget(input: MemoryBudgetInput): MemoryBudget {
   const sharedBuffers = bytes('shared_buffers');
   const connections = count('max_connections');
   const walSenders = count('max_wal_senders');
+  // Parallel workers come out of the background worker pool: never more than max_worker_processes.
+  const parallelWorkers = Math.min(count('max_parallel_workers'), count('max_worker_processes'));
   const workMem = bytes('work_mem');
   const autovacuumWorkers = count('autovacuum_max_workers');
   const autovacuumOwn = bytes('autovacuum_work_mem');
@@ -109,6 +116,11 @@ export function memoryBudget(input: MemoryBudgetInput): MemoryBudget {
       name: 'max_wal_senders × backend overhead',
       bytes: walSenders * BACKEND_OVERHEAD_BYTES,
       why: `${walSenders} × ${mib(BACKEND_OVERHEAD_BYTES)}: private memory of each WAL sender`,
+    },
+    {
+      name: 'parallel workers × (work_mem + overhead)',
+      bytes: parallelWorkers * (workMem + BACKEND_OVERHEAD_BYTES),
+      why: `${parallelWorkers} × ${mib(workMem + BACKEND_OVERHEAD_BYTES)}: parallel query workers, processes of their own`,
     },
   ];
 

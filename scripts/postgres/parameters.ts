@@ -5,18 +5,10 @@
  */
 import type { ParameterValue } from '../config/environment.ts';
 import { catalogEntry, catalogNames, type CatalogEntry } from './catalog.ts';
+import { closestName } from '../config/suggest.ts';
+import { BUNDLE_OWNED_PARAMETERS, REPLICATION_OWNED_PARAMETERS } from './owned-parameters.ts';
 
-/** Parameters the bundle sets itself, and why an environment may not. */
-export const BUNDLE_OWNED_PARAMETERS: Readonly<Record<string, string>> = {
-  data_directory: 'the StatefulSet mounts the data volume where the image expects PGDATA',
-  config_file: 'the bundle decides which postgresql.conf the pod reads',
-  hba_file: 'the bundle decides which pg_hba.conf the pod reads',
-  ident_file: 'the bundle decides which pg_ident.conf the pod reads',
-  listen_addresses: "the pod must listen on '*' for its Service; allowedClients (the NetworkPolicy) decides who may connect",
-  port: 'the Service, the probes and the clients all use 5432',
-  unix_socket_directories: "the image's entrypoint and the probes connect through /var/run/postgresql",
-  external_pid_file: 'the container runtime tracks the server; postmaster.pid in the data directory is the lock that matters',
-};
+export { BUNDLE_OWNED_PARAMETERS, REPLICATION_OWNED_PARAMETERS } from './owned-parameters.ts';
 
 // Unit sizes in the smallest unit (bytes, microseconds), smallest first: PostgreSQL rounds a fractional
 // value to the next smaller unit, and only the spellings below are accepted, case-sensitively.
@@ -89,6 +81,8 @@ function interpret(name: string, value: ParameterValue): Interpretation {
   if (name !== name.toLowerCase()) return { problem: `write parameter names in lowercase: "${name.toLowerCase()}"` };
   const owner = Object.hasOwn(BUNDLE_OWNED_PARAMETERS, name) ? BUNDLE_OWNED_PARAMETERS[name] : undefined;
   if (owner) return { problem: `set by the bundle, not by an environment: ${owner}` };
+  const replication = Object.hasOwn(REPLICATION_OWNED_PARAMETERS, name) ? REPLICATION_OWNED_PARAMETERS[name] : undefined;
+  if (replication) return { problem: `owned by the bundle's replication, not by an environment: ${replication}` };
   if (entry.context === 'internal') {
     return { problem: 'read-only: it reports how PostgreSQL was built or initialised and cannot be set' };
   }
@@ -224,25 +218,6 @@ function describe(value: ParameterValue): string {
 }
 
 function unknownName(name: string): string {
-  const wanted = name.toLowerCase();
-  let best: { name: string; distance: number } | undefined;
-  for (const candidate of catalogNames()) {
-    const distance = editDistance(wanted, candidate);
-    if (!best || distance < best.distance) best = { name: candidate, distance };
-  }
-  // Close means a typo or a missing word, not merely another name of similar length.
-  const close = best && best.distance <= Math.max(2, Math.floor(wanted.length / 3));
-  return close ? `unknown parameter; did you mean "${best!.name}"?` : 'unknown parameter: PostgreSQL 16 has no setting by that name';
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
+  const close = closestName(name, catalogNames());
+  return close ? `unknown parameter; did you mean "${close}"?` : 'unknown parameter: PostgreSQL 16 has no setting by that name';
 }

@@ -2,6 +2,7 @@ import type { ParameterValue, Settings } from '../config/environment.ts';
 import { PATRONI_LABELS, PATRONI_ROLE_LABEL, PATRONI_SCOPE_LABEL, PRIMARY_ROLE, REPLICA_ROLE } from '../k8s/labels.ts';
 import { names, PATRONI_PORT, PATRONI_SCOPE, POSTGRES_PORT, REPLICATION_ROLE } from '../k8s/names.ts';
 import { paths } from '../k8s/statefulset.ts';
+import { TLS_DIR } from '../k8s/tls.ts';
 import { commentedYaml } from '../output/yaml.ts';
 import { catalogEntry } from './catalog.ts';
 
@@ -103,7 +104,7 @@ export function patroniConfig(s: Settings): Record<string, unknown> {
       // what it alone had was never acknowledged to a client in synchronous mode.
       remove_data_directory_on_rewind_failure: true,
       remove_data_directory_on_diverged_timelines: true,
-      authentication: { replication: { username: REPLICATION_ROLE } },
+      authentication: memberAuthentication(s),
       parameters: {
         unix_socket_directories: paths.socket,
         // The bundle's pg_hba.conf: Patroni leaves the file alone when hba_file names it.
@@ -113,6 +114,19 @@ export function patroniConfig(s: Settings): Record<string, unknown> {
     // No /dev/watchdog in a restricted pod; failsafe_mode and the leader lock's ttl fence instead.
     watchdog: { mode: 'off' },
   };
+}
+
+/**
+ * How members connect to each other (streaming, pg_basebackup, pg_rewind): over TLS where the
+ * environment serves it (pg_hba.conf admits other hosts with hostssl only), the server checked
+ * against the CA. verify-ca, not verify-full: members reach each other by pod IP, which the
+ * certificate (the Services' DNS names) does not list; a server without a certificate from the
+ * CA is still refused. Usernames and passwords come from the container's environment.
+ */
+function memberAuthentication(s: Settings): Record<string, Record<string, string>> {
+  const tls: Record<string, string> = s.tls.enabled ? { sslmode: 'verify-ca', sslrootcert: `${TLS_DIR}/ca.crt` } : {};
+  // pg_rewind connects as the superuser (no rewind role of its own: one password fewer to rotate).
+  return { ...(s.tls.enabled ? { superuser: tls } : {}), replication: { username: REPLICATION_ROLE, ...tls } };
 }
 
 const HEADER = (what: string) => [

@@ -46,7 +46,10 @@ export function serverIds(): [number, number] {
 
 /** libpq-style PG* variables of the caller (PGDATA, PGPORT...) must not leak into the server. */
 export function serverEnvironment(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PG')));
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PG')));
+  // Under root, HOME is /root, which the server account cannot enter: a WAL receiver's libpq then
+  // fails on ~/.postgresql/postgresql.crt ("Permission denied") and gives up TLS. A HOME it may read.
+  return runsAsRoot ? { ...env, HOME: tmpdir() } : env;
 }
 
 export function signal(pid: number, name: NodeJS.Signals): void {

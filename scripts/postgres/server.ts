@@ -78,6 +78,11 @@ export interface StartOptions {
   readonly binaries?: ServerBinaries;
   /** No TCP listener, the Unix socket only: the image entrypoint's server for its init scripts. @default false */
   readonly socketOnly?: boolean;
+  /**
+   * The postmaster.pid states that count as started: "starting" for a server that stays in recovery
+   * and rejects connections (a probe test). @default ["ready", "standby"]
+   */
+  readonly startedStates?: readonly string[];
 }
 
 export interface ServerHandle {
@@ -146,9 +151,11 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
 /** Connect over TCP (127.0.0.1 by default). The caller ends the client. */
 export async function connect(options: {
   readonly port: number; readonly user: string; readonly password: string; readonly database?: string; readonly host?: string;
+  /** TLS, verifying the server against this CA (where pg_hba.conf has hostssl lines only). */
+  readonly ssl?: { readonly ca: string };
 }): Promise<pg.Client> {
-  const { port, user, password, database = 'postgres', host = '127.0.0.1' } = options;
-  const client = new pg.Client({ host, port, user, password, database });
+  const { port, user, password, database = 'postgres', host = '127.0.0.1', ssl } = options;
+  const client = new pg.Client({ host, port, user, password, database, ...(ssl ? { ssl: { ca: ssl.ca } } : {}) });
   await client.connect();
   return client;
 }
@@ -246,7 +253,7 @@ async function launch(options: StartOptions, listenAddresses: string): Promise<S
   })());
 
   try {
-    await waitUntilReady(dataDir, entry.pid, exited, startTimeoutMs);
+    await waitUntilReady(dataDir, entry.pid, exited, startTimeoutMs, options.startedStates);
   } catch (error) {
     await stop();
     throw new Error(`PostgreSQL did not start: ${(error as Error).message}\n--- server log ---\n${finalLog}`);
@@ -258,7 +265,7 @@ async function launch(options: StartOptions, listenAddresses: string): Promise<S
  * postmaster.pid's 8th line turns "ready" once connections are accepted, or "standby" once a hot
  * standby accepts read-only ones (what pg_ctl -w waits for).
  */
-async function waitUntilReady(dataDir: string, pid: number, exited: Promise<void>, timeoutMs: number): Promise<void> {
+async function waitUntilReady(dataDir: string, pid: number, exited: Promise<void>, timeoutMs: number, states: readonly string[] = ['ready', 'standby']): Promise<void> {
   let gone = false;
   void exited.then(() => (gone = true));
   const pidFile = join(dataDir, 'postmaster.pid');
@@ -266,7 +273,7 @@ async function waitUntilReady(dataDir: string, pid: number, exited: Promise<void
   while (Date.now() < deadline) {
     if (gone) throw new Error('the server exited during startup');
     const lines = existsSync(pidFile) ? readFileSync(pidFile, 'utf8').split('\n') : [];
-    if (lines[0] === String(pid) && ['ready', 'standby'].includes(lines[7]?.trim())) return;
+    if (lines[0] === String(pid) && states.includes(lines[7]?.trim())) return;
     await new Promise((wake) => setTimeout(wake, 25));
   }
   throw new Error(`not ready after ${timeoutMs} ms`);

@@ -33,6 +33,8 @@ export interface EnvironmentNames {
   readonly service: string;
   readonly readService: string;
   readonly secret: string;
+  /** The applications' Secret: the application role's username and password. */
+  readonly applicationSecret: string;
   /** kustomize's secretGenerator (source "generator") appends a hash of the content to the Secret's name. */
   readonly secretNameHashed: boolean;
   readonly dataMount: string;
@@ -65,6 +67,7 @@ export function environmentNames(e: Environment): EnvironmentNames {
     service: names.service,
     readService: names.readService,
     secret: names.secret,
+    applicationSecret: names.applicationSecret,
     secretNameHashed: e.credentials.source === 'generator',
     dataMount: paths.dataMount,
     replicationRole: REPLICATION_ROLE,

@@ -1,5 +1,5 @@
 import type { Environment } from '../config/environment.ts';
-import { remoteRefs } from '../k8s/external-secret.ts';
+import { applicationRemoteRefs, remoteRefs } from '../k8s/external-secret.ts';
 import { code, list, section, sh, steps } from './markdown.ts';
 import { podName, type EnvironmentNames } from './names.ts';
 import { kubectl, rebuildAndSync, sqlOn, streamingCheck } from './shell.ts';
@@ -8,7 +8,7 @@ export const ROTATE_SCRIPT = 'rotate-password.sh';
 
 /** The Secret keys whose passwords the environment's roles use: the superuser's always, the others with their feature. */
 export function rotatedKeys(e: Environment): string[] {
-  return ['password', ...(e.replicas > 1 ? ['replication-password'] : []), ...(e.monitoring.enabled ? ['monitoring-password'] : [])];
+  return ['password', 'app-password', ...(e.replicas > 1 ? ['replication-password'] : []), ...(e.monitoring.enabled ? ['monitoring-password'] : [])];
 }
 
 /** rotate-password.sh's arguments on the primary: every role the environment has. */
@@ -18,7 +18,8 @@ export const standbyRotationArgs = ['standby'] as const;
 
 function rolesTable(e: Environment, n: EnvironmentNames): string {
   const rows = [
-    ['`password`', 'the Secret\'s `username`, the image\'s superuser', 'applications, the backup and restore Jobs, pg_rewind'],
+    ['`password`', 'the Secret\'s `username`, the superuser', 'the backup and restore Jobs, pg_rewind, these runbooks'],
+    ['`app-password` (the Secret ' + code(n.applicationSecret) + '\'s `password`)', code(e.applicationRole) + ', the application role', 'applications'],
     ...(e.replicas > 1 ? [['`replication-password`', code(n.replicationRole), 'each standby\'s WAL receiver']] : []),
     ...(e.monitoring.enabled ? [['`monitoring-password`', code(n.monitoringRole), 'the exporter sidecar of every pod']] : []),
   ];
@@ -31,34 +32,40 @@ function newSecret(e: Environment, n: EnvironmentNames): [string, ...string[]] {
   const k = kubectl(n);
   const keys = rotatedKeys(e);
   if (c.source === 'external-secrets') {
-    const refs = remoteRefs(c.externalSecrets).filter((ref) => keys.includes(ref.secretKey));
+    const refs = [
+      ...remoteRefs(c.externalSecrets).filter((ref) => keys.includes(ref.secretKey)),
+      ...applicationRemoteRefs(c.externalSecrets).map((ref) => ({ ...ref, secretKey: 'app-password' })),
+    ];
     const remoteKeys = [...new Set(refs.map((ref) => ref.remoteRef.key))];
     const where = remoteKeys.map((key) => `${list(refs.filter((ref) => ref.remoteRef.key === key).map((ref) => code(ref.remoteRef.property) + (ref.remoteRef.property === ref.secretKey ? '' : ` (for ${ref.secretKey})`)))} of ${code(key)}`);
     return [
       `Write the new passwords into the ${c.externalSecrets.storeRef.kind} ${code(c.externalSecrets.storeRef.name)}, as the properties ${list(where)}. `
       + 'Then have the operator copy them into the Secret now (the pod template does not change, so no pod restarts):',
       sh(
-        `${k} annotate externalsecret ${n.secret} force-sync="$(date +%s)" --overwrite`,
-        `${k} get externalsecret ${n.secret}     # STATUS SecretSynced, READY True`,
+        `${k} annotate externalsecret ${n.secret} ${n.applicationSecret} force-sync="$(date +%s)" --overwrite`,
+        `${k} get externalsecret ${n.secret} ${n.applicationSecret}     # STATUS SecretSynced, READY True`,
       ),
     ];
   }
   if (c.source === 'sealed-secrets') {
     return [
-      `Seal a new Secret with every key (README, "Credentials") into ${code(`scripts/environments/${c.sealedSecretFile}`)}, and apply it now, `
+      `Seal new Secrets with every key (README, "Credentials") into ${code(`scripts/environments/${c.sealedSecretFile}`)} and ${code(`scripts/environments/${c.applicationSealedSecretFile}`)}, and apply them now, `
       + 'before committing it: the controller updates the Secret and no pod restarts (the pod template changes only with the commit).'
       + (e.delivery.automated ? ` ${e.name} syncs automatically and would put git's SealedSecret back: pause it first (\`argocd app set ${n.delivery} --sync-policy none\`, or \`flux suspend kustomization ${n.delivery} -n ${n.fluxNamespace}\`), and turn it on again in step 4.` : ''),
-      sh(`kubectl apply -f scripts/environments/${c.sealedSecretFile}`),
+      sh(`kubectl apply -f scripts/environments/${c.sealedSecretFile} -f scripts/environments/${c.applicationSealedSecretFile}`),
     ];
   }
   return [
-    'Replace the Secret, every key (no pod restarts: the pods read it only when they start):',
+    'Replace both Secrets, every key (no pod restarts: the pods read them only when they start):',
     sh(
       `${k} create secret generic ${n.secret} --dry-run=client -o yaml \\`,
       `  --from-literal=database=${e.database} --from-literal=username="$(${k} get secret ${n.secret} -o go-template='{{.data.username | base64decode}}')" \\`,
       '  --from-literal=password="$(openssl rand -base64 24)" \\',
       '  --from-literal=replication-password="$(openssl rand -base64 24)" \\',
       '  --from-literal=monitoring-password="$(openssl rand -base64 24)" \\',
+      '  | kubectl apply -f -',
+      `${k} create secret generic ${n.applicationSecret} --dry-run=client -o yaml \\`,
+      `  --from-literal=username=${e.applicationRole} --from-literal=password="$(openssl rand -base64 24)" \\`,
       '  | kubectl apply -f -',
     ),
   ];
@@ -104,7 +111,7 @@ export function rotationSection(e: Environment, n: EnvironmentNames): string {
         `Restart everything that read the old values at its start${e.monitoring.enabled ? ' (the exporter)' : ''}: bump \`credentials.revision\` `
         + `(now ${e.credentials.revision}) to ${e.credentials.revision + 1} in ${code(n.source)}, rebuild, commit and sync. The pods roll, one at a time, highest ordinal first`
         + (standbys.length ? '; each standby\'s start writes its password file from the Secret again.' : '.')
-        + ` Give applications that log in as the Secret's \`username\` the new password, and restart them.`,
+        + ` Restart the applications (they read ${code(n.applicationSecret)} at their start): open connections survive, new ones need the new password.`,
         sh(...rebuildAndSync(e, n)),
       ],
       [

@@ -9,6 +9,8 @@ export const SCRIPTS_DIR = 'scripts/postgres/sh';
  * key, in key order. The values stay encoded on the way, so nothing readable reaches the terminal.
  */
 export const SECRET_LINES_TEMPLATE = '{{range $k, $v := .data}}{{$k}} {{$v}}{{"\\n"}}{{end}}';
+/** The applications' Secret likewise, each key prefixed with "app-" so it cannot shadow the server's. */
+export const APP_SECRET_LINES_TEMPLATE = '{{range $k, $v := .data}}app-{{$k}} {{$v}}{{"\\n"}}{{end}}';
 
 export const kubectl = (n: EnvironmentNames) => `kubectl -n ${n.namespace}`;
 
@@ -19,9 +21,11 @@ export function helpers(n: EnvironmentNames): string[] {
     `# sql_on ORDINAL <<'SQL' ... SQL: SQL on ${n.statefulSet}-ORDINAL, as the superuser (the SQL travels on stdin: no quoting)`,
     `sql_on() { ${k} exec -i "${n.statefulSet}-$1" -c ${n.container} -- sh -c 'PGPASSWORD="$POSTGRES_PASSWORD" exec psql -X -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB"'; }`,
     ...(n.secretNameHashed
-      ? [`# secret_lines: the Secret the pods read (${n.secret}-<hash>, named by the StatefulSet), for the scripts below`,
-        `secret_lines() { ${k} get secret "$(${k} get statefulset ${n.statefulSet} -o jsonpath='{.spec.template.spec.containers[?(@.name=="${n.container}")].env[?(@.name=="POSTGRES_PASSWORD")].valueFrom.secretKeyRef.name}')" -o go-template='${SECRET_LINES_TEMPLATE}'; }`]
-      : [`# secret_lines: the Secret ${n.secret}, for the scripts below`, `secret_lines() { ${k} get secret ${n.secret} -o go-template='${SECRET_LINES_TEMPLATE}'; }`]),
+      ? [`# secret_lines: the Secrets the pods read (${n.secret}-<hash>, then ${n.applicationSecret}-<hash>, named by the StatefulSet), for the scripts below`,
+        `secret_name() { ${k} get statefulset ${n.statefulSet} -o jsonpath="{.spec.template.spec.containers[?(@.name==\\"${n.container}\\")].env[?(@.name==\\"$1\\")].valueFrom.secretKeyRef.name}"; }`,
+        `secret_lines() { ${k} get secret "$(secret_name POSTGRES_PASSWORD)" -o go-template='${SECRET_LINES_TEMPLATE}' && ${k} get secret "$(secret_name APP_PASSWORD)" -o go-template='${APP_SECRET_LINES_TEMPLATE}'; }`]
+      : [`# secret_lines: the Secrets ${n.secret}, then ${n.applicationSecret} (its keys prefixed app-), for the scripts below`,
+        `secret_lines() { ${k} get secret ${n.secret} -o go-template='${SECRET_LINES_TEMPLATE}' && ${k} get secret ${n.applicationSecret} -o go-template='${APP_SECRET_LINES_TEMPLATE}'; }`]),
     `# run_script ORDINAL SCRIPT ARGS...: a script of ${SCRIPTS_DIR}/ in the database container of ${n.statefulSet}-ORDINAL, the Secret on its stdin`,
     `run_script() { ordinal=$1 script=$2; shift 2; secret_lines | ${k} exec -i "${n.statefulSet}-$ordinal" -c ${n.container} -- sh -c "$(cat "${SCRIPTS_DIR}/$script")" "$script" "$@"; }`,
   ];

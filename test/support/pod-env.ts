@@ -8,16 +8,26 @@ import { PLACEHOLDER_CREDENTIALS } from '../../scripts/kustomize/generators.ts';
 import { renderedCredentials } from './credentials.ts';
 
 /**
- * The rendered objects, plus the credentials Secret when the bundle does not render it: in a cluster
- * an ExternalSecret or SealedSecret fills it; here the test does, key for key, with values made here.
+ * The rendered objects, plus every Secret an ExternalSecret or SealedSecret would fill in a cluster:
+ * here the test fills it, key for key, with values made here (the keys git shows in a template, such
+ * as the database name, as rendered; a username readable as a role name).
  */
 export function withCredentials(objects: Record<string, any>[]): Record<string, any>[] {
   const credentials = renderedCredentials(objects);
-  if (credentials.renderedBy === 'Secret') return objects;
-  if (!credentials.keys) throw new Error('the environment renders no credentials (source "existing"): nothing says which keys its Secret has');
-  const value = (key: string) => (key === 'database' ? credentials.database : key === 'username' ? PLACEHOLDER_CREDENTIALS.username : undefined) ?? randomBytes(12).toString('base64url');
-  const data = Object.fromEntries(credentials.keys.map((key) => [key, Buffer.from(value(key)).toString('base64')]));
-  return [...objects, { apiVersion: 'v1', kind: 'Secret', metadata: { name: credentials.secretName }, data }];
+  if (credentials.renderedBy === 'nothing') throw new Error('the environment renders no credentials (source "existing"): nothing says which keys its Secret has');
+  const secrets: Record<string, any>[] = [];
+  for (const source of objects.filter((o) => o.kind === 'ExternalSecret' || o.kind === 'SealedSecret')) {
+    const external = source.kind === 'ExternalSecret';
+    const name: string = (external ? source.spec.target?.name : source.spec.template?.metadata?.name) ?? source.metadata.name;
+    if (objects.some((o) => o.kind === 'Secret' && o.metadata.name === name)) continue;
+    const template: Record<string, string> = (external ? source.spec.target?.template?.data : source.spec.template?.data) ?? {};
+    const keys: string[] = [...(external ? source.spec.data.map((entry: any) => entry.secretKey) : Object.keys(source.spec.encryptedData)), ...Object.keys(template)];
+    const username = name === credentials.secretName ? PLACEHOLDER_CREDENTIALS.username : `${name.replace(/[^a-z0-9]+/g, '_')}_user`;
+    const value = (key: string) => template[key] ?? (key === 'username' ? username : randomBytes(12).toString('base64url'));
+    const data = Object.fromEntries(keys.map((key) => [key, Buffer.from(value(key)).toString('base64')]));
+    secrets.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name }, data });
+  }
+  return [...objects, ...secrets];
 }
 
 const decode = (value: string) => Buffer.from(value, 'base64').toString('utf8');

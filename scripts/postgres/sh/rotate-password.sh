@@ -3,9 +3,12 @@
 # database container, started with `kubectl exec -i` (never -t), and reads the Secret on standard
 # input, one "<key> <base64 value>" line per key, as this prints it:
 #   kubectl get secret postgresql-secret -o go-template='{{range $k, $v := .data}}{{$k}} {{$v}}{{"\n"}}{{end}}'
+# followed by the applications' Secret, its keys prefixed with "app-" (app-username, app-password):
+#   kubectl get secret postgresql-app -o go-template='{{range $k, $v := .data}}app-{{$k}} {{$v}}{{"\n"}}{{end}}'
 #
 #   rotate-password.sh roles KEY...   on the primary: set the password of the role each Secret key
-#                                     belongs to (password, replication-password, monitoring-password)
+#                                     belongs to (password, replication-password, monitoring-password,
+#                                     app-password: the application role, postgresql-app's username)
 #   rotate-password.sh standby        on a standby: the replication password its WAL receiver
 #                                     presents at its next connection (the running one stays up)
 #
@@ -33,7 +36,12 @@ role_of() {
     password) printf '%s' "$POSTGRES_USER" ;;
     replication-password) printf '%s' "${REPLICATION_USER:?this pod streams no replication: no replication role to rotate}" ;;
     monitoring-password) printf '%s' "$MONITORING_ROLE" ;;
-    *) fail "unknown Secret key \"$1\": use password, replication-password or monitoring-password" ;;
+    app-password)
+      app_user=$(secret_value app-username)
+      [ -n "$app_user" ] || fail "no app-username on standard input: pipe the Secret postgresql-app too, its keys prefixed with app-"
+      [ "$app_user" != "$POSTGRES_USER" ] || fail "the application role \"$app_user\" is the superuser: it must be an ordinary role (README, \"Credentials\")"
+      printf '%s' "$app_user" ;;
+    *) fail "unknown Secret key \"$1\": use password, replication-password, monitoring-password or app-password" ;;
   esac
 }
 
@@ -106,7 +114,7 @@ mode=${1:-}
 
 case $mode in
   roles)
-    [ $# -gt 0 ] || fail "name the Secret keys to rotate: password, replication-password, monitoring-password"
+    [ $# -gt 0 ] || fail "name the Secret keys to rotate: password, replication-password, monitoring-password, app-password"
     user=$(secret_value username)
     [ "$user" = "$POSTGRES_USER" ] || fail "the Secret's username is \"$user\", this server's is \"$POSTGRES_USER\": a new user name is a new role, not a rotation"
     admin_password=$(superuser_password)
