@@ -30,7 +30,8 @@ for (const environment of ['prod', 'staging']) {
     const render = readPatroniRender(withCredentials(rendered(environment)));
     const root = makeServerDirectory('patroni-config-');
     try {
-      const member = memberConfig(render, 1, root, { postgresql: 5433, restapi: 8009 }, '127.0.0.1:2379', '/usr/lib/postgresql/15/bin');
+      const tls = () => new Map(['tls.crt', 'tls.key', 'ca.crt'].map((key) => [key, { content: `test ${key}`, mode: 0o600 }]));
+      const member = memberConfig(render, 1, root, { postgresql: 5433, restapi: 8009 }, '127.0.0.1:2379', '/usr/lib/postgresql/15/bin', tls);
       const inGit = leaves(YAML.parse(render.patroniYml, { version: '1.1' }));
       const running = leaves(member.config);
       assert.ok([...inGit.keys()].some((key) => key.startsWith('kubernetes.')), 'the render uses the Kubernetes store');

@@ -10,6 +10,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { asServerAccount, debianBinaries, freePort, makeServerDirectory, removeServerDirectory } from '../../scripts/postgres/server.ts';
 import { startEtcd, type Etcd } from './etcd.ts';
+import { makeTestCa } from './tls.ts';
 import { memberConfig, readPatroniRender, type MemberConfig, type MemberPorts } from './patroni-config.ts';
 import { withCredentials } from './pod-env.ts';
 import { rendered } from './rendered.ts';
@@ -71,6 +72,7 @@ export async function patroniCluster(environment: string, options: { readonly st
   const processes = new Map<number, { child: ChildProcess; exited: Promise<void> }>();
   let etcd: Etcd | undefined;
   const members: Member[] = [];
+  let caPem = '';
 
   const cluster: PatroniCluster = {
     environment,
@@ -165,6 +167,8 @@ export async function patroniCluster(environment: string, options: { readonly st
     async connect(ordinal, database = cluster.credentials.database) {
       const { user, password } = cluster.credentials;
       const client = new pg.Client({ host: '127.0.0.1', port: members[ordinal].ports.postgresql, user, password, database,
+        // pg_hba.conf may refuse connections without TLS (hostnossl ... reject): verify-ca, as the pods' clients do.
+        ssl: { ca: caPem, checkServerIdentity: () => undefined },
         // Bounded: a commit waiting for a synchronous standby that died must not hang a test.
         connectionTimeoutMillis: 2_000, query_timeout: 10_000,
       });
@@ -198,12 +202,21 @@ export async function patroniCluster(environment: string, options: { readonly st
     processes.delete(ordinal);
   }
 
+  // cert-manager's TLS Secret, which the bundle requests but does not render: a test CA's certificate for 127.0.0.1.
+  const ca = makeTestCa(makeMemberDirectory(root, 'ca'));
+  const server = ca.issue('server', ['127.0.0.1', 'localhost']);
+  const tlsFiles = new Map([
+    ['tls.crt', { content: readFileSync(server.cert, 'utf8'), mode: 0o644 }],
+    ['tls.key', { content: readFileSync(server.key, 'utf8'), mode: 0o600 }],
+    ['ca.crt', { content: readFileSync(ca.caFile, 'utf8'), mode: 0o644 }],
+  ]);
+  caPem = readFileSync(ca.caFile, 'utf8');
   try {
     etcd = await startEtcd();
     for (let ordinal = 0; ordinal < render.replicas; ordinal++) {
       const ports = { postgresql: await freePort(), restapi: await freePort() };
-      const memberRoot = makeMemberDirectory(root, ordinal);
-      const config = memberConfig(render, ordinal, memberRoot, ports, etcd.host, binaries.toolsDir!);
+      const memberRoot = makeMemberDirectory(root, `postgresql-${ordinal}`);
+      const config = memberConfig(render, ordinal, memberRoot, ports, etcd.host, binaries.toolsDir!, () => tlsFiles);
       members.push({ ...config, ordinal, ports, logFile: path.join(root, `postgresql-${ordinal}.log`) });
     }
     // Parallel pod management: every member starts at once; one wins the race to initialise.
@@ -218,8 +231,8 @@ export async function patroniCluster(environment: string, options: { readonly st
   return cluster;
 }
 
-function makeMemberDirectory(root: string, ordinal: number): string {
-  const dir = path.join(root, `postgresql-${ordinal}`);
+function makeMemberDirectory(root: string, name: string): string {
+  const dir = path.join(root, name);
   mkdirSync(dir, { mode: 0o700 });
   const { uid, gid } = statSync(root);
   chownSync(dir, uid, gid);

@@ -15,7 +15,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { find } from './rendered.ts';
 import { resolvedEnv } from './pod-env.ts';
-import { podFiles } from './pod-files.ts';
+import { podFiles, type SecretFiles } from './pod-files.ts';
 
 export interface MemberPorts {
   readonly postgresql: number;
@@ -77,11 +77,11 @@ const ADDRESS_VARIABLES = {
  * Writes member `ordinal`'s files under `root` (a directory of the server account) and returns how
  * to start it. `etcdHost` is host:port; `binDir` holds the PostgreSQL programs.
  */
-export function memberConfig(render: PatroniRender, ordinal: number, root: string, ports: MemberPorts, etcdHost: string, binDir: string): MemberConfig {
+export function memberConfig(render: PatroniRender, ordinal: number, root: string, ports: MemberPorts, etcdHost: string, binDir: string, secretFiles?: SecretFiles): MemberConfig {
   const name = `postgresql-${ordinal}`;
   const { uid, gid } = statSync(root);
 
-  const { localPaths } = podFiles(render.container, render.volumes, render.objects, root);
+  const { localPaths } = podFiles(render.container, render.volumes, render.objects, root, secretFiles);
 
   const address = (kind: keyof MemberPorts) => `127.0.0.1:${ports[kind]}`;
   const env = resolvedEnv(render.container, render.objects, name, {
