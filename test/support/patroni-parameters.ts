@@ -18,5 +18,7 @@ export async function parameterDifferences(cluster: PatroniCluster, ordinal: num
   const rows = await cluster.query<{ name: string; value: string }>(ordinal,
     'SELECT name, current_setting(name) AS value FROM unnest($1::text[]) AS name', [inGit.map(([name]) => name)]);
   const running = new Map(rows.map((row) => [row.name, row.value]));
-  return inGit.filter(([name, value]) => running.get(name) !== value).map(([name, value]) => `${name}: rendered ${value}, running ${running.get(name)}`);
+  // A file on one of the pod's mounts is the same file in the member's mirror of the pod (patroni-config.ts).
+  const same = (value: string, actual: string | undefined) => actual === value || (value.startsWith('/') && actual?.endsWith(`/fs${value}`) === true);
+  return inGit.filter(([name, value]) => !same(value, running.get(name))).map(([name, value]) => `${name}: rendered ${value}, running ${running.get(name)}`);
 }
