@@ -96,6 +96,10 @@ export function patroniConfig(s: Settings): Record<string, unknown> {
       custom_conf: `${paths.config}/postgresql.conf`,
       pgpass: patroniPaths.pgpass,
       use_unix_socket: true,
+      // A new or re-cloned standby's pg_basebackup asks the primary for a checkpoint; without `fast`
+      // it is a spread one (checkpoint_completion_target × checkpoint_timeout, about 4.5 min) and the
+      // standby waits that long (measured: bootstrap of prod's standbys stuck > 90 s, test/patroni-*-servers).
+      basebackup: [{ checkpoint: 'fast' }],
       // A former primary that cannot be rewound is cloned again rather than left stopped for a person:
       // what it alone had was never acknowledged to a client in synchronous mode.
       remove_data_directory_on_rewind_failure: true,
