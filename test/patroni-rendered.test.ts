@@ -152,6 +152,10 @@ for (const name of replicated) {
     }
   });
 
+  test(`${name}: a rolling update waits two Patroni loops after each pod is ready, so a new primary has named its synchronous standby before the next stop`, () => {
+    assert.ok(sts.spec.minReadySeconds >= 2 * config.bootstrap.dcs.loop_wait, `minReadySeconds ${sts.spec.minReadySeconds}`);
+  });
+
   test(`${name}: failsafe, rewind and slots on; synchronous mode as the environment says; Patroni's timing rules hold`, () => {
     const dcs = config.bootstrap.dcs;
     assert.is(dcs.failsafe_mode, true);

@@ -22,6 +22,7 @@ test('a timing or the synchronous mode is one reviewed line: it changes patroni.
   const tree = treeOf(out);
   const objects = parseAllDocuments(tree['generated/staging.yaml']).map((d) => d.toJS());
   const config = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('postgresql-patroni-') && !o.metadata.name.startsWith('postgresql-patroni-scripts'));
+  assert.is(objects.find((o) => o.kind === 'StatefulSet').spec.minReadySeconds, 10, 'two loops of 5 s');
   for (const file of ['patroni.yml', 'dcs.yml']) {
     const text: string = config.data[file];
     assert.match(text, /^ *ttl: 20$/m);

@@ -4,7 +4,7 @@ import type { Service } from 'kubernetes-types/core/v1';
 import type { Environment, Settings } from '../config/environment.ts';
 import { metadataLabels, PATRONI_SCOPE_LABEL, selectorLabels } from '../k8s/labels.ts';
 import { names, PATRONI_PORT, PATRONI_SCOPE } from '../k8s/names.ts';
-import { patroniConfigJob, patroniContainerFields, patroniEnv, patroniRole, patroniRoleBinding, patroniStatefulSet, patroniVolume } from '../k8s/patroni.ts';
+import { minReadySeconds, patroniConfigJob, patroniContainerFields, patroniEnv, patroniRole, patroniRoleBinding, patroniStatefulSet, patroniVolume } from '../k8s/patroni.ts';
 import { primarySelector, readService } from '../k8s/services.ts';
 import { statefulSet } from '../k8s/statefulset.ts';
 import type { PatchTarget } from '../kustomize/kustomization.ts';
@@ -49,6 +49,7 @@ function statefulSetPatch(d: Settings): object[] {
   const atFront = (list: string, items: readonly object[]) => items.map((value, i) => ({ op: 'add', path: `${list}/${i}`, value }));
   return [
     { op: 'test', path: `${c}/name`, value: names.container },
+    { op: 'add', path: '/spec/minReadySeconds', value: minReadySeconds(d) },
     { op: 'add', path: `/spec/template/metadata/labels/${pointerSegment(PATRONI_SCOPE_LABEL)}`, value: PATRONI_SCOPE },
     { op: 'replace', path: '/spec/template/spec/automountServiceAccountToken', value: true },
     { op: 'add', path: `${c}/command`, value: [...patroniContainerFields.command] },
@@ -128,8 +129,15 @@ export const patroniComponent: Component = {
     return files;
   },
 
-  deltas(environment: Environment): ComponentDeltas {
+  deltas(environment: Environment, d: Settings): ComponentDeltas {
+    const ready = minReadySeconds(environment);
     return {
+      patches: ready === minReadySeconds(d) ? [] : [{
+        file: 'patches/min-ready-seconds.yaml',
+        comment: 'A rolling update waits two of Patroni\'s loops after each pod is ready (scripts/k8s/patroni.ts).',
+        target: statefulSetTarget,
+        body: [{ op: 'replace', path: '/spec/minReadySeconds', value: ready }],
+      }],
       configMapGenerator: [{
         name: names.patroniConfigMap,
         // Explicit: the base's namespace and labels do not reach objects generated in the overlay.
@@ -144,7 +152,7 @@ export const patroniComponent: Component = {
   applied(objects, s) {
     const changed = objects.map((object) => {
       const o = object as { kind?: string; metadata?: { name?: string } };
-      if (o.kind === 'StatefulSet') return patroniStatefulSet(object as StatefulSet);
+      if (o.kind === 'StatefulSet') return patroniStatefulSet(object as StatefulSet, s);
       if (o.kind === 'Service' && o.metadata?.name === names.service) return withPrimarySelector(object as Service);
       if (o.kind === 'NetworkPolicy' && o.metadata?.name === names.networkPolicy) return withRestApiRule(object as NetworkPolicy);
       return object;
