@@ -175,6 +175,25 @@ function main(argv: readonly string[]): void {
   writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nFigures written to ${path.relative(ROOT, options.json)}\n\nFor the README:\n`);
   console.log(markdownTable(report));
+  console.log(`\n${failoverLine()}`);
+}
+
+/**
+ * The failover figures beside the build's: the last `npm run bench:failover` (real Patroni members,
+ * several kills, minutes of run time, so it keeps its own command and results file).
+ */
+function failoverLine(): string {
+  const file = path.join(ROOT, 'bench/results/failover.json');
+  let result;
+  try {
+    result = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return 'Failover: no bench/results/failover.json yet: run npm run bench:failover';
+  }
+  const { kill, gracefulStop } = result;
+  return `Failover of ${result.environment}'s primary (npm run bench:failover, ${result.date.slice(0, 10)}, ${result.machine.patroni}): `
+    + `kill -9 → writes back in ${kill.writesBackSeconds.median} s median (${kill.writesBackSeconds.min}–${kill.writesBackSeconds.max}, ${kill.trials} kills, ${kill.rowsLost} acknowledged rows lost); `
+    + `graceful stop → ${gracefulStop.writesBackSeconds.median} s median (${gracefulStop.trials} stops, ${gracefulStop.rowsLost} lost)`;
 }
 
 try {
