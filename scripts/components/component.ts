@@ -10,6 +10,8 @@ export interface ComponentDeltas {
   readonly patches?: readonly Patch[];
   readonly configMapGenerator?: readonly Generator[];
   readonly secretGenerator?: readonly Generator[];
+  /** Resources of the overlay (files listed in `files`), each with the line above its entry. */
+  readonly resources?: readonly { readonly path: string; readonly comment: string }[];
   /** Extra files of the overlay (paths relative to overlays/<env>/), such as a generator's files. */
   readonly files?: FileTree;
 }

@@ -49,6 +49,19 @@ export const defaults: Settings = {
   allowedClients: [{ podSelector: {} }],
   replication: { primaryOrdinal: 0 },
   backup: { enabled: false, schedule: '0 2 * * *', retentionDays: 7, storage: { size: '20Gi', storageClassName: 'standard' } },
+  pitr: {
+    enabled: false,
+    repository: { endpoint: '', bucket: '', region: 'us-east-1', path: '/postgresql', uriStyle: 'host', ca: null, verifyTls: true },
+    credentials: {
+      source: 'external-secrets',
+      externalSecrets: { storeRef: { kind: 'ClusterSecretStore', name: 'platform-secrets' }, remoteKey: 'postgresql-pgbackrest', remoteRefs: {}, refreshInterval: '1h' },
+    },
+    encryption: true,
+    // Full on Sunday, differential the other days, at the seed's 02:00 UTC (README, "Backups and restore").
+    schedule: { full: '0 2 * * 0', differential: '0 2 * * 1-6' },
+    retentionDays: 7,
+    tls: { source: 'cert-manager', issuerRef: { kind: 'ClusterIssuer', name: 'platform-ca' } },
+  },
   monitoring: { enabled: false, serviceMonitor: false, allowedScrapers: [{ namespaceSelector: {} }] },
   credentials: {
     source: 'external-secrets',

@@ -2,6 +2,7 @@ import type { NetworkPolicyPeer } from 'kubernetes-types/networking/v1';
 import type { AcknowledgeableChange } from './acknowledge.ts';
 import type { CredentialsSettings } from './credentials.ts';
 import type { DeliverySettings } from './delivery.ts';
+import type { PitrSettings } from './pitr.ts';
 
 /** A PostgreSQL parameter value as written in postgresql.conf (units go inside strings: "256MB"). */
 export type ParameterValue = string | number | boolean;
@@ -56,6 +57,8 @@ export interface Settings {
     /** @default { size: "20Gi", storageClassName: "standard" } */
     readonly storage: { readonly size: string; readonly storageClassName: string };
   };
+  /** Point-in-time recovery: WAL archiving and backups to S3 with pgBackRest, as the kustomize Component "pitr" (README, "Backups and restore"). */
+  readonly pitr: PitrSettings;
   /** postgres_exporter and scrape annotations, as the kustomize Component "monitoring". */
   readonly monitoring: {
     /** @default false */

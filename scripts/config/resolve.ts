@@ -10,6 +10,7 @@ import { deliveryProblems } from './delivery.ts';
 import { formatBudget, memoryBudget } from '../postgres/memory-budget.ts';
 import { parameterProblem } from '../postgres/parameters.ts';
 import { replicationProblems } from './replication.ts';
+import { pitrProblems } from './pitr.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -72,6 +73,7 @@ export function settingsProblems(s: Settings): [string, string][] {
   found.push(...credentialsProblems(s));
   found.push(...deliveryProblems(s));
   found.push(...replicationProblems(s));
+  found.push(...pitrProblems(s));
   found.push(...acknowledgeProblems(s));
   for (const kind of ['cpu', 'memory'] as const) {
     const request = quantityValue(String(s.resources.requests[kind]));

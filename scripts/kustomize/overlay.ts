@@ -60,7 +60,9 @@ export function overlayFiles(environment: Environment, base: Settings): FileTree
   if (configMaps.length) kustomization.configMapGenerator = configMaps;
   const credentials = credentialParts(environment);
   kustomization.resources.push(...credentials.resources.map((resource) => resource.path));
-  comments.resources = [undefined, ...credentials.resources.map((resource) => resource.comment)];
+  const componentResources = deltas.flatMap((delta) => delta.resources ?? []);
+  kustomization.resources.push(...componentResources.map((resource) => resource.path));
+  comments.resources = [undefined, ...credentials.resources.map((resource) => resource.comment), ...componentResources.map((resource) => resource.comment)];
   const secrets: Generator[] = credentials.secretGenerator ? [credentials.secretGenerator.generator] : [];
   if (credentials.secretGenerator) comments.secretGenerator.push(credentials.secretGenerator.comment);
   for (const delta of deltas) secrets.push(...(delta.secretGenerator ?? []));

@@ -23,6 +23,7 @@ export const MODELS: Readonly<Record<string, () => ModelModule>> = {
   'rbac.authorization.k8s.io/v1 Role': () => import('kubernetes-models/rbac.authorization.k8s.io/v1/Role'),
   'rbac.authorization.k8s.io/v1 RoleBinding': () => import('kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding'),
   'external-secrets.io/v1 ExternalSecret': () => import('@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret'),
+  'cert-manager.io/v1 Certificate': () => import('@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate'),
   'bitnami.com/v1alpha1 SealedSecret': () => import('@kubernetes-models/sealed-secrets/bitnami.com/v1alpha1/SealedSecret'),
   'monitoring.coreos.com/v1 PrometheusRule': () => import('@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule'),
   'monitoring.coreos.com/v1 ServiceMonitor': () => import('@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor'),
