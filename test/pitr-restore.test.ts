@@ -164,10 +164,11 @@ async function orders(dataDir: string, env: Record<string, string>): Promise<{ i
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 test('restore to the timestamp on a fresh server: exactly the rows committed before it', async () => {
-  const restored = await restore('time', ['--type=time', `--target=${target.time}`, '--target-action=promote']);
+  // As the Patroni bootstrap command gives it: the source's repository path on the command line.
+  const restored = await restore('time', ['--repo1-path=/staging', '--type=time', `--target=${target.time}`, '--target-action=promote']);
   const autoConf = readFileSync(path.join(restored.dataDir, 'postgresql.auto.conf'), 'utf8');
   // The trap: the stanza came from PGBACKREST_STANZA, so restore_command does not carry it.
-  assert.match(autoConf, /restore_command = '\S*pgbackrest archive-get %f "%p"'/, autoConf);
+  assert.match(autoConf, /restore_command = '\S*pgbackrest --repo1-path=\/staging archive-get %f "%p"'/, autoConf);
   assert.not.match(autoConf, /--stanza/);
   const { PGBACKREST_STANZA: _, ...withoutStanza } = restored.env;
   const failed = await startServer({ dataDir: restored.dataDir, binaries, env: withoutStanza, startTimeoutMs: 20_000 }).then(
