@@ -87,8 +87,8 @@ test('the repository unreachable: archive-push fails and failed_count grows, the
   const failing = await until('failed_count growing', async () => {
     const now = await archiver();
     return now.failed > before.failed ? now : undefined;
-  }, 30_000);
-  // PostgreSQLWALArchivingFailing reads this counter: increase(pg_stat_archiver_failed_count[5m]) > 0.
+  }, 180_000);
+  // PostgreSQLWALArchivingFailing reads this counter: increase(pg_stat_archiver_failed_count[15m]) > 0.
   assert.is(failing.lastFailed, segment, 'the segment that could not be pushed');
   assert.is(failing.lastArchived, before.lastArchived, 'nothing archived meanwhile');
   const backup = await run(PGBACKREST, ['backup', '--type=full'], sidecarEnv, 180_000);

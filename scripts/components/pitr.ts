@@ -2,6 +2,7 @@ import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { Environment, Settings } from '../config/environment.ts';
 import { externalSecretFor } from '../k8s/pitr-secret.ts';
 import { names } from '../k8s/names.ts';
+import { PREPARE_DATA_CONTAINER } from '../k8s/replication.ts';
 import {
   BACKUP_CONFIG_FILE, backupCronJobs, caMounts, caVolumes, certificates, cipherEnv, databaseAdditions, pitrLabels, pitrNames, pitrNetworkPolicy, pitrServiceAccount,
   podVolumes, sidecarContainer,
@@ -62,8 +63,14 @@ function variablePatch(e: Settings): object[] {
     ...add(`${sidecar}/volumeMounts/-`, caMounts(e)),
     ...add('/spec/template/spec/volumes/-', caVolumes(e)),
   ];
-  if (operations.length === 0) return [];
-  return [{ op: 'test', path: `${containers}/0/name`, value: names.container }, { op: 'test', path: `${sidecar}/name`, value: pitrNames.container }, ...operations];
+  // The replication init container may start PostgreSQL (a promotion) with the pod's configuration,
+  // archive_command included: it needs what the database container has.
+  const init = '/spec/template/spec/initContainers/0';
+  const initOperations = e.replicas > 1
+    ? [{ op: 'test', path: `${init}/name`, value: PREPARE_DATA_CONTAINER }, ...add(`${init}/env/-`, databaseAdditions(e).env), ...add(`${init}/volumeMounts/-`, databaseAdditions(e).volumeMounts)]
+    : [];
+  if (operations.length + initOperations.length === 0) return [];
+  return [{ op: 'test', path: `${containers}/0/name`, value: names.container }, { op: 'test', path: `${sidecar}/name`, value: pitrNames.container }, ...operations, ...initOperations];
 }
 
 /** What pgBackRest changes in the StatefulSet, as kustomize applies the component's and the overlay's patches. */
@@ -74,6 +81,11 @@ export function withPgbackrest(set: StatefulSet, s: Settings): StatefulSet {
   pod.containers[0].env = [...(pod.containers[0].env ?? []), ...env];
   pod.containers[0].volumeMounts = [...(pod.containers[0].volumeMounts ?? []), ...volumeMounts];
   pod.containers.push(sidecarContainer(s));
+  for (const init of pod.initContainers ?? []) {
+    if (init.name !== PREPARE_DATA_CONTAINER) continue;
+    init.env = [...(init.env ?? []), ...env];
+    init.volumeMounts = [...(init.volumeMounts ?? []), ...volumeMounts];
+  }
   pod.volumes = [...(pod.volumes ?? []), ...podVolumes(s)];
   return copy;
 }
@@ -82,7 +94,7 @@ function deltaPatches(e: Environment, d: Settings): Patch[] {
   const patches: Patch[] = [];
   const variable = variablePatch(e);
   if (variable.length) {
-    patches.push({ file: 'patches/pgbackrest-pod.yaml', comment: 'The repository passphrase and the S3 endpoint\'s CA for pgBackRest in the pods.', target: statefulSetTarget, body: variable });
+    patches.push({ file: 'patches/pgbackrest-pod.yaml', comment: 'The repository passphrase and the S3 endpoint\'s CA for pgBackRest in the pods; pgBackRest for the replication init container.', target: statefulSetTarget, body: variable });
   }
   for (const job of backupCronJobs(e)) {
     const name = job.metadata!.name!;
@@ -114,7 +126,7 @@ export const pitrComponent: Component = {
     }, [
       'The pitr component: archive_command pushes every WAL segment to the S3 repository with pgBackRest,',
       'a sidecar runs pgBackRest\'s TLS server, and CronJobs take full and differential backups through it.',
-      'Each overlay that lists it adds the postgresql-pgbackrest ConfigMap (its repository) and the certificates.',
+      'Each overlay that lists it adds the postgresql-pgbackrest-config ConfigMap (its repository) and the certificates.',
     ], {
       configMapGenerator: [`Adds ${ARCHIVING_CONF} (archive_mode, archive_command, archive_timeout) to the PostgreSQL configuration.`],
       patches: ['pgBackRest\'s variables and mounts in the database container, the TLS-server sidecar and its volumes.'],

@@ -3,7 +3,7 @@ import { cronProblem } from './cron.ts';
 import type { Settings } from './environment.ts';
 
 /**
- * Where the repository Secret (postgresql-pgbackrest: the S3 key, its secret and the encryption
+ * Where the repository Secret (postgresql-pgbackrest-repository: the S3 key, its secret and the encryption
  * passphrase) comes from, as for the database credentials; never "generator": a committed key
  * would give anyone with the repository every backup.
  */
@@ -40,7 +40,7 @@ export interface PitrSettings {
   /** pgBackRest WAL archiving and backups to S3 (Component "pitr"). @default false */
   readonly enabled: boolean;
   readonly repository: PitrRepositorySettings;
-  /** The Secret postgresql-pgbackrest (keys s3-key, s3-key-secret, cipher-pass). */
+  /** The Secret postgresql-pgbackrest-repository (keys s3-key, s3-key-secret, cipher-pass). */
   readonly credentials: {
     /** @default "external-secrets" */
     readonly source: (typeof PITR_CREDENTIAL_SOURCES)[number];

@@ -83,11 +83,12 @@ export function alerts(namespace: string): Alert[] {
     },
     {
       alert: 'PostgreSQLWALArchivingFailing',
-      expr: `sum by (namespace, pod) (increase(pg_stat_archiver_failed_count{${pods}}[5m])) > 0`,
+      // Each failed push takes up to ~80 s (io-timeout 20 s, 4 tries): a 15-minute window sees several.
+      expr: `sum by (namespace, pod) (increase(pg_stat_archiver_failed_count{${pods}}[15m])) > 0`,
       for: '10m',
       severity: 'critical',
       summary: 'archive_command keeps failing on {{ $labels.pod }}: WAL is not reaching the pgBackRest repository',
-      runbook: 'Point-in-time recovery stops at the last archived segment and pg_wal grows. `kubectl logs postgresql-N -c postgresql | grep archive-push` names the cause: S3 unreachable or refusing the key (check the postgresql-pgbackrest Secret and the endpoint), or after a failover "already exists ... with a different checksum": compare `pgbackrest info` with the segment and follow README, "Backups and restore". Nothing is lost while PostgreSQL keeps the segments: the archiver resumes by itself once the cause is fixed.',
+      runbook: 'Point-in-time recovery stops at the last archived segment and pg_wal grows. `kubectl logs postgresql-N -c postgresql | grep archive-push` names the cause: S3 unreachable or refusing the key (check the postgresql-pgbackrest-repository Secret and the endpoint), or after a failover "already exists ... with a different checksum": compare `pgbackrest info` with the segment and follow README, "Backups and restore". Nothing is lost while PostgreSQL keeps the segments: the archiver resumes by itself once the cause is fixed.',
     },
     {
       alert: 'PostgreSQLWALArchiveStale',
@@ -104,7 +105,7 @@ export function alerts(namespace: string): Alert[] {
         + ` or (time() - max by (namespace) (kube_cronjob_created{${pitrJobs}}) > ${day} unless on (namespace) max by (namespace) (kube_cronjob_status_last_successful_time{${pitrJobs}}))`,
       severity: 'critical',
       summary: 'The last successful pgBackRest backup in {{ $labels.namespace }} is more than 26 hours old',
-      runbook: '`kubectl get jobs -l app.kubernetes.io/name=postgresql-pgbackrest` and the failed job\'s log: S3 credentials or endpoint, a certificate the TLS server refuses ("access denied"), no reachable primary. Take one now: `kubectl create job --from=cronjob/postgresql-pgbackrest-diff postgresql-pgbackrest-manual`. Restores replay more WAL the older the last backup is.',
+      runbook: '`kubectl get jobs -l app.kubernetes.io/name=postgresql-pgbackrest-backup` and the failed job\'s log: S3 credentials or endpoint, a certificate the TLS server refuses ("access denied"), no reachable primary. Take one now: `kubectl create job --from=cronjob/postgresql-pgbackrest-diff postgresql-pgbackrest-manual`. Restores replay more WAL the older the last backup is.',
     },
     {
       alert: 'PostgreSQLDataVolumeFilling',

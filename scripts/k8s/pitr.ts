@@ -11,18 +11,19 @@ import { restrictedContainerSecurity, restrictedPodSecurity } from './statefulse
 /** Names of the pitr feature's objects. */
 export const pitrNames = {
   /** pgbackrest.conf (database pods) and backup.conf (the job), hash-suffixed: pods roll on change. */
-  configMap: 'postgresql-pgbackrest',
+  // No name is "postgresql-" plus 10 letters: that reads as a kustomize hash suffix of "postgresql".
+  configMap: 'postgresql-pgbackrest-config',
   /** s3-key, s3-key-secret, cipher-pass: written by the credentials source, never committed. */
-  secret: 'postgresql-pgbackrest',
+  secret: 'postgresql-pgbackrest-repository',
   serverTls: 'postgresql-pgbackrest-server-tls',
   clientTls: 'postgresql-pgbackrest-client-tls',
   container: 'pgbackrest',
-  serviceAccount: 'postgresql-pgbackrest',
-  networkPolicy: 'postgresql-pgbackrest',
+  serviceAccount: 'postgresql-pgbackrest-backup',
+  networkPolicy: 'postgresql-pgbackrest-server',
   fullCronJob: 'postgresql-pgbackrest-full',
   differentialCronJob: 'postgresql-pgbackrest-diff',
   /** The podSelector of the backup jobs' pods, which the NetworkPolicy admits to 8432. */
-  jobPodName: 'postgresql-pgbackrest',
+  jobPodName: 'postgresql-pgbackrest-backup',
 } as const;
 
 export const PITR_SECRET_KEYS = { s3Key: 's3-key', s3KeySecret: 's3-key-secret', cipherPass: 'cipher-pass' } as const;

@@ -22,7 +22,7 @@ export function renderedCredentials(objects: Record<string, any>[]): RenderedCre
     const values = Object.fromEntries(Object.entries(secret.data as Record<string, string>).map(([key, value]) => [key, decode(value)]));
     return { secretName: secret.metadata.name, keys: Object.keys(values), database: values.database, values, renderedBy: 'Secret' };
   }
-  const external = objects.find((o) => o.kind === 'ExternalSecret');
+  const external = objects.find((o) => o.kind === 'ExternalSecret' && o.metadata.name === 'postgresql-secret');
   if (external) {
     const template = external.spec.target.template?.data ?? {};
     const keys = [...external.spec.data.map((entry: any) => entry.secretKey), ...Object.keys(template)];

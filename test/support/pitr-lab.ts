@@ -125,7 +125,7 @@ export interface PitrLab {
 export async function startLab(environment: string, credentials: { user: string; password: string }): Promise<PitrLab> {
   const dir = makeServerDirectory('pitr-lab-');
   const objects = rendered(environment);
-  const files = find(objects, 'ConfigMap', 'postgresql-pgbackrest').data as Record<string, string>;
+  const files = find(objects, 'ConfigMap', 'postgresql-pgbackrest-config').data as Record<string, string>;
   const bucket = /^repo1-s3-bucket=(.+)$/m.exec(files['pgbackrest.conf'])![1];
   const caDir = path.join(dir, 'ca');
   mkdirSync(caDir);
@@ -150,9 +150,9 @@ export async function startLab(environment: string, credentials: { user: string;
     return file;
   };
   const secrets: Record<string, string> = {
-      'postgresql-pgbackrest/s3-key': 'S3RVER',
-      'postgresql-pgbackrest/s3-key-secret': 'S3RVER',
-      'postgresql-pgbackrest/cipher-pass': randomBytes(24).toString('base64'),
+      'postgresql-pgbackrest-repository/s3-key': 'S3RVER',
+      'postgresql-pgbackrest-repository/s3-key-secret': 'S3RVER',
+      'postgresql-pgbackrest-repository/cipher-pass': randomBytes(24).toString('base64'),
       'postgresql-secret/username': credentials.user,
       'postgresql-secret/password': credentials.password,
   };
