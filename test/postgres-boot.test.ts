@@ -47,7 +47,8 @@ for (const name of renderedEnvironments()) {
     await initDataDirectory({ dataDir, superuser: user, password, database });
     const server = await startServer({
       dataDir,
-      args: [`config_file=${configDir}/postgresql.conf`, `hba_file=${configDir}/pg_hba.conf`],
+      // No pgBackRest repository here: archiving is off on this machine (test/pitr-*.test.ts test it).
+      args: [`config_file=${configDir}/postgresql.conf`, `hba_file=${configDir}/pg_hba.conf`, ...(environment.pitr.enabled ? ['archive_mode=off'] : [])],
     });
     try {
       const client = await connect({ port: server.port, user, password, database });

@@ -21,7 +21,13 @@ function withCredentials(objects: Record<string, any>[]): Record<string, any>[] 
   if (!credentials.keys) throw new Error('the environment renders no credentials (source "existing"): nothing says which keys its Secret has');
   const value = (key: string) => (key === 'database' ? credentials.database : key === 'username' ? PLACEHOLDER_CREDENTIALS.username : undefined) ?? randomBytes(12).toString('base64url');
   const data = Object.fromEntries(credentials.keys.map((key) => [key, Buffer.from(value(key)).toString('base64')]));
-  return [...objects, { apiVersion: 'v1', kind: 'Secret', metadata: { name: credentials.secretName }, data }];
+  // The pgBackRest repository's Secret, when the environment archives: values made here (no repository
+  // is reached: archiving is off on this machine, test/pitr-*.test.ts test it).
+  const repository = objects.find((o) => o.kind === 'ExternalSecret' && o.metadata.name === 'postgresql-pgbackrest-repository');
+  const repositorySecret = repository
+    ? [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: repository.metadata.name }, data: Object.fromEntries(repository.spec.data.map((entry: any) => [entry.secretKey, Buffer.from(randomBytes(12).toString('base64url')).toString('base64')])) }]
+    : [];
+  return [...objects, { apiVersion: 'v1', kind: 'Secret', metadata: { name: credentials.secretName }, data }, ...repositorySecret];
 }
 
 /**
@@ -154,7 +160,8 @@ export async function replicaSet(environment: string, binaries: ServerBinaries, 
     args.map((arg) => arg.replace(/^(config_file|hba_file)=(.*)$/, (_, name, file) => `${name}=${local(container, file)}`));
 
   /** The database container's server options, as startServer takes them ("name=value"). */
-  const serverArgs = () => serverOptions(postgres, postgres.args.slice(1)).filter((arg) => arg !== '-c');
+  const archiving = objects.some((o) => o.kind === 'ExternalSecret' && o.metadata.name === 'postgresql-pgbackrest-repository');
+  const serverArgs = () => [...serverOptions(postgres, postgres.args.slice(1)).filter((arg) => arg !== '-c'), ...(archiving ? ['archive_mode=off'] : [])];
 
   const ports = await Promise.all(Array.from({ length: replicas }, () => freePort()));
   const pods = ports.map((port, ordinal) => ({ port, name: `postgresql-${ordinal}`, dataDir: path.join(mkdir(path.join(root, `pod-${ordinal}`)), 'pgdata') }));
