@@ -30,6 +30,8 @@ const KNOWN_METRICS = new Set([
   'up', 'pg_up', 'pg_stat_activity_count', 'pg_stat_activity_max_tx_duration', 'pg_settings_max_connections',
   'pg_replication_lag_seconds', 'pg_stat_replication_pg_wal_lsn_diff', 'pg_replication_slot_wal_status',
   'pg_replication_slot_slot_is_active', 'pg_stat_database_deadlocks',
+  // postgres_exporter's pg_stat_archiver and pg_replication collectors (on by default).
+  'pg_stat_archiver_failed_count', 'pg_stat_archiver_last_archive_age', 'pg_replication_is_replica',
   'kube_statefulset_replicas', 'kube_cronjob_status_last_successful_time', 'kube_cronjob_created',
   'kubelet_volume_stats_used_bytes', 'kubelet_volume_stats_capacity_bytes',
 ]);

@@ -10,7 +10,8 @@ const EXPORTER_DIGEST = `sha256:${'fedcba9876543210'.repeat(4)}`;
 test('image.digest and monitoring.exporterDigest render every container as name:tag@digest; no digest, no change', () => {
   const out = emptyDir();
   const environments = environmentsDir({
-    'prod.ts': `export default { name: 'prod', replicas: 2, image: { tag: '16.4-alpine', digest: '${DATABASE_DIGEST}' }, backup: { enabled: true }, monitoring: { enabled: true, exporterDigest: '${EXPORTER_DIGEST}' } };\n`,
+    // Two replicas run Patroni: the project's image, pinned like any other.
+    'prod.ts': `export default { name: 'prod', replicas: 2, image: { name: 'ghcr.io/penguintechinc/postgresql-patroni', tag: '16.4-alpine-patroni4.0.6', digest: '${DATABASE_DIGEST}' }, backup: { enabled: true }, monitoring: { enabled: true, exporterDigest: '${EXPORTER_DIGEST}' } };\n`,
     'staging.ts': `export default { name: 'staging', backup: { enabled: true }, monitoring: { enabled: true } };\n`,
   });
   const result = runBuild(['--out', out, '--environments', environments]);
@@ -21,7 +22,7 @@ test('image.digest and monitoring.exporterDigest render every container as name:
     return Object.fromEntries(pods.flatMap((pod) => [...pod.containers, ...(pod.initContainers ?? [])]).map((c) => [c.name, c.image]));
   };
   const prod = images('prod');
-  for (const name of ['postgresql', 'prepare-data', 'tls-reload', 'backup']) assert.is(prod[name], `postgres:16.4-alpine@${DATABASE_DIGEST}`, name);
+  for (const name of ['postgresql', 'tls-reload', 'backup']) assert.is(prod[name], `ghcr.io/penguintechinc/postgresql-patroni:16.4-alpine-patroni4.0.6@${DATABASE_DIGEST}`, name);
   assert.is(prod.exporter, `quay.io/prometheuscommunity/postgres-exporter:v0.17.1@${EXPORTER_DIGEST}`);
   const staging = images('staging');
   assert.is(staging.postgresql, 'postgres:16-alpine');

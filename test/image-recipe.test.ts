@@ -49,6 +49,14 @@ test('the final stage runs as the alpine postgres user, never root', () => {
   assert.not.match(dockerfile, /\b(gosu|su-exec|sudo)\b/);
 });
 
+test('pgBackRest is built from a tarball whose sha256 is checked, and only its binary reaches the final stage', () => {
+  assert.match(dockerfile, /sha256sum -c -/);
+  assert.match(dockerfile, /ARG PGBACKREST_VERSION=\d+\.\d+(\.\d+)?\n/);
+  const finalStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  assert.match(finalStage, 'COPY --from=pgbackrest-build /src/build/src/pgbackrest /usr/bin/pgbackrest');
+  assert.not.match(finalStage, /build-base|meson|-dev\b/, 'no compiler in the final image');
+});
+
 test('replicated environments run the image this recipe and workflow make', () => {
   const job = workflow.jobs.image;
   const build = job.steps.find((step: any) => String(step.uses).startsWith('docker/build-push-action'));

@@ -7,6 +7,7 @@ import { resourceFiles } from '../scripts/kustomize/base.ts';
 import { bundleParameters } from '../scripts/postgres/conf.ts';
 import { tlsParameters } from '../scripts/k8s/tls.ts';
 import { formatParameterValue } from '../scripts/postgres/parameters.ts';
+import { archivingParameters } from '../scripts/postgres/pgbackrest-conf.ts';
 import { PROJECT_ROOT } from './support/cli.ts';
 import { renderedCredentials } from './support/credentials.ts';
 import { effectiveParameters } from './support/postgresql-conf.ts';
@@ -21,7 +22,7 @@ const environments = await loadEnvironments(path.join(PROJECT_ROOT, 'scripts/env
 
 /** Drops what kustomize adds by design, so the rest can be compared exactly. */
 function normalized(object: Record<string, any>): Record<string, any> {
-  const json = JSON.stringify(object).replace(/"(postgresql-(?:config|secret|app|patroni-scripts|patroni|backup-scripts|monitoring-init|application-init|tls-reload))-[a-z0-9]{10}"/g, '"$1"');
+  const json = JSON.stringify(object).replace(/"(postgresql-(?:config|secret|app|patroni-scripts|patroni|backup-scripts|monitoring-init|application-init|tls-reload|pgbackrest-config))-[a-z0-9]{10}"/g, '"$1"');
   const copy = JSON.parse(json);
   delete copy.metadata.namespace;
   delete copy.metadata.labels;
@@ -47,7 +48,7 @@ for (const environment of environments) {
 
   test(`${environment.name}: the rendered ConfigMap gives PostgreSQL exactly the environment's parameters`, () => {
     const expected = Object.fromEntries(
-      Object.entries({ ...bundleParameters, ...(environment.tls.enabled ? tlsParameters(environment) : {}), ...environment.postgresql }).map(([name, value]) => [name, formatParameterValue(value).replace(/^'(.*)'$/, '$1').replace(/''/g, "'")]),
+      Object.entries({ ...bundleParameters, ...(environment.tls.enabled ? tlsParameters(environment) : {}), ...environment.postgresql, ...(environment.pitr.enabled ? archivingParameters() : {}) }).map(([name, value]) => [name, formatParameterValue(value).replace(/^'(.*)'$/, '$1').replace(/''/g, "'")]),
     );
     assert.equal(effectiveParameters(find(objects, 'ConfigMap', 'postgresql-config').data), expected);
   });

@@ -63,7 +63,8 @@ for (const name of replicated) {
       assert.match(env[address].value, /^\$\(PATRONI_KUBERNETES_POD_IP\):\d+$/);
       assert.ok(order.indexOf(address) > order.indexOf('PATRONI_KUBERNETES_POD_IP'), `${address} comes after the variable it expands`);
     }
-    for (const entry of postgres.env.filter((e: any) => e.valueFrom?.secretKeyRef)) {
+    // The pgBackRest repository's Secret is the pitr component's (test/pitr-rendered.test.ts).
+    for (const entry of postgres.env.filter((e: any) => e.valueFrom?.secretKeyRef && e.valueFrom.secretKeyRef.name !== 'postgresql-pgbackrest-repository')) {
       const credentials = renderedCredentials(objects, entry.valueFrom.secretKeyRef.name.replace(/-[a-z0-9]{10}$/, ''));
       assert.is(entry.valueFrom.secretKeyRef.name, credentials.secretName);
       if (credentials.keys) assert.ok(credentials.keys.includes(entry.valueFrom.secretKeyRef.key), entry.name);
@@ -138,7 +139,7 @@ for (const name of replicated) {
   });
 
   test(`${name}: members stream, clone and rewind over TLS, checking the server against the CA, where the environment serves TLS`, () => {
-    const tls = objects.some((o) => o.kind === 'Certificate') || /hostssl/.test(find(objects, 'ConfigMap', 'postgresql-config').data['pg_hba.conf']);
+    const tls = 'tls.conf' in find(objects, 'ConfigMap', 'postgresql-config').data;
     const auth = config.postgresql.authentication;
     if (!tls) {
       assert.is(auth.replication.sslmode, undefined);

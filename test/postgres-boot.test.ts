@@ -42,7 +42,7 @@ for (const name of renderedEnvironments()) {
     const configDir = path.join(root, 'config');
     makeDir(configDir, uid, gid);
     // Where the environment serves TLS, a certificate made here stands in for the mounted Secret's.
-    const certificate = objects.find((o) => o.kind === 'Certificate');
+    const certificate = objects.find((o) => o.kind === 'Certificate' && o.spec?.secretName === 'postgresql-tls');
     const tlsFiles = certificate ? makeTestCa(root).issue('server', [...certificate.spec.dnsNames, ...certificate.spec.ipAddresses]) : undefined;
     for (const [file, content] of Object.entries(configMap.data as Record<string, string>)) {
       writeFileSync(path.join(configDir, file), file === 'tls.conf' && tlsFiles ? localTlsConf(content, TLS_DIR, tlsFiles) : content);
@@ -52,7 +52,8 @@ for (const name of renderedEnvironments()) {
     await initDataDirectory({ dataDir, superuser: user, password, database });
     const server = await startServer({
       dataDir,
-      args: [`config_file=${configDir}/postgresql.conf`, `hba_file=${configDir}/pg_hba.conf`],
+      // No pgBackRest repository here: archiving is off on this machine (test/pitr-*.test.ts test it).
+      args: [`config_file=${configDir}/postgresql.conf`, `hba_file=${configDir}/pg_hba.conf`, ...(environment.pitr.enabled ? ['archive_mode=off'] : [])],
     });
     try {
       const client = await connect({ port: server.port, user, password, database, ...(tlsFiles ? { ssl: { ca: readFileSync(path.join(root, 'ca.crt'), 'utf8') } } : {}) });

@@ -54,7 +54,8 @@ for (const name of renderedEnvironments()) {
   }
 
   test(`${name}: every Secret key the database container reads exists, whichever source renders the Secret`, () => {
-    for (const entry of postgres.env.filter((e: any) => e.valueFrom?.secretKeyRef)) {
+    // The pgBackRest repository's Secret is the pitr component's (test/pitr-rendered.test.ts).
+    for (const entry of postgres.env.filter((e: any) => e.valueFrom?.secretKeyRef && e.valueFrom.secretKeyRef.name !== 'postgresql-pgbackrest-repository')) {
       const secretName = entry.valueFrom.secretKeyRef.name.replace(/-[a-z0-9]{10}$/, '');
       assert.ok(['postgresql-secret', 'postgresql-app'].includes(secretName), `${entry.name} reads ${secretName}`);
       const credentials = renderedCredentials(objects, secretName);
@@ -76,7 +77,7 @@ for (const name of renderedEnvironments()) {
     const hba = find(objects, 'ConfigMap', 'postgresql-config').data['pg_hba.conf'] as string;
     const replicationLines = hba.split('\n').filter((line) => /^\w+\s+replication\s/.test(line));
     // Over TLS where the environment serves it (README, "TLS"): hostssl, like every other TCP line.
-    const tcp = objects.some((o) => o.kind === 'Certificate') ? 'hostssl' : 'host';
+    const tcp = 'tls.conf' in find(objects, 'ConfigMap', 'postgresql-config').data ? 'hostssl' : 'host';
     assert.equal(replicationLines.map((line) => line.split(/\s+/)), [[tcp, 'replication', 'replicator', 'all', 'scram-sha-256']]);
   });
 }

@@ -4,6 +4,7 @@ import type { Environment } from '../config/environment.ts';
 import { monitoringNames } from '../k8s/monitoring.ts';
 import { names } from '../k8s/names.ts';
 import { tlsNames } from '../k8s/tls.ts';
+import { pitrNames } from '../k8s/pitr.ts';
 import type { PatchTarget } from '../kustomize/kustomization.ts';
 import type { FileTree } from '../output/tree.ts';
 import type { Component, ComponentDeltas } from './component.ts';
@@ -13,11 +14,11 @@ const statefulSetTarget: PatchTarget = { group: 'apps', version: 'v1', kind: 'St
 
 /**
  * The sidecars other components add, in the order they add them after the database container
- * (monitoring, then tls): their requests become their limits. The database container and
- * prepare-data take theirs from the settings (k8s/statefulset.ts).
+ * (monitoring, pitr, then tls): their requests become their limits. The database container takes
+ * its own from the settings (k8s/statefulset.ts).
  */
 function sidecars(e: Environment): string[] {
-  return [...(e.monitoring.enabled ? [monitoringNames.container] : []), ...(e.tls.enabled ? [tlsNames.reloadContainer] : [])];
+  return [...(e.monitoring.enabled ? [monitoringNames.container] : []), ...(e.pitr.enabled ? [pitrNames.container] : []), ...(e.tls.enabled ? [tlsNames.reloadContainer] : [])];
 }
 
 const guaranteed = (c: Container): Container => (c.resources?.limits ? { ...c, resources: { ...c.resources, requests: { ...c.resources.limits } } } : c);

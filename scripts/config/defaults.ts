@@ -59,6 +59,19 @@ export const defaults: Settings = {
   // Patroni's own defaults (ttl 30, loop_wait 10, retry_timeout 10): failover in 24-35 s, measured (README).
   patroni: { ttl: 30, loopWait: 10, retryTimeout: 10, synchronousMode: true, maximumLagOnFailover: 1048576 },
   backup: { enabled: false, schedule: '0 2 * * *', retentionDays: 7, storage: { size: '20Gi', storageClassName: 'standard' } },
+  pitr: {
+    enabled: false,
+    repository: { endpoint: '', bucket: '', region: 'us-east-1', path: '/postgresql', uriStyle: 'host', ca: null, verifyTls: true },
+    credentials: {
+      source: 'external-secrets',
+      externalSecrets: { storeRef: { kind: 'ClusterSecretStore', name: 'platform-secrets' }, remoteKey: 'postgresql-pgbackrest', remoteRefs: {}, refreshInterval: '1h' },
+    },
+    encryption: true,
+    // Full on Sunday, differential the other days, at the seed's 02:00 UTC (README, "Backups and restore").
+    schedule: { full: '0 2 * * 0', differential: '0 2 * * 1-6' },
+    retentionDays: 7,
+    tls: { source: 'cert-manager', issuerRef: { kind: 'ClusterIssuer', name: 'platform-ca' } },
+  },
   // Prometheus usually runs in its own namespace; name yours if it is another (README, "Monitoring and alerts").
   monitoring: { enabled: false, serviceMonitor: false, allowedScrapers: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], labels: {} },
   // Every environment serves TLS unless its file says otherwise (dev, by choice).

@@ -3,6 +3,7 @@ import type { AcknowledgeableChange } from './acknowledge.ts';
 import type { CredentialsSettings } from './credentials.ts';
 import type { DeliverySettings } from './delivery.ts';
 import type { TlsSettings } from './tls.ts';
+import type { PitrSettings } from './pitr.ts';
 
 /** A PostgreSQL parameter value as written in postgresql.conf (units go inside strings: "256MB"). */
 export type ParameterValue = string | number | boolean;
@@ -94,6 +95,8 @@ export interface Settings {
     /** @default { size: "20Gi", storageClassName: "standard" } */
     readonly storage: { readonly size: string; readonly storageClassName: string };
   };
+  /** Point-in-time recovery: WAL archiving and backups to S3 with pgBackRest, as the kustomize Component "pitr" (README, "Backups and restore"). */
+  readonly pitr: PitrSettings;
   /** postgres_exporter and scrape annotations, as the kustomize Component "monitoring". */
   readonly monitoring: {
     /** @default false */

@@ -18,6 +18,7 @@ import { majorVersion } from './image.ts';
 import { LOCALE_NAME, localeParameters } from '../postgres/locale.ts';
 import { tlsProblems } from './tls.ts';
 import { DIGEST } from '../k8s/images.ts';
+import { pitrProblems } from './pitr.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -106,6 +107,7 @@ export function settingsProblems(s: Settings): [string, string][] {
   found.push(...credentialsProblems(s));
   found.push(...deliveryProblems(s));
   found.push(...replicationProblems(s));
+  found.push(...pitrProblems(s));
   found.push(...acknowledgeProblems(s));
   found.push(...startupProblems(s));
   for (const kind of ['cpu', 'memory'] as const) {

@@ -28,5 +28,13 @@ export default defineEnvironment({
   delivery: { automated: false },
   // Daily at 02:00 UTC, kept 30 days; a ServiceMonitor for prometheus-operator (seed: values-prod.yaml).
   backup: { enabled: true, schedule: '0 2 * * *', retentionDays: 30 },
+  // Point-in-time recovery: WAL to S3 within a minute, full backup on Sunday, differential the other days,
+  // 30 days of recoverability (README, "Backups and restore").
+  pitr: {
+    enabled: true,
+    repository: { endpoint: 's3.eu-west-1.amazonaws.com', bucket: 'project-template-pgbackrest-prod', region: 'eu-west-1', path: '/prod' },
+    credentials: { source: 'external-secrets', externalSecrets: { remoteKey: 'postgresql-pgbackrest/prod' } },
+    retentionDays: 30,
+  },
   monitoring: { enabled: true, serviceMonitor: true },
 });

@@ -23,5 +23,13 @@ export default defineEnvironment({
   delivery: { automated: true },
   // Daily at 02:00 UTC, kept 7 days; metrics scraped by pod annotations (seed: values-staging.yaml).
   backup: { enabled: true, schedule: '0 2 * * *', retentionDays: 7 },
+  // Point-in-time recovery: WAL to S3 within a minute, full backup on Sunday, differential the other days,
+  // 7 days of recoverability (README, "Backups and restore").
+  pitr: {
+    enabled: true,
+    repository: { endpoint: 's3.eu-west-1.amazonaws.com', bucket: 'project-template-pgbackrest-staging', region: 'eu-west-1', path: '/staging' },
+    credentials: { source: 'external-secrets', externalSecrets: { remoteKey: 'postgresql-pgbackrest/staging' } },
+    retentionDays: 7,
+  },
   monitoring: { enabled: true },
 });

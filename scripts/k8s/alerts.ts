@@ -4,6 +4,7 @@ import type { Settings } from '../config/environment.ts';
 import { backupNames } from './backup.ts';
 import { monitoringLabels, monitoringNames, serviceMonitorSelector } from './monitoring.ts';
 import { names } from './names.ts';
+import { pitrNames } from './pitr.ts';
 
 /** One alerting rule and what the engineer it wakes up does first. */
 export interface Alert {
@@ -28,6 +29,7 @@ export function alerts(namespace: string): Alert[] {
   const cronJob = `namespace="${namespace}", cronjob="${backupNames.cronJob}"`;
   const dataClaims = `namespace="${namespace}", persistentvolumeclaim=~"${names.dataVolumeClaim}-${names.statefulSet}-[0-9]+"`;
   const day = 26 * 3600;
+  const pitrJobs = `namespace="${namespace}", cronjob=~"${pitrNames.fullCronJob}|${pitrNames.differentialCronJob}"`;
   return [
     {
       alert: 'PostgreSQLInstanceDown',
@@ -78,6 +80,32 @@ export function alerts(namespace: string): Alert[] {
       severity: 'critical',
       summary: 'The last successful backup in {{ $labels.namespace }} is more than 26 hours old',
       runbook: '`kubectl get jobs -l app.kubernetes.io/name=postgresql-backup` and the failed job\'s log (`kubectl logs job/NAME`): a full backup volume, a wrong password, a dump over its deadline. Take one now with `kubectl create job --from=cronjob/postgresql-backup postgresql-backup-manual` (the alert may clear only at the next scheduled success).',
+    },
+    {
+      alert: 'PostgreSQLWALArchivingFailing',
+      // Each failed push takes up to ~80 s (io-timeout 20 s, 4 tries): a 15-minute window sees several.
+      expr: `sum by (namespace, pod) (increase(pg_stat_archiver_failed_count{${pods}}[15m])) > 0`,
+      for: '10m',
+      severity: 'critical',
+      summary: 'archive_command keeps failing on {{ $labels.pod }}: WAL is not reaching the pgBackRest repository',
+      runbook: 'Point-in-time recovery stops at the last archived segment and pg_wal grows. `kubectl logs postgresql-N -c postgresql | grep archive-push` names the cause: S3 unreachable or refusing the key (check the postgresql-pgbackrest-repository Secret and the endpoint), or after a failover "already exists ... with a different checksum": compare `pgbackrest info` with the segment and follow README, "Backups and restore". Nothing is lost while PostgreSQL keeps the segments: the archiver resumes by itself once the cause is fixed.',
+    },
+    {
+      alert: 'PostgreSQLWALArchiveStale',
+      expr: `max by (namespace, pod) (pg_stat_archiver_last_archive_age{${pods}}) > 900`
+        + ` and on (namespace, pod) max by (namespace, pod) (pg_replication_is_replica{${pods}}) == 0`,
+      for: '5m',
+      severity: 'warning',
+      summary: 'The primary {{ $labels.pod }} has archived no WAL segment for {{ $value | humanizeDuration }}',
+      runbook: 'With archive_timeout 60 s, a primary that writes archives at least every minute: either nothing was written for 15 minutes (a quiet database: fine), or archive-push hangs without failing. `select * from pg_stat_archiver` and `select count(*) from pg_ls_archive_statusdir() where name like \'%.ready\'` on the primary show the backlog.',
+    },
+    {
+      alert: 'PostgreSQLPITRBackupTooOld',
+      expr: `time() - max by (namespace) (kube_cronjob_status_last_successful_time{${pitrJobs}}) > ${day}`
+        + ` or (time() - max by (namespace) (kube_cronjob_created{${pitrJobs}}) > ${day} unless on (namespace) max by (namespace) (kube_cronjob_status_last_successful_time{${pitrJobs}}))`,
+      severity: 'critical',
+      summary: 'The last successful pgBackRest backup in {{ $labels.namespace }} is more than 26 hours old',
+      runbook: '`kubectl get jobs -l app.kubernetes.io/name=postgresql-pgbackrest-backup` and the failed job\'s log: S3 credentials or endpoint, a certificate the TLS server refuses ("access denied"), no reachable primary. Take one now: `kubectl create job --from=cronjob/postgresql-pgbackrest-diff postgresql-pgbackrest-manual`. Restores replay more WAL the older the last backup is.',
     },
     {
       alert: 'PostgreSQLDataVolumeFilling',

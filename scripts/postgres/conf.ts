@@ -34,6 +34,8 @@ export function postgresqlConf(parameters: Readonly<Record<string, ParameterValu
     '',
     '# The tls component adds tls.conf (ssl = on and the certificate files) where the environment serves TLS.',
     "include_if_exists 'tls.conf'",
+    '# The pitr component adds archiving.conf (WAL archiving to pgBackRest): absent, nothing is archived.',
+    "include_if_exists 'archiving.conf'",
     '',
     `# Each environment's overlay adds ${ENVIRONMENT_CONF} with the parameters it changes; later lines win.`,
     `include_if_exists '${ENVIRONMENT_CONF}'`,

@@ -83,6 +83,8 @@ export interface StartOptions {
    * and rejects connections (a probe test). @default ["ready", "standby"]
    */
   readonly startedStates?: readonly string[];
+  /** Variables the server and its archive/restore commands see, beyond the caller's non-PG* ones (e.g. PGBACKREST_*). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface ServerHandle {
@@ -108,6 +110,8 @@ export interface TestServerOptions {
   readonly postgresqlConf?: string;
   /** @default EMBEDDED_16 */
   readonly binaries?: ServerBinaries;
+  /** See {@link StartOptions.env}. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface TestServer extends ServerHandle {
@@ -178,7 +182,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     const dataDir = join(root, 'data');
     await initDataDirectory({ dataDir, superuser, password, database, binaries: options.binaries });
     if (options.postgresqlConf) appendFileSync(join(dataDir, 'postgresql.conf'), `\n${options.postgresqlConf}\n`);
-    const server = await startServer({ dataDir, args: options.args, binaries: options.binaries });
+    const server = await startServer({ dataDir, args: options.args, binaries: options.binaries, env: options.env });
     return {
       ...server,
       superuser, password, database,
@@ -224,7 +228,7 @@ async function launch(options: StartOptions, listenAddresses: string): Promise<S
     ...args.flatMap((arg) => ['-c', arg]),
     ...(['port', 'unix_socket_directories', 'listen_addresses'] as const).flatMap((name) => ['-c', `${name}=${overrides[name]}`]),
   ]);
-  const child = spawn(command, argv, { stdio: ['ignore', logFd, logFd], env: serverEnvironment() });
+  const child = spawn(command, argv, { stdio: ['ignore', logFd, logFd], env: { ...serverEnvironment(), ...options.env } });
   closeSync(logFd);
   // A forgotten server must not keep the test process alive; the exit hook below still stops it.
   child.unref();

@@ -53,7 +53,7 @@ export function minorUpgradeSection(e: Environment, n: EnvironmentNames): string
       ? `The roll restarts ${list(rollOrder.map(code))}, each after the previous one is Ready: the standbys first, then the primary, as PostgreSQL's release notes ask (a standby may replay an older primary's WAL, not always the reverse).`
       : `The roll restarts ${list(rollOrder.map(code))}: the primary ${code(podName(n.primary))} before the standbys below it. For standbys first, switch over to ${code(podName(0))} before the upgrade (README, "Switchover").`;
   return section('minorUpgrade',
-    `${e.name} runs ${code(image)} (\`image\` in ${code(n.source)}), in the database container${n.replicas > 1 ? ', the `prepare-data` init container' : ''}${e.backup.enabled ? ' and the backup Jobs' : ''}. `
+    `${e.name} runs ${code(image)} (\`image\` in ${code(n.source)}), in the database container${n.replicas > 1 ? ' and the Patroni config Job' : ''}${e.backup.enabled ? ' and the backup Jobs' : ''}. `
     + 'A minor release (16.4 → 16.6) changes no data format: new binaries on the same volume.'
     + (floating ? ` The tag ${code(e.image.tag)} follows every minor release, so which one a pod runs depends on its node's image cache: pin one, such as ${code(e.image.tag.replace(/^(\d+)/, '$1.6'))} (with the minor you want).` : ''),
     steps(

@@ -1,21 +1,27 @@
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Environment } from '../../scripts/config/environment.ts';
 import { connect, initDataDirectory, makeServerDirectory, removeServerDirectory, startServer } from '../../scripts/postgres/server.ts';
 import { renderedObjects } from '../../scripts/verify/schema.ts';
 import { find } from './rendered.ts';
+import { localTlsConf, makeTestCa } from './tls.ts';
+import { TLS_DIR } from '../../scripts/k8s/tls.ts';
 
 /** Boots the rendered postgresql.conf and pg_hba.conf as the pod does; undefined when all went well. */
 export async function bootProblem(environment: Environment, yaml: string): Promise<string | undefined> {
-  const configMap = find(renderedObjects(yaml), 'ConfigMap', 'postgresql-config');
+  const objects = renderedObjects(yaml);
+  const configMap = find(objects, 'ConfigMap', 'postgresql-config');
   const root = makeServerDirectory(`pg-gen-${environment.name}-`);
   const { uid, gid } = statSync(root);
   const configDir = path.join(root, 'config');
   mkdirSync(configDir, { mode: 0o700 });
   chownSync(configDir, uid, gid);
+  // Where the environment serves TLS, a certificate made here stands in for the mounted Secret's.
+  const certificate = objects.find((o) => o.kind === 'Certificate' && o.spec?.secretName === 'postgresql-tls');
+  const tlsFiles = certificate ? makeTestCa(root).issue('server', [...certificate.spec.dnsNames, ...(certificate.spec.ipAddresses ?? [])]) : undefined;
   for (const [file, content] of Object.entries(configMap.data as Record<string, string>)) {
-    writeFileSync(path.join(configDir, file), content);
+    writeFileSync(path.join(configDir, file), file === 'tls.conf' && tlsFiles ? localTlsConf(content, TLS_DIR, tlsFiles) : content);
     chownSync(path.join(configDir, file), uid, gid);
   }
   const dataDir = path.join(root, 'pgdata');
@@ -24,11 +30,12 @@ export async function bootProblem(environment: Environment, yaml: string): Promi
   try {
     await initDataDirectory({ dataDir, superuser: 'postgres', password, database: environment.database });
     server = await startServer({ dataDir, args: [`config_file=${configDir}/postgresql.conf`, `hba_file=${configDir}/pg_hba.conf`], startTimeoutMs: 20000 });
-    const admin = await connect({ port: server.port, user: 'postgres', password, database: environment.database });
+    const ssl = tlsFiles ? { ssl: { ca: readFileSync(path.join(root, 'ca.crt'), 'utf8') } } : {};
+    const admin = await connect({ port: server.port, user: 'postgres', password, database: environment.database, ...ssl });
     try {
       // A role made under the environment's own password_encryption must be able to log in.
       await admin.query(`CREATE ROLE app_login LOGIN PASSWORD '${password}'`);
-      const app = await connect({ port: server.port, user: 'app_login', password, database: environment.database });
+      const app = await connect({ port: server.port, user: 'app_login', password, database: environment.database, ...ssl });
       await app.end();
     } finally {
       await admin.end();
