@@ -100,6 +100,9 @@ export function patroniConfig(s: Settings): Record<string, unknown> {
       remove_data_directory_on_rewind_failure: true,
       remove_data_directory_on_diverged_timelines: true,
       authentication: { replication: { username: REPLICATION_ROLE } },
+      // A new or re-seeded member's clone (pg_basebackup) starts at once, not after a spread checkpoint
+      // of up to checkpoint_timeout × checkpoint_completion_target (4.5 minutes by default; a test clone waited past 90 s).
+      basebackup: [{ checkpoint: 'fast' }],
       parameters: {
         unix_socket_directories: paths.socket,
         // The bundle's pg_hba.conf: Patroni leaves the file alone when hba_file names it.

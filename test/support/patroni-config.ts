@@ -75,9 +75,11 @@ export function memberConfig(render: PatroniRender, ordinal: number, root: strin
   for (const mount of render.container.volumeMounts ?? []) {
     const volume = render.volumes.find((v) => v.name === mount.name);
     const local = mkdir(path.join(root, 'volumes', mount.name));
-    if (volume?.configMap) {
-      const data = find(render.objects, 'ConfigMap', volume.configMap.name).data as Record<string, string>;
-      const mode = volume.configMap.defaultMode ?? 0o644;
+    // A configMap volume, or a projected one of several ConfigMaps (Patroni's: the overlay's files and the component's scripts).
+    const sources = volume?.configMap ? [volume.configMap] : (volume?.projected?.sources ?? []).map((source: any) => source.configMap).filter(Boolean);
+    const mode = volume?.configMap?.defaultMode ?? volume?.projected?.defaultMode ?? 0o644;
+    for (const source of sources) {
+      const data = find(render.objects, 'ConfigMap', source.name).data as Record<string, string>;
       for (const [file, content] of Object.entries(data)) {
         writeFileSync(path.join(local, file), content);
         own(path.join(local, file), mode & 0o755);
