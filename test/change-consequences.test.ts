@@ -47,10 +47,10 @@ test('another StorageClass or a smaller volume is an immutable StatefulSet field
 });
 
 test('a new PostgreSQL major version in the image is refused; a tag without one too', async () => {
-  const upgraded = await consequences(staging, { ...staging, image: { ...staging.image, tag: '17-alpine-patroni4.0.6' } });
+  const upgraded = await consequences(staging, { ...staging, image: { ...staging.image!, tag: '17-alpine-patroni4.0.6' } });
   assert.equal(summary(upgraded), [{ kind: 'major-upgrade', severity: 'refuse', runbook: runbookLink('staging', 'majorUpgrade') }]);
-  assert.match(upgraded[0].message, `${staging.image.name}:16-alpine-patroni4.0.6 → ${staging.image.name}:17-alpine-patroni4.0.6: PostgreSQL 17 refuses to start on a data directory of PostgreSQL 16`);
-  const unpinned = await consequences(staging, { ...staging, image: { ...staging.image, tag: 'alpine' } });
+  assert.match(upgraded[0].message, `${staging.image!.name}:16-alpine-patroni4.0.6 → ${staging.image!.name}:17-alpine-patroni4.0.6: PostgreSQL 17 refuses to start on a data directory of PostgreSQL 16`);
+  const unpinned = await consequences(staging, { ...staging, image: { ...staging.image!, tag: 'alpine' } });
   assert.equal(summary(unpinned).map((c) => c.kind), ['major-upgrade']);
   assert.match(unpinned[0].message, 'does not say which PostgreSQL major version');
 });
