@@ -66,7 +66,7 @@ export function parameterConsequences(environment: string, before: readonly Rend
     ...warnings(environment, kept, {
       restart: (it) => `Patroni keeps ${it} in its store, where a member's own configuration has no effect, so the roll alone does not apply ${it === 'this' ? 'it' : 'them'}: `
         + `the ${names.patroniConfigJob} Job writes ${it} into the store after the sync, then \`patronictl list\` shows every member "Pending restart" `
-        + 'until it is restarted with `patronictl restart --pending`, the standbys before the primary.',
+        + 'until it is restarted with `patronictl restart --pending`: raised, the standbys first; lowered, the primary first (a standby keeps at least its primary\'s value).',
       reload: (it) => `and Patroni does, once the ${names.patroniConfigJob} Job has written ${it} into its store after the sync.`,
     }),
   ];

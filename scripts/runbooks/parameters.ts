@@ -31,13 +31,16 @@ export function restartParameterSection(e: Environment, n: EnvironmentNames): st
     `**Parameters Patroni keeps in its store**: ${list(kept.map(code))}. A member's own configuration has no effect on these, so the roll alone does not apply them: `
     + `the ${code(names.patroniConfigJob)} Job writes them into the store after the sync (\`patronictl edit-config\`, from ${code(`overlays/${e.name}/dcs.yml`)}), `
     + 'and `patronictl list` then shows the members `Pending restart`. Patroni keeps each standby at least at its primary\'s value (from the primary\'s control data), '
-    + 'so lowering one, such as `max_connections`, needs no ordering by hand. Restart the standbys, then switch over: the former primary restarts as a standby with the new values.',
+    + 'so a standby never refuses to start after a lowering; it keeps the higher value until its primary has restarted with the lower one.',
     steps(
       ['Wait for the Job, and see who waits for a restart:',
         sh(`kubectl -n ${n.namespace} wait --for=condition=complete job/${names.patroniConfigJob} --timeout=10m`, patroni(...patroniArgs.list()))],
-      ['The standbys, then a switchover (repeat both while a member still shows `Pending restart`: a lowered value reaches the standbys once the primary runs it):',
-        sh(patroni(...patroniArgs.restartPending('replica')), `candidate=${podName(0)}    # a standby that is not the primary`, patroni(...patroniArgs.switchover('"$candidate"')))],
-      ['Or restart the primary in place, a short write outage instead of a switchover:', sh(patroni(...patroniArgs.restartPending('primary')))],
+      ['**Raising** one: the standbys, then a switchover, which restarts the former primary as a standby with the new value:',
+        sh(patroni(...patroniArgs.restartPending('replica')),
+          `${patroni(...patroniArgs.list())}    # wait until the standbys stream again${e.patroni.synchronousMode ? ', one of them Sync Standby: Patroni takes no other candidate' : ''}`,
+          `candidate=${podName(0)}    # ${e.patroni.synchronousMode ? 'the Sync Standby' : 'a standby'}`, patroni(...patroniArgs.switchover('"$candidate"')))],
+      ['**Lowering** one: a standby runs with at least its primary\'s value, so the primary goes first, restarted in place (writes fail for a few seconds), then the standbys:',
+        sh(patroni(...patroniArgs.restartPending('primary')), patroni(...patroniArgs.restartPending('replica')))],
       ...[verify as [string, ...string[]]],
     ),
     'Tested on real servers by `test/runbook-patroni.test.ts`: a dcs.yml change applied by the config Job\'s script, then these restarts.',

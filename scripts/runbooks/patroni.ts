@@ -47,6 +47,10 @@ export function afterFailoverSection(e: Environment, n: EnvironmentNames): strin
   );
 }
 
+/** Creates the replication role, without a password, unless it exists (psql: \gexec runs the statement the query returns). */
+export const replicationRoleSql = (role: string) => [
+  `select format('create role %I with login replication', '${role}') where not exists (select from pg_roles where rolname = '${role}')`, '\\gexec'];
+
 /** The StatefulSet's `replicas:` line in generated/<env>.yaml, as the one-replica apply rewrites it. */
 export const replicasLine = (replicas: number) => `  replicas: ${replicas}`;
 
@@ -83,7 +87,7 @@ export function moveToPatroniSection(e: Environment, n: EnvironmentNames): strin
           `${patroni(...patroniArgs.list())}    # ${podName(0)}: Leader, running`)],
       [`The replication role, which a database initialised with one replica does not have (Patroni creates it only when it initialises one itself): create it without a password, `
         + 'then give it the Secret\'s with the rotation script (no password on a command line or in SQL):',
-        sh(`sql_on 0 <<'SQL'`, `select format('create role %I with login replication', '${n.replicationRole}') where not exists (select from pg_roles where rolname = '${n.replicationRole}')`, '\\gexec', 'SQL',
+        sh(`sql_on 0 <<'SQL'`, ...replicationRoleSql(n.replicationRole), 'SQL',
           'run_script 0 rotate-password.sh roles replication-password')],
       [`Sync: the StatefulSet gets its ${target} replicas; each new member finds the cluster in the store and clones ${code(podName(0))}.`, sh(...syncCommands(e, n))],
       [`Verify: one Leader, ${target - 1} streaming members${e.patroni.synchronousMode ? ', one of them Sync Standby' : ''}; the data is that of before. Then drop \`patroni-adoption\` from \`acknowledge\` (the build says so).`,
