@@ -7,19 +7,34 @@ import { chownSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { asServerAccount } from '../../scripts/postgres/server.ts';
 import type { Member, PatroniCluster } from './patroni-cluster.ts';
-import { execScript, runScript, type ScriptRun } from './replica-set.ts';
 
-/** `kubectl exec <member> -- patronictl -c /etc/patroni/patroni.yml ARGS`: the member's config file and environment. */
-export function patronictl(member: Member, args: readonly string[], timeoutMs = 180_000): Promise<ScriptRun> {
-  const [command, argv] = asServerAccount('patronictl', ['-c', member.configFile, ...args]);
+export interface ScriptRun {
+  readonly code: number;
+  readonly output: string;
+}
+
+/** A program as the server account, `stdin` on its standard input, in a session of its own (no terminal for psql to prompt on); never throws. */
+function run(program: string, args: readonly string[], env: Record<string, string>, stdin = '', timeoutMs = 180_000): Promise<ScriptRun> {
+  const [command, argv] = asServerAccount(program, [...args]);
   return new Promise((resolve) => {
-    const child = spawn(command, argv, { env: member.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, argv, { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     let output = '';
     const timer = setTimeout(() => { output += `\n(killed after ${timeoutMs / 1000} s)`; child.kill('SIGKILL'); }, timeoutMs);
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
     child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, output }); });
+    child.stdin.end(stdin);
   });
+}
+
+/** `busybox sh FILE` (the alpine image's shell). */
+const runScript = (file: string, args: readonly string[], env: Record<string, string>) => run('busybox', ['sh', file, ...args], env);
+/** `busybox sh -c SCRIPT NAME ARGS`, as `kubectl exec -i ... -- sh -c "$(cat SCRIPT)"` runs it. */
+const execScript = (script: string, name: string, args: readonly string[], env: Record<string, string>, stdin: string) => run('busybox', ['sh', '-c', script, name, ...args], env, stdin);
+
+/** `kubectl exec <member> -- patronictl -c /etc/patroni/patroni.yml ARGS`: the member's config file and environment. */
+export function patronictl(member: Member, args: readonly string[]): Promise<ScriptRun> {
+  return run('patronictl', ['-c', member.configFile, ...args], member.env);
 }
 
 /** A file of the member's /etc/patroni (the copies of the rendered ConfigMaps). */
