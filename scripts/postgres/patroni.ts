@@ -95,14 +95,15 @@ export function patroniConfig(s: Settings): Record<string, unknown> {
       custom_conf: `${paths.config}/postgresql.conf`,
       pgpass: patroniPaths.pgpass,
       use_unix_socket: true,
+      // A new or re-cloned standby's pg_basebackup asks the primary for a checkpoint; without `fast`
+      // it is a spread one (checkpoint_completion_target × checkpoint_timeout, about 4.5 min) and the
+      // standby waits that long (measured: bootstrap of prod's standbys stuck > 90 s, test/patroni-*-servers).
+      basebackup: [{ checkpoint: 'fast' }],
       // A former primary that cannot be rewound is cloned again rather than left stopped for a person:
       // what it alone had was never acknowledged to a client in synchronous mode.
       remove_data_directory_on_rewind_failure: true,
       remove_data_directory_on_diverged_timelines: true,
       authentication: { replication: { username: REPLICATION_ROLE } },
-      // A new or re-seeded member's clone (pg_basebackup) starts at once, not after a spread checkpoint
-      // of up to checkpoint_timeout × checkpoint_completion_target (4.5 minutes by default; a test clone waited past 90 s).
-      basebackup: [{ checkpoint: 'fast' }],
       parameters: {
         unix_socket_directories: paths.socket,
         // The bundle's pg_hba.conf: Patroni leaves the file alone when hba_file names it.

@@ -11,9 +11,9 @@ import pg from 'pg';
 import { asServerAccount, debianBinaries, freePort, makeServerDirectory, removeServerDirectory } from '../../scripts/postgres/server.ts';
 import { startEtcd, type Etcd } from './etcd.ts';
 import { memberConfig, readPatroniRender, type MemberConfig, type MemberPorts } from './patroni-config.ts';
-import { patroniRender } from './patroni-fixture.ts';
-import { withCredentials } from './replica-set.ts';
-import { awaitExit, isAlive, killGroup, postmasterPid, sleep, trackPostmaster, trackProcess, untrackPostmaster, untrackProcess, waitFor } from './processes.ts';
+import { withCredentials } from './pod-env.ts';
+import { rendered } from './rendered.ts';
+import { awaitExit, isAlive, killGroup, killTrees, postmasterPid, sleep, trackPostmaster, trackProcess, untrackPostmaster, untrackProcess, waitFor } from './processes.ts';
 
 export const PATRONI_BINARY = '/usr/bin/patroni';
 
@@ -74,7 +74,7 @@ export interface PatroniClusterOptions {
 export async function patroniCluster(environment: string, options: PatroniClusterOptions = {}): Promise<PatroniCluster> {
   if (!existsSync(PATRONI_BINARY)) throw new Error(`${PATRONI_BINARY} is missing: apt-get install patroni (.ci/run does)`);
   const binaries = debianBinaries(15);
-  const render = readPatroniRender(withCredentials(patroniRender(environment)));
+  const render = readPatroniRender(withCredentials(rendered(environment)));
   const root = makeServerDirectory(`patroni-${environment}-`);
   const processes = new Map<number, { child: ChildProcess; exited: Promise<void> }>();
   let etcd: Etcd | undefined;
@@ -111,8 +111,7 @@ export async function patroniCluster(environment: string, options: PatroniCluste
       const running = processes.get(ordinal);
       if (!running) throw new Error(`postgresql-${ordinal} is not running`);
       const postmaster = postmasterPid(path.join(members[ordinal].dataDir, 'postmaster.pid'));
-      killGroup(running.child.pid!, 'SIGKILL');
-      if (postmaster) killGroup(postmaster, 'SIGKILL');
+      killTrees([running.child.pid!, ...(postmaster ? [postmaster] : [])]);
       await awaitExit(running.exited, 10_000, `Patroni of postgresql-${ordinal}`);
       if (postmaster) await waitFor(`postmaster ${postmaster} to die`, 10_000, () => !isAlive(postmaster) || isZombie(postmaster));
       forget(ordinal);
@@ -173,7 +172,10 @@ export async function patroniCluster(environment: string, options: PatroniCluste
 
     async connect(ordinal, database = cluster.credentials.database) {
       const { user, password } = cluster.credentials;
-      const client = new pg.Client({ host: '127.0.0.1', port: members[ordinal].ports.postgresql, user, password, database, connectionTimeoutMillis: 2_000 });
+      const client = new pg.Client({ host: '127.0.0.1', port: members[ordinal].ports.postgresql, user, password, database,
+        // Bounded: a commit waiting for a synchronous standby that died must not hang a test.
+        connectionTimeoutMillis: 2_000, query_timeout: 10_000,
+      });
       client.on('error', () => { /* a killed server: the caller sees the failed query */ });
       await client.connect();
       return client;
@@ -218,7 +220,7 @@ export async function patroniCluster(environment: string, options: PatroniCluste
     const leader = await cluster.waitForLeader(options.startTimeoutMs ?? 90_000);
     await cluster.waitForStreaming(leader, options.startTimeoutMs ?? 90_000);
   } catch (error) {
-    const logs = members.map((m) => `--- ${m.name} ---\n${cluster.log(m.ordinal).slice(-4000)}`).join('\n');
+    const logs = members.map((m) => `--- ${m.name} ---\n${cluster.log(m.ordinal).slice(-(process.env.PATRONI_TEST_LOG_TAIL ? Number(process.env.PATRONI_TEST_LOG_TAIL) : 4000))}`).join('\n');
     await cluster.remove();
     throw new Error(`${environment}: the Patroni cluster did not come up: ${(error as Error).message}\n${logs}`);
   }
@@ -251,5 +253,3 @@ function decodeSecretKey(objects: Record<string, any>[], key: string): string {
   if (value === undefined) throw new Error(`the Secret postgresql-secret has no key ${key}`);
   return Buffer.from(value, 'base64').toString('utf8');
 }
-
-export { sleep };

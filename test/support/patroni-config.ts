@@ -4,15 +4,18 @@
  * failsafe_mode, parameters, pg_hba.conf, the post_bootstrap script, is used as rendered):
  * - the store: `kubernetes:` (and PATRONI_KUBERNETES_* variables) becomes `etcd3:` on a local etcd;
  * - addresses: the REST API and PostgreSQL listen and advertise 127.0.0.1 on free ports;
- * - paths: every path on one of the container's mounts points into the member's own directory,
- *   ConfigMap mounts holding copies of the ConfigMaps' files;
- * - bin_dir: Debian's PostgreSQL 15 (Patroni 3.0.2 predates PostgreSQL 16 support).
+ * - paths: every path on one of the container's mounts points into the member's mirror of the pod's
+ *   file tree (pod-files.ts), ConfigMap mounts holding copies of the ConfigMaps' files;
+ * - bin_dir and PATH: Debian's PostgreSQL 15 (Patroni 3.0.2 predates PostgreSQL 16 support);
+ * - the image's defaults the scripts rely on: PGHOST/PGPORT (libpq's default socket and port) and
+ *   INITDB_DIR (the post_bootstrap script's override of /docker-entrypoint-initdb.d).
  */
-import { chmodSync, chownSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { find } from './rendered.ts';
-import { resolvedEnv } from './replica-set.ts';
+import { resolvedEnv } from './pod-env.ts';
+import { podFiles } from './pod-files.ts';
 
 export interface MemberPorts {
   readonly postgresql: number;
@@ -48,7 +51,18 @@ export function readPatroniRender(objects: Record<string, any>[]): PatroniRender
   const patroni = find(objects, 'ConfigMap', 'postgresql-patroni');
   const patroniYml = patroni.data?.['patroni.yml'];
   if (typeof patroniYml !== 'string') throw new Error(`ConfigMap ${patroni.metadata.name} has no key patroni.yml`);
-  return { replicas: sts.spec.replicas, namespace: sts.metadata.namespace, container, volumes: sts.spec.template.spec.volumes, patroniYml, objects };
+  // The container must run Patroni on that file: the path its mount gives patroni.yml is on its command line.
+  const volume = sts.spec.template.spec.volumes.find((v: any) => v.configMap?.name === patroni.metadata.name
+    || v.projected?.sources?.some((source: any) => source.configMap?.name === patroni.metadata.name));
+  const mount = container.volumeMounts?.find((m: any) => m.name === volume?.name);
+  const mounted = mount && (mount.subPath === 'patroni.yml' ? mount.mountPath : mount.subPath ? undefined : `${mount.mountPath}/patroni.yml`);
+  const commandLine: string[] = [...(container.command ?? []), ...(container.args ?? [])];
+  if (!mounted || !commandLine.includes(mounted)) {
+    throw new Error(`the postgresql container does not run Patroni on the ConfigMap's patroni.yml (mounted at ${mounted ?? 'no path'}; command line: ${commandLine.join(' ') || 'the image default'})`);
+  }
+  // The pod's volumes: the template's, and one per volumeClaimTemplate (the data PVC).
+  const claims = (sts.spec.volumeClaimTemplates ?? []).map((claim: any) => ({ name: claim.metadata.name, persistentVolumeClaim: { claimName: claim.metadata.name } }));
+  return { replicas: sts.spec.replicas, namespace: sts.metadata.namespace, container, volumes: [...sts.spec.template.spec.volumes, ...claims], patroniYml, objects };
 }
 
 /** Variables that configure the store (kubernetes), which the test replaces with etcd3. */
@@ -66,38 +80,8 @@ const ADDRESS_VARIABLES = {
 export function memberConfig(render: PatroniRender, ordinal: number, root: string, ports: MemberPorts, etcdHost: string, binDir: string): MemberConfig {
   const name = `postgresql-${ordinal}`;
   const { uid, gid } = statSync(root);
-  const own = (file: string, mode: number) => { chmodSync(file, mode); chownSync(file, uid, gid); return file; };
-  const mkdir = (dir: string) => { mkdirSync(dir, { recursive: true }); return own(dir, 0o700); };
 
-  // Every mount of the container becomes a directory of the member: ConfigMap volumes hold copies of
-  // their files (with the volume's mode, so a script is executable as in the pod), others start empty.
-  const mounts: { mountPath: string; local: string }[] = [];
-  for (const mount of render.container.volumeMounts ?? []) {
-    const volume = render.volumes.find((v) => v.name === mount.name);
-    const local = mkdir(path.join(root, 'volumes', mount.name));
-    // A configMap volume, or a projected one of several ConfigMaps (Patroni's: the overlay's files and the component's scripts).
-    const sources = volume?.configMap ? [volume.configMap] : (volume?.projected?.sources ?? []).map((source: any) => source.configMap).filter(Boolean);
-    const mode = volume?.configMap?.defaultMode ?? volume?.projected?.defaultMode ?? 0o644;
-    for (const source of sources) {
-      const data = find(render.objects, 'ConfigMap', source.name).data as Record<string, string>;
-      for (const [file, content] of Object.entries(data)) {
-        writeFileSync(path.join(local, file), content);
-        own(path.join(local, file), mode & 0o755);
-      }
-    }
-    mounts.push({ mountPath: mount.mountPath, local: mount.subPath ? path.join(local, mount.subPath) : local });
-  }
-  /** A path in the container → the member's file; undefined when no mount holds it. */
-  const onMount = (containerPath: string) => {
-    const mount = mounts.filter((m) => containerPath === m.mountPath || containerPath.startsWith(`${m.mountPath}/`))
-      .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
-    return mount && path.join(mount.local, containerPath.slice(mount.mountPath.length));
-  };
-  /** Rewrites every absolute path in a value (a path, or a command line) that lies on a mount. */
-  const localPaths = (value: string) => value.replace(/(^|\s)(\/[^\s'"]*)/g, (match, space, p) => {
-    const local = onMount(p);
-    return local ? `${space}${local}` : match;
-  });
+  const { localPaths } = podFiles(render.container, render.volumes, render.objects, root);
 
   const address = (kind: keyof MemberPorts) => `127.0.0.1:${ports[kind]}`;
   const env = resolvedEnv(render.container, render.objects, name, {
@@ -135,6 +119,13 @@ export function memberConfig(render: PatroniRender, ordinal: number, root: strin
   }
   const configFile = path.join(root, 'patroni.yml');
   writeFileSync(configFile, document.toString());
-  own(configFile, 0o600);
-  return { name, configFile, env, config, dataDir, socketDir: socketDir!.split(',')[0].trim() };
+  chmodSync(configFile, 0o600);
+  chownSync(configFile, uid, gid);
+  // Where the image's libpq looks by default (the socket directory, port 5432), for the scripts that
+  // rely on it: the member's own socket and port. And the image's init directory, which the
+  // post_bootstrap script runs (INITDB_DIR is its override), in the member's mirror of the pod.
+  env.PGHOST = socketDir!.split(',')[0].trim();
+  env.PGPORT = String(ports.postgresql);
+  env.INITDB_DIR = path.join(root, 'fs', 'docker-entrypoint-initdb.d');
+  return { name, configFile, env, config, dataDir, socketDir: env.PGHOST };
 }

@@ -2,18 +2,16 @@
  * Process groups the Patroni tests start (etcd, each Patroni, each postmaster Patroni starts in a
  * session of its own): whatever happens to the test, they are SIGKILLed when this process exits.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 
 const groups = new Set<number>();
 const pidFiles = new Set<string>();
 let installed = false;
 
 function killEverythingNow(): void {
-  for (const file of pidFiles) {
-    const pid = postmasterPid(file);
-    if (pid) killGroup(pid, 'SIGKILL');
-  }
+  const postmasters = [...pidFiles].map(postmasterPid).filter((pid): pid is number => pid !== undefined);
   for (const pid of groups) killGroup(pid, 'SIGKILL');
+  killTrees([...groups, ...postmasters]);
   groups.clear();
   pidFiles.clear();
 }
@@ -59,6 +57,31 @@ export function postmasterPid(pidFile: string): number | undefined {
 export function killGroup(pid: number, signal: NodeJS.Signals): void {
   for (const target of [-pid, pid]) {
     try { process.kill(target, signal); } catch { /* gone, or not a group leader */ }
+  }
+}
+
+/**
+ * SIGKILLs `roots` and every descendant at once, as the end of a container kills all it runs:
+ * PostgreSQL's children each lead a session of their own, so a process group does not hold them.
+ */
+export function killTrees(roots: readonly number[]): void {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch { /* exited meanwhile */ }
+  }
+  const doomed = new Set<number>();
+  const visit = (pid: number) => {
+    if (doomed.has(pid) || pid === process.pid) return;
+    doomed.add(pid);
+    for (const child of children.get(pid) ?? []) visit(child);
+  };
+  roots.forEach(visit);
+  for (const pid of doomed) {
+    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
   }
 }
 

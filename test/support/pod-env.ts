@@ -1,6 +1,9 @@
-import { spawn } from 'node:child_process';
+/**
+ * A rendered pod's environment on the test machine: the credentials Secret (made here when an
+ * ExternalSecret or SealedSecret would fill it in a cluster) and the container's env resolved as
+ * the kubelet resolves it.
+ */
 import { randomBytes } from 'node:crypto';
-import { asServerAccount } from '../../scripts/postgres/server.ts';
 import { PLACEHOLDER_CREDENTIALS } from '../../scripts/kustomize/generators.ts';
 import { renderedCredentials } from './credentials.ts';
 
@@ -15,11 +18,6 @@ export function withCredentials(objects: Record<string, any>[]): Record<string, 
   const value = (key: string) => (key === 'database' ? credentials.database : key === 'username' ? PLACEHOLDER_CREDENTIALS.username : undefined) ?? randomBytes(12).toString('base64url');
   const data = Object.fromEntries(credentials.keys.map((key) => [key, Buffer.from(value(key)).toString('base64')]));
   return [...objects, { apiVersion: 'v1', kind: 'Secret', metadata: { name: credentials.secretName }, data }];
-}
-
-export interface ScriptRun {
-  readonly code: number;
-  readonly output: string;
 }
 
 const decode = (value: string) => Buffer.from(value, 'base64').toString('utf8');
@@ -49,29 +47,4 @@ export function resolvedEnv(container: Record<string, any>, objects: Record<stri
     env[entry.name] = value;
   }
   return env;
-}
-
-/** Runs a shell script with busybox sh as the server account; never throws, the caller asserts. */
-export function runScript(script: string, args: readonly string[], env: Record<string, string>): Promise<ScriptRun> {
-  const [command, argv] = asServerAccount('busybox', ['sh', script, ...args]);
-  return new Promise((resolve) => {
-    const child = spawn(command, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    child.on('close', (code) => resolve({ code: code ?? -1, output }));
-  });
-}
-
-/** Runs `busybox sh -c script name args` as the server account with `stdin`, in a session of its own: no terminal for psql to prompt on. */
-export function execScript(script: string, name: string, args: readonly string[], env: Record<string, string>, stdin: string): Promise<ScriptRun> {
-  const [command, argv] = asServerAccount('busybox', ['sh', '-c', script, name, ...args]);
-  return new Promise((resolve) => {
-    const child = spawn(command, argv, { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    child.on('close', (code) => resolve({ code: code ?? -1, output }));
-    child.stdin.end(stdin);
-  });
 }

@@ -1,0 +1,41 @@
+#!/bin/sh
+# What the tests need beyond `npm ci`, in one place: `npm test` runs this first (pretest), and so
+# does CI (.ci/run). Each Debian package, the command that proves it is there, and why:
+#   postgresql-15  pg_basebackup, pg_rewind, pg_dump, psql: the PostgreSQL 16 npm package is a server only;
+#                  and the server Patroni 3.0.2 runs (it predates PostgreSQL 16)
+#   busybox        the alpine image's shell: the bundle's scripts run under it
+#   patroni        Debian's 3.0.2: real failovers (README, "Tests")
+#   etcd-server    Patroni's store in the tests, standing in for the Kubernetes API
+#   pgbackrest     archiving, backups and point-in-time restores
+#   openssl        the tests' own CA and certificates
+# As root with apt-get (CI, a fresh container) it installs what is missing; otherwise it stops at
+# once and prints the one command to run.
+set -eu
+
+missing=''
+need() { command -v "$2" > /dev/null 2>&1 || [ -x "$2" ] || missing="$missing $1"; }
+need postgresql-15 /usr/lib/postgresql/15/bin/pg_basebackup
+need busybox busybox
+need patroni patroni
+need etcd-server etcd
+need pgbackrest pgbackrest
+need openssl openssl
+
+[ -n "$missing" ] || exit 0
+
+if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null 2>&1; then
+  echo "Installing what the tests need:$missing" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  # The package must not create and start a cluster of its own: the tests start theirs.
+  mkdir -p /etc/postgresql-common/createcluster.d
+  echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/no-main-cluster.conf
+  apt-get update -qq
+  # shellcheck disable=SC2086 # one word per package
+  apt-get install -y -qq --no-install-recommends $missing > /dev/null
+  exit 0
+fi
+
+echo "The tests need Debian packages that are not installed:$missing" >&2
+echo "Install them (Debian 12), then run npm test again:" >&2
+echo "  sudo sh -c 'mkdir -p /etc/postgresql-common/createcluster.d && echo create_main_cluster = false > /etc/postgresql-common/createcluster.d/no-main-cluster.conf && apt-get update && apt-get install -y --no-install-recommends$missing'" >&2
+exit 1
