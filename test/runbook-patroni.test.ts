@@ -136,8 +136,8 @@ test('Rotate passwords: roles first on the primary, then every Patroni restarts 
   let leader = await cluster.waitForLeader(30_000);
   const env = cluster.members[leader].env;
   const old = { superuser: env.PATRONI_SUPERUSER_PASSWORD, replication: env.PATRONI_REPLICATION_PASSWORD };
-  // The exporter's role, as monitoring-role.sh creates it at initialisation (the harness's post_bootstrap does not find that mount).
-  await cluster.query(leader, 'CREATE ROLE postgres_exporter LOGIN');
+  // The exporter's role: monitoring-role.sh creates it at initialisation, where the pod's files are all there.
+  assert.is((await cluster.query(leader, "SELECT count(*)::int AS n FROM pg_roles WHERE rolname = 'postgres_exporter'"))[0].n, 1, 'post_bootstrap ran the monitoring role script');
   const fresh = () => randomBytes(18).toString('base64url');
   const secret = { database: env.POSTGRES_DB, username: env.POSTGRES_USER, password: fresh(), 'replication-password': fresh(), 'monitoring-password': fresh() };
   const receiverBefore = (await cluster.query(leader, 'SELECT pid FROM pg_stat_replication'))[0].pid;
