@@ -153,7 +153,7 @@ test('every patronictl command of the runbooks is one the real-server tests run 
     for (const command of used) assert.ok(forms.includes(command), `${environment.name}: ${command}`);
   }
   for (const name of ['prod', 'staging']) {
-    const scope = YAML.parse(rendered(name).find((o) => o.kind === 'ConfigMap' && /^postgresql-patroni-/.test(o.metadata.name))!.data['patroni.yml'], { version: '1.1' }).scope;
+    const scope = YAML.parse(rendered(name).find((o) => o.kind === 'ConfigMap' && /^postgresql-patroni-[a-z0-9]{10}$/.test(o.metadata.name))!.data['patroni.yml'], { version: '1.1' }).scope;
     assert.is(patroniArgs.list()[1], scope, `${name}: the cluster name the commands give is the rendered scope`);
   }
 });
