@@ -29,6 +29,16 @@ test.after(async () => {
   await cluster?.remove();
 });
 
+/**
+ * As the runbook says before a switchover: wait until Patroni names the candidate the synchronous
+ * standby (in synchronous mode it takes no other). pg_stat_replication says `sync` a loop earlier
+ * than Patroni's own record, which is what the switchover checks.
+ */
+async function waitForSyncStandby(ordinal: number): Promise<void> {
+  await waitFor(`${name(ordinal)} to be Patroni's synchronous standby`, 90_000,
+    async () => (await cluster.cluster()).some((m) => m.name === name(ordinal) && m.role === 'sync_standby'));
+}
+
 async function setting(ordinal: number, parameter: string): Promise<string> {
   return (await cluster.query(ordinal, 'SELECT setting FROM pg_settings WHERE name = $1', [parameter]))[0].setting;
 }
@@ -37,6 +47,7 @@ test('Switchover: patronictl switchover --candidate hands the primary over; the 
   const leader = await cluster.waitForLeader(30_000);
   await cluster.query(leader, 'CREATE TABLE runbook_rows (id int PRIMARY KEY, at text)');
   await cluster.query(leader, "INSERT INTO runbook_rows VALUES (1, 'before the switchover')");
+  await waitForSyncStandby(other(leader));
   const started = Date.now();
   const run = await patronictl(cluster.members[leader], patroniArgs.switchover(name(other(leader))));
   assert.match(run.output, `Successfully switched over to "${name(other(leader))}"`, run.output);
@@ -44,7 +55,7 @@ test('Switchover: patronictl switchover --candidate hands the primary over; the 
   await cluster.waitForStreaming(other(leader), 60_000);
   console.log(`    switchover: ${((Date.now() - started) / 1000).toFixed(1)} s to a streaming pair`);
   await cluster.query(other(leader), "INSERT INTO runbook_rows VALUES (2, 'after the switchover')");
-  await waitFor('row 2 on the former primary', 20_000, async () => (await cluster.query(leader, 'SELECT count(*)::int AS n FROM runbook_rows'))[0].n === 2);
+  await waitFor('row 2 on the former primary', 60_000, async () => (await cluster.query(leader, 'SELECT count(*)::int AS n FROM runbook_rows'))[0].n === 2);
 });
 
 test('Re-seed a standby: patronictl reinit clones its data directory again, and it streams', async () => {
@@ -57,8 +68,9 @@ test('Re-seed a standby: patronictl reinit clones its data directory again, and 
   const run = await patronictl(cluster.members[leader], patroniArgs.reinit(name(standby)));
   assert.is(run.code, 0, run.output);
   assert.match(run.output, `Success: reinitialize for member ${name(standby)}`);
-  assert.throws(() => readFileSync(marker), /ENOENT/, 'the data directory was replaced');
-  await cluster.waitForStreaming(leader, 60_000);
+  // --wait may return before the clone starts (patronictl 3.0.2 polls the state every 2 s): the runbook's check is streaming again.
+  await waitFor('the data directory replaced', 120_000, () => { try { readFileSync(marker); return false; } catch { return true; } });
+  await cluster.waitForStreaming(leader, 120_000);
   assert.is((await cluster.query(standby, 'SELECT system_identifier::text AS id FROM pg_control_system()'))[0].id, identity, 'a clone of the same cluster');
   assert.is((await cluster.query(standby, 'SELECT count(*)::int AS n FROM runbook_rows'))[0].n, 2);
   const refused = await patronictl(cluster.members[leader], patroniArgs.reinit(name(leader)));
@@ -92,6 +104,7 @@ test('A restart-only parameter Patroni keeps: the config Job\'s apply-dcs.sh, Pe
   assert.match(run.output, `Success: restart on member ${name(other(leader))}`);
   // As the runbook says: the switchover once the restarted standby is the synchronous one again (Patroni accepts no other candidate).
   await cluster.waitForStreaming(leader, 60_000);
+  await waitForSyncStandby(other(leader));
   run = await patronictl(cluster.members[leader], patroniArgs.switchover(name(other(leader))));
   assert.match(run.output, 'Successfully switched over', run.output);
   leader = await cluster.waitForLeader(30_000, leader);
@@ -108,8 +121,12 @@ test('A restart-only parameter Patroni keeps: the config Job\'s apply-dcs.sh, Pe
   // ...so the primary goes first, in place, then the standbys once more.
   run = await patronictl(cluster.members[leader], patroniArgs.restartPending('primary'));
   assert.is(run.code, 0, run.output);
-  run = await patronictl(cluster.members[leader], patroniArgs.restartPending('replica'));
-  assert.is(run.code, 0, run.output);
+  // As the runbook says: once the standbys stream again (they must have replayed the primary's new value), and again while one is Pending restart.
+  for (let attempt = 0; attempt < 3 && (await cluster.cluster()).some((m) => (m as Record<string, any>).pending_restart); attempt++) {
+    await cluster.waitForStreaming(await cluster.waitForLeader(30_000), 60_000);
+    run = await patronictl(cluster.members[leader], patroniArgs.restartPending('replica'));
+    assert.is(run.code, 0, run.output);
+  }
   await cluster.waitForStreaming(await cluster.waitForLeader(30_000), 60_000);
   await noneMoreToRestart();
   for (const ordinal of [0, 1]) assert.is(await setting(ordinal, 'max_connections'), String(before - 20), name(ordinal));
@@ -154,7 +171,7 @@ test('Rotate passwords: roles first on the primary, then every Patroni restarts 
   for (const m of cluster.members) m.env.PATRONI_SUPERUSER_PASSWORD = m.env.POSTGRES_PASSWORD = secret.password;
   assert.is((await cluster.query(leader, 'SELECT pid FROM pg_stat_replication'))[0].pid, receiverBefore, 'the WAL receiver did not reconnect');
   await cluster.query(leader, "INSERT INTO runbook_rows VALUES (3, 'after the rotation')");
-  await waitFor('row 3 on the standby', 20_000, async () => (await cluster.query(other(leader), 'SELECT count(*)::int AS n FROM runbook_rows'))[0].n === 3);
+  await waitFor('row 3 on the standby', 60_000, async () => (await cluster.query(other(leader), 'SELECT count(*)::int AS n FROM runbook_rows'))[0].n === 3);
   assert.equal((await cluster.cluster()).map((m) => m.state), ['running', 'running'], 'Patroni runs both members');
 
   // The roll: each Patroni restarts with the Secret's new values, the standby first.
@@ -179,7 +196,15 @@ test('Rotate passwords: roles first on the primary, then every Patroni restarts 
   await waitFor('the locked-out Patroni to be refused by its own server', 60_000,
     () => cluster.log(standby).slice(logStart).includes(`password authentication failed for user "${env.POSTGRES_USER}"`));
   await new Promise((wake) => setTimeout(wake, 15_000));
-  assert.equal(await cluster.query(leader, 'SELECT application_name FROM pg_stat_replication'), [], 'it does not stream either');
+  // The test's own connection with the new password: cluster.query reads it from postgresql-0's environment, which may be this member's.
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ host: '127.0.0.1', port: cluster.members[leader].ports.postgresql, user: env.POSTGRES_USER, password: secret.password, database: env.POSTGRES_DB });
+  await client.connect();
+  try {
+    assert.equal((await client.query('SELECT application_name FROM pg_stat_replication')).rows, [], 'it does not stream either');
+  } finally {
+    await client.end();
+  }
   await cluster.stop(standby);
   Object.assign(cluster.members[standby].env, newEnv);
   await cluster.start(standby);

@@ -56,7 +56,7 @@ export function reseedStandbySection(e: Environment, n: EnvironmentNames): strin
     + 'Patroni re-seeds it: `patronictl reinit` deletes its data directory and clones the current primary again. Patroni refuses to reinit the primary.',
     steps(
       ['Find the members and their state (the standby to re-seed is one that is not `streaming`):', sh(patroni(...patroniArgs.list()))],
-      ['Re-seed it, by its member name (its pod name); `--wait` returns when the clone is done:',
+      ['Re-seed it, by its member name (its pod name); `--wait` follows the clone, but may return before it starts (it polls every 2 seconds): the next step is the check:',
         sh(`standby=${podName(n.ordinals.at(-1)!)}    # the member to re-seed`, patroni(...patroniArgs.reinit('"$standby"')))],
       ['Verify: it streams again:', sh(...streamingCheck(n))],
     ),
