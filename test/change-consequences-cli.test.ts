@@ -63,7 +63,7 @@ test('a parameter that needs a restart warns with the restart and the runbook, a
   assert.is(result.code, 0, result.stderr);
   const stderr = flat(result.stderr);
   assert.match(stderr, 'staging: warning restart-parameter: shared_buffers 512MB → 768MB: PostgreSQL applies this only at a restart (context postmaster)');
-  assert.match(stderr, "the primary's restart (postgresql-0) interrupts writes");
+  assert.match(stderr, 'postgresql-1 first, down to postgresql-0, whichever is primary; when the roll reaches the primary, Patroni stops it cleanly');
   assert.match(stderr, 'runbook: generated/runbooks/staging.md#apply-a-restart-only-parameter');
 });
 

@@ -47,11 +47,11 @@ test('another StorageClass or a smaller volume is an immutable StatefulSet field
 });
 
 test('a new PostgreSQL major version in the image is refused; a tag without one is invalid', async () => {
-  const upgraded = await consequences(staging, { ...staging, image: { name: 'postgres', tag: '17-alpine' } });
+  const upgraded = await consequences(staging, { ...staging, image: { ...staging.image!, tag: '17-alpine-patroni4.0.6' } });
   assert.equal(summary(upgraded), [{ kind: 'major-upgrade', severity: 'refuse', runbook: runbookLink('staging', 'majorUpgrade') }]);
-  assert.match(upgraded[0].message, 'postgres:16-alpine → postgres:17-alpine: PostgreSQL 17 refuses to start on a data directory of PostgreSQL 16');
+  assert.match(upgraded[0].message, `${staging.image!.name}:16-alpine-patroni4.0.6 → ${staging.image!.name}:17-alpine-patroni4.0.6: PostgreSQL 17 refuses to start on a data directory of PostgreSQL 16`);
   // A tag without a major version is refused before any change is compared, in a new environment too.
-  assert.throws(() => resolveEnvironment({ ...staging, image: { name: 'postgres', tag: 'alpine' } }, 'staging.ts'),
+  assert.throws(() => resolveEnvironment({ ...staging, image: { ...staging.image!, tag: 'alpine' } }, 'staging.ts'),
     (error: Error) => error instanceof ConfigError && error.message.includes('staging: image.tag: "alpine" does not say which PostgreSQL major version'));
 });
 
@@ -86,11 +86,13 @@ test('credentials: a bumped revision, another store key or another database is r
   assert.not.match(renamed[0].message, 'ALTER ROLE', 'the passwords did not change');
 });
 
-test('a parameter that needs a restart warns: the ConfigMap\'s new name restarts every pod, the primary too', async () => {
+test('a parameter that needs a restart warns: the ConfigMap\'s new name restarts every pod, whichever is the primary', async () => {
   const found = await consequences(staging, { ...staging, postgresql: { ...staging.postgresql, shared_buffers: '768MB' } });
   assert.equal(summary(found), [{ kind: 'restart-parameter', severity: 'warn', runbook: runbookLink('staging', 'restartForParameters') }]);
   assert.match(found[0].message, "shared_buffers 512MB → 768MB: PostgreSQL applies this only at a restart (context postmaster)");
-  assert.match(found[0].message, 'postgresql-1 first, down to postgresql-0; the primary\'s restart (postgresql-0) interrupts writes');
+  assert.match(found[0].message, 'postgresql-1 first, down to postgresql-0, whichever is primary');
+  assert.match(found[0].message, 'Patroni stops it cleanly and a standby');
+  assert.not.match(found[0].message, 'Pending restart', 'Patroni does not keep shared_buffers in its store');
 });
 
 test('a parameter a reload picks up still restarts the pods, and says so; there is nothing to do by hand', async () => {
@@ -99,26 +101,52 @@ test('a parameter a reload picks up still restarts the pods, and says so; there 
   assert.match(found[0].message, 'log_min_duration_statement 1s → 500ms: a reload would apply this, but the ConfigMap\'s new name rolls the pods anyway: postgresql-0 restarts');
 });
 
-test('lowering max_connections with standbys that restart before the primary is refused; raising it is only a restart', async () => {
-  const lowered = await consequences(prod, { ...prod, postgresql: { ...prod.postgresql, max_connections: 250 } });
-  assert.equal(summary(lowered), [{ kind: 'standby-parameter-lowered', severity: 'refuse', runbook: runbookLink('prod', 'restartForParameters') }]);
-  assert.match(lowered[0].message, 'the rollout restarts postgresql-2 before the primary (postgresql-0)');
-  const raised = await consequences(prod, { ...prod, postgresql: { ...prod.postgresql, max_connections: 320 } });
-  assert.equal(summary(raised).map((c) => c.kind), ['restart-parameter']);
-  // The highest ordinal as primary restarts first: the standbys then follow a primary that already has the lower value.
-  const lastPrimary = { ...prod, replication: { primaryOrdinal: 2 } };
-  const primaryFirst = await consequences(lastPrimary, { ...lastPrimary, postgresql: { ...prod.postgresql, max_connections: 250 } });
-  assert.equal(summary(primaryFirst).map((c) => c.kind), ['restart-parameter']);
+test('a parameter Patroni keeps in its store: no refusal, lowered or raised; the roll alone does not apply it, `patronictl restart --pending` does', async () => {
+  for (const max_connections of [250, 320]) {
+    const found = await consequences(prod, { ...prod, postgresql: { ...prod.postgresql, max_connections } });
+    assert.equal(summary(found), [{ kind: 'restart-parameter', severity: 'warn', runbook: runbookLink('prod', 'restartForParameters') }], String(max_connections));
+    assert.match(found[0].message, `max_connections 300 → ${max_connections}: PostgreSQL applies this only at a restart`);
+    assert.match(found[0].message, 'the roll alone does not apply it: the postgresql-patroni-config Job writes this into the store after the sync');
+    assert.match(found[0].message, 'patronictl restart --pending');
+  }
+  // Without Patroni (one replica), the same parameter is the ConfigMap's and the roll applies it.
+  const single = await consequences(dev, { ...dev, postgresql: { ...dev.postgresql, max_connections: 40 } });
+  assert.equal(summary(single).map((c) => c.kind), ['restart-parameter']);
+  assert.match(single[0].message, 'The ConfigMap\'s new name rolls the pods, which applies it: postgresql-0 restarts');
+  // wal_keep_size is in Patroni's store too, and a reload applies it: Patroni does, with nothing to restart.
+  const reloaded = await consequences(prod, { ...prod, postgresql: { ...prod.postgresql, wal_keep_size: '2GB' } });
+  assert.equal(summary(reloaded), [{ kind: 'reload-parameter', severity: 'warn', runbook: undefined }]);
+  assert.match(reloaded[0].message, 'and Patroni does, once the postgresql-patroni-config Job has written this into its store');
 });
 
-test('fewer replicas are refused: the slot keeps WAL on the primary and the claim stays', async () => {
+test('fewer replicas are refused: Patroni drops the slot after member_slots_ttl, the claim stays', async () => {
   const found = await consequences(prod, { ...prod, replicas: 2 });
   assert.equal(summary(found), [{ kind: 'replicas-lowered', severity: 'refuse', runbook: runbookLink('prod', 'scaleReplicas') }]);
-  assert.match(found[0].message, 'replicas 3 → 2: postgresql-2 stops');
-  assert.match(found[0].message, 'its slot (postgresql_2)');
+  assert.match(found[0].message, 'replicas 3 → 2: postgresql-2 stops, whichever role it has');
+  assert.match(found[0].message, 'Patroni drops its slot (postgresql_2) on the primary once the member has left, after member_slots_ttl');
   assert.match(found[0].message, 'max_slot_wal_keep_size (20GB)');
   assert.match(found[0].message, 'postgresql-data-postgresql-2 stays');
-  assert.equal(await consequences(staging, { ...staging, replicas: 3 }), [], 'more replicas clone the primary by themselves');
+  assert.not.match(found[0].message, 'leaves Patroni');
+  const toOne = await consequences(staging, { ...staging, replicas: 1 });
+  assert.match(toOne[0].message, 'With one replica the environment leaves Patroni: postgresql-0 restarts without it on its own data, so it must be the primary');
+  assert.equal(await consequences(prod, { ...prod, replicas: 4, postgresql: { ...prod.postgresql, max_wal_senders: 5 } }), [], 'more members clone the primary by themselves');
+});
+
+test('Patroni taking over data it did not initialise is refused, and says why a plain sync is wrong: one replica scaled up, or the scripts before Patroni', async () => {
+  const scaled = await consequences(dev, { ...dev, replicas: 2, image: staging.image, postgresql: { ...dev.postgresql, max_wal_senders: 4, max_replication_slots: 4, max_slot_wal_keep_size: '1GB' } });
+  assert.equal(summary(scaled)[0], { kind: 'patroni-adoption', severity: 'refuse', runbook: runbookLink('dev', 'moveToPatroni') });
+  assert.match(scaled[0].message, 'Patroni takes over (replicas 1 → 2): postgresql-0 runs the official image\'s entrypoint on a data directory it initialised');
+  assert.match(scaled[0].message, 'adopts it as the leader only when the first member to start finds no cluster "postgresql-ha" in its store');
+  assert.match(scaled[0].message, 'A plain sync starts postgresql-1 before postgresql-0');
+  // The committed render of an environment that ran the replication scripts: the StatefulSet's command was not Patroni's.
+  const [old, now] = await Promise.all([renderEnvironment(prod), renderEnvironment(prod)]);
+  const scripted = old.replace(/^(\s+)- patroni\n(\1- \/etc\/patroni\/patroni\.yml)$/m, '$1- docker-entrypoint.sh\n$2');
+  assert.ok(scripted !== old, 'the rendered StatefulSet runs Patroni');
+  const adopted = consequencesOfChange('prod', scripted, now);
+  assert.equal(summary(adopted), [{ kind: 'patroni-adoption', severity: 'refuse', runbook: runbookLink('prod', 'moveToPatroni') }]);
+  assert.match(adopted[0].message, '3 pods run the replication scripts that came before Patroni');
+  assert.match(adopted[0].message, 'a former standby would promote itself while the old primary still takes writes');
+  assert.equal(consequencesOfChange('prod', now, scripted), [], 'leaving Patroni is not an adoption');
 });
 
 test('another namespace is a new, empty database: that alone is reported', async () => {
@@ -144,7 +172,7 @@ test('acknowledge accepts only the changes the build refuses, and names them', (
     assert.unreachable('an unknown change was accepted');
   } catch (error) {
     assert.instance(error, ConfigError);
-    assert.match((error as Error).message, 'dev: acknowledge[0]: "storage-size" is not a change the build refuses; allowed: statefulset-immutable, storage-resize, namespace-moved, major-upgrade, credentials, standby-parameter-lowered, replicas-lowered');
+    assert.match((error as Error).message, 'dev: acknowledge[0]: "storage-size" is not a change the build refuses; allowed: statefulset-immutable, storage-resize, namespace-moved, major-upgrade, credentials, replicas-lowered, patroni-adoption');
   }
 });
 

@@ -70,7 +70,7 @@ test('the diff names the consequences of a change: what the build would refuse, 
   assert.is(result.code, 1, result.err);
   const out = result.out.replace(/\s+/g, ' ');
   assert.match(out, '=== prod: 1 changed (StatefulSet/postgresql), 0 added, 0 removed Changes that need a manual step');
-  assert.match(out, 'prod: refused replicas-lowered: replicas 3 → 2: postgresql-2 stops.');
+  assert.match(out, 'prod: refused replicas-lowered: replicas 3 → 2: postgresql-2 stops, whichever role it has');
   assert.match(out, 'runbook: generated/runbooks/prod.md#scale-replicas');
   assert.match(result.out, '=== dev: unchanged');
   reset();

@@ -7,7 +7,14 @@ import type { Environment } from '../scripts/config/environment.ts';
 import { loadEnvironments } from '../scripts/config/load.ts';
 import { runbookFiles, runbookMarkdown } from '../scripts/runbooks/index.ts';
 import { dataClaimName, podName } from '../scripts/runbooks/names.ts';
+import { replicasLine } from '../scripts/runbooks/patroni.ts';
 import { primaryRotationArgs } from '../scripts/runbooks/rotation.ts';
+import { patroniArgs } from '../scripts/runbooks/shell.ts';
+import YAML from 'yaml';
+import { readFileSync } from 'node:fs';
+import staging from '../scripts/environments/staging.ts';
+import dev from '../scripts/environments/dev.ts';
+import { renderEnvironment } from './support/render-environment.ts';
 import { RUNBOOK_SECTIONS, runbookFile } from '../scripts/runbooks/sections.ts';
 import { SCRIPTS_DIR } from '../scripts/runbooks/shell.ts';
 import { PROJECT_ROOT } from './support/cli.ts';
@@ -108,23 +115,67 @@ test('the commands name the objects each environment renders: namespace, Statefu
           assert.ok(known.cronjob.some((cronJob) => value === `${cronJob}-now`), `${environment.name}: job ${value}`);
           continue;
         }
+        // Patroni's role label is set by Patroni on the pod it runs as primary: the rendered patroni.yml names it and its value.
+        // dev runs no Patroni, but its runbook defines the helpers for "Move to Patroni": prod's configuration says the same.
+        const patroni = [...objects, ...rendered('prod')].find((o) => o.kind === 'ConfigMap' && /^postgresql-patroni-[a-z0-9]{10}$/.test(o.metadata.name));
+        const k8s = patroni && YAML.parse(patroni.data['patroni.yml'], { version: '1.1' }).kubernetes;
+        if (k8s && key === k8s.role_label) {
+          assert.is(value, k8s.leader_label_value, `${environment.name}: ${pair} is Patroni's leader label`);
+          continue;
+        }
         assert.is(pod.metadata?.labels?.[key] ?? sts.spec.template.metadata.labels[key], value, `${environment.name}: label ${pair} on the pods`);
       }
     }
   }
 });
 
-test('the commands follow the environment: prod rotates four roles on its primary and two standbys, dev only explains', () => {
+test('the commands follow the environment: prod rotates four roles on whichever pod is primary, dev only explains', () => {
   const prod = commandsOf(runbookMarkdown(named('prod')));
-  assert.ok(prod.includes(`run_script 0 rotate-password.sh ${primaryRotationArgs(named('prod')).join(' ')}\n`));
+  assert.ok(prod.includes(`run_script "$(primary)" rotate-password.sh ${primaryRotationArgs(named('prod')).join(' ')}\n`));
   assert.equal(primaryRotationArgs(named('prod')), ['roles', 'password', 'app-password', 'replication-password', 'monitoring-password']);
-  assert.ok(prod.includes('run_script 1 rotate-password.sh standby\nrun_script 2 rotate-password.sh standby\n'));
+  assert.not.match(prod, 'rotate-password.sh standby', 'Patroni writes the standbys\' password file itself');
   assert.ok(prod.includes(`for claim in ${[0, 1, 2].map(dataClaimName).join(' ')}; do`));
   const dev = sections(runbookMarkdown(named('dev')));
   assert.match(dev.get(RUNBOOK_SECTIONS.rotatePasswords.title)!, 'committed placeholder credentials');
   assert.match(dev.get(RUNBOOK_SECTIONS.restoreIntoNewEnvironment.title)!, 'Set `backup: { enabled: true }`');
   assert.match(dev.get(RUNBOOK_SECTIONS.reseedStandby.title)!, 'there is no standby to re-seed');
-  assert.match(dev.get(RUNBOOK_SECTIONS.scaleReplicas.title)!, 'create role :"role" with login replication');
+  assert.match(dev.get(RUNBOOK_SECTIONS.switchover.title)!, 'runs without Patroni');
+  assert.match(dev.get(RUNBOOK_SECTIONS.scaleReplicas.title)!, '(#move-to-patroni)');
+  assert.match(dev.get(RUNBOOK_SECTIONS.moveToPatroni.title)!, "create role %I with login replication', 'replicator'");
+});
+
+test('every patronictl command of the runbooks is one the real-server tests run (patroniArgs), against the scope Patroni renders', () => {
+  const forms = [patroniArgs.list(), patroniArgs.switchover('"$candidate"'), patroniArgs.switchover(podName(0)), patroniArgs.reinit('"$standby"'),
+    patroniArgs.restartPending('replica'), patroniArgs.restartPending('primary')].map((args) => `patroni ${args.join(' ')}`);
+  for (const environment of environments) {
+    const used = [...commandsOf(runbookMarkdown(environment)).matchAll(/(?:^|# if it is >= the new count: )(patroni (?!\(\))[^#\n]*?)\s*(?:#.*)?$/gm)].map((match) => match[1]);
+    assert.ok(used.length >= (environment.replicas > 1 ? 5 : 1), `${environment.name}: patroni commands found`);
+    for (const command of used) assert.ok(forms.includes(command), `${environment.name}: ${command}`);
+  }
+  for (const name of ['prod', 'staging']) {
+    const scope = YAML.parse(rendered(name).find((o) => o.kind === 'ConfigMap' && /^postgresql-patroni-[a-z0-9]{10}$/.test(o.metadata.name))!.data['patroni.yml'], { version: '1.1' }).scope;
+    assert.is(patroniArgs.list()[1], scope, `${name}: the cluster name the commands give is the rendered scope`);
+  }
+});
+
+/** The one-replica apply of "Move to Patroni" rewrites exactly one line: the StatefulSet's replicas. */
+function onePodApplyCheck(name: string, yaml: string, replicas: number): void {
+  const lines = yaml.split('\n').filter((line) => line === replicasLine(replicas));
+  assert.is(lines.length, 1, `${name}: one line "${replicasLine(replicas)}" in generated/${name}.yaml`);
+  const sed = /sed 's\/\^(.*?)\$\/(.*?)\/' (\S+) \| kubectl apply -f -/.exec(commandsOf(runbookMarkdown(named(name))))!;
+  assert.ok(sed, `${name}: the one-replica apply`);
+  assert.is(sed[1], replicasLine(replicas));
+  const objects = YAML.parseAllDocuments(yaml.replace(sed[1], sed[2])).map((d) => d.toJS());
+  const sts = objects.find((o) => o.kind === 'StatefulSet');
+  assert.is(sts.spec.replicas, 1, `${name}: the StatefulSet is the object whose replicas the sed rewrites`);
+  assert.is(sts.spec.template.spec.containers[0].command[0], 'patroni');
+}
+
+test('"Move to Patroni" applies the new render with the StatefulSet alone at one replica, and nothing else changed', async () => {
+  for (const name of ['prod', 'staging']) onePodApplyCheck(name, readFileSync(path.join(PROJECT_ROOT, `generated/${name}.yaml`), 'utf8'), named(name).replicas);
+  // dev's move renders two replicas with the project's image: the render the runbook's sed would read.
+  const scaled = await renderEnvironment({ ...dev, replicas: 2, image: staging.image, postgresql: { ...dev.postgresql, max_wal_senders: 4, max_replication_slots: 4, max_slot_wal_keep_size: '1GB' } });
+  onePodApplyCheck('dev', scaled, 2);
 });
 
 test('another credentials source, another namespace: the commands change with the settings', () => {

@@ -4,6 +4,7 @@ import { credentialsConsequences } from './credentials.ts';
 import { imageConsequences } from './image.ts';
 import { namespaceConsequences } from './namespace.ts';
 import { parameterConsequences } from './parameters.ts';
+import { patroniAdoptionConsequences } from './patroni.ts';
 import { replicasConsequences } from './replicas.ts';
 import { statefulSetConsequences } from './statefulset.ts';
 
@@ -17,6 +18,6 @@ export function consequencesOfChange(environment: string, before: string, after:
   const [old, now] = [renderedObjects(before), renderedObjects(after)];
   const moved = namespaceConsequences(environment, old, now);
   if (moved.length) return moved;
-  return [statefulSetConsequences, imageConsequences, credentialsConsequences, parameterConsequences, replicasConsequences]
+  return [patroniAdoptionConsequences, statefulSetConsequences, imageConsequences, credentialsConsequences, parameterConsequences, replicasConsequences]
     .flatMap((consequencesOf) => consequencesOf(environment, old, now));
 }

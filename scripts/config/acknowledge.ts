@@ -12,6 +12,7 @@ export const ACKNOWLEDGEABLE_CHANGES = [
   'major-upgrade',
   'credentials',
   'replicas-lowered',
+  'patroni-adoption',
 ] as const;
 
 export type AcknowledgeableChange = (typeof ACKNOWLEDGEABLE_CHANGES)[number];

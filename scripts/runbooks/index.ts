@@ -3,6 +3,7 @@ import type { FileTree } from '../output/tree.ts';
 import { code, see, sh } from './markdown.ts';
 import { environmentNames, podName, type EnvironmentNames } from './names.ts';
 import { restartParameterSection } from './parameters.ts';
+import { afterFailoverSection, moveToPatroniSection, switchoverSection } from './patroni.ts';
 import { reseedStandbySection, scaleReplicasSection } from './replicas.ts';
 import { restoreSection } from './restore.ts';
 import { rotationSection } from './rotation.ts';
@@ -22,12 +23,15 @@ const writers: Record<RunbookSection, (e: Environment, n: EnvironmentNames) => s
   scaleReplicas: scaleReplicasSection,
   restoreIntoNewEnvironment: restoreSection,
   reseedStandby: reseedStandbySection,
+  switchover: switchoverSection,
+  afterFailover: afterFailoverSection,
+  moveToPatroni: moveToPatroniSection,
 };
 
 function preamble(e: Environment, n: EnvironmentNames): string {
-  const shape = n.replicas > 1
-    ? `${n.replicas} replicas, the primary ${code(podName(n.primary))}`
-    : `one replica, ${code(podName(0))}`;
+  const shape = n.patroni
+    ? `${n.replicas} replicas under Patroni, any of which may be the primary (the \`primary\` helper below says which)`
+    : `one replica, ${code(podName(0))}, without Patroni`;
   return [
     `# Runbooks: ${e.name}`,
     `Day-2 operations for ${e.name}: namespace ${code(n.namespace)}, ${shape}. Written by \`npm run build:overlays\` from ${code(n.source)} `

@@ -12,8 +12,14 @@ export const podName = (ordinal: number | string) => `${names.statefulSet}-${ord
 /** A pod's data claim, as the StatefulSet names what its volumeClaimTemplate creates: `<template>-<pod>`. */
 export const dataClaimName = (ordinal: number | string) => `${names.dataVolumeClaim}-${podName(ordinal)}`;
 
-/** A standby's replication slot: its pod name with every character but a-z, 0-9 and "_" made "_" (replication-lib.sh). */
+/** A member's replication slot on the primary: its pod name with every character but a-z, 0-9 and "_" made "_" (Patroni's slot_name_from_member_name). */
 export const slotName = (ordinal: number) => podName(ordinal).replace(/[^a-z0-9_]/g, '_');
+
+/**
+ * The primary's ordinal in a command: under Patroni any pod may be the primary, so the commands ask
+ * the `primary` helper (the pod Patroni labels role=primary) when they run; with one replica it is 0.
+ */
+export const PRIMARY_NOW = '"$(primary)"';
 
 /** The label selector of the database's pods and data claims (not the backup volume, whose component differs). */
 export const databaseSelector = Object.entries(podLabels).map(([key, value]) => `${key}=${value}`).join(',');
@@ -24,7 +30,10 @@ export interface EnvironmentNames {
   readonly source: string;
   readonly namespace: string;
   readonly replicas: number;
-  readonly primary: number;
+  /** Patroni runs the pods (replicas > 1): failover, switchover and re-seeding are its. */
+  readonly patroni: boolean;
+  /** The primary's ordinal, or PRIMARY_NOW under Patroni. */
+  readonly primary: number | string;
   readonly standbys: readonly number[];
   readonly ordinals: readonly number[];
   readonly statefulSet: string;
@@ -58,7 +67,8 @@ export function environmentNames(e: Environment): EnvironmentNames {
     source: e.source,
     namespace: e.namespace,
     replicas: e.replicas,
-    primary: 0,
+    patroni: e.replicas > 1,
+    primary: e.replicas > 1 ? PRIMARY_NOW : 0,
     standbys: ordinals.filter((ordinal) => ordinal !== 0),
     ordinals,
     statefulSet: names.statefulSet,

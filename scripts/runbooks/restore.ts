@@ -51,7 +51,7 @@ export function restoreSection(e: Environment, n: EnvironmentNames): string {
           `${kt} exec ${podName(0)} -c ${n.container} -- sh -c 'PGPASSWORD="$POSTGRES_PASSWORD" psql -X -U "$POSTGRES_USER" -d "$POSTGRES_DB" -c "\\l+"'`,
           ...onBothSides((kube) => `${kube} delete job ${n.restoreCronJob}-now`),
         ),
-        n.replicas > 1 ? `Then give ${code(target.name)} ${e.name}'s ${n.replicas} replicas (drop \`replicas\` and \`replication\` from its file): the standbys clone the restored primary.` : ''],
+        n.patroni ? `Then give ${code(target.name)} ${e.name}'s ${n.replicas} replicas: that is a move to Patroni (its runbook's "Move to Patroni"), and the standbys clone the restored primary.` : ''],
     ),
     'Tested on real servers by `test/runbook-restore.test.ts`: a backup streamed through `tar` as above, checked and restored onto a fresh server, contents equal.',
   );

@@ -2,7 +2,7 @@ import type { Environment } from '../config/environment.ts';
 import { applicationRemoteRefs, remoteRefs } from '../k8s/external-secret.ts';
 import { code, list, section, sh, steps } from './markdown.ts';
 import { podName, type EnvironmentNames } from './names.ts';
-import { kubectl, rebuildAndSync, sqlOn, streamingCheck } from './shell.ts';
+import { kubectl, rebuildAndSync, streamingCheck } from './shell.ts';
 
 export const ROTATE_SCRIPT = 'rotate-password.sh';
 
@@ -13,12 +13,10 @@ export function rotatedKeys(e: Environment): string[] {
 
 /** rotate-password.sh's arguments on the primary: every role the environment has. */
 export const primaryRotationArgs = (e: Environment) => ['roles', ...rotatedKeys(e)];
-/** rotate-password.sh's arguments on a standby. */
-export const standbyRotationArgs = ['standby'] as const;
 
 function rolesTable(e: Environment, n: EnvironmentNames): string {
   const rows = [
-    ['`password`', 'the Secret\'s `username`, the superuser', 'the backup and restore Jobs, pg_rewind, these runbooks'],
+    ['`password`', 'the Secret\'s `username`, the superuser', 'the backup and restore Jobs, Patroni and its pg_rewind, these runbooks'],
     ['`app-password` (the Secret ' + code(n.applicationSecret) + '\'s `password`)', code(e.applicationRole) + ', the application role', 'applications'],
     ...(e.replicas > 1 ? [['`replication-password`', code(n.replicationRole), 'each standby\'s WAL receiver']] : []),
     ...(e.monitoring.enabled ? [['`monitoring-password`', code(n.monitoringRole), 'the exporter sidecar of every pod']] : []),
@@ -51,7 +49,7 @@ function newSecret(e: Environment, n: EnvironmentNames): [string, ...string[]] {
     return [
       `Seal new Secrets with every key (README, "Credentials") into ${code(`scripts/environments/${c.sealedSecretFile}`)} and ${code(`scripts/environments/${c.applicationSealedSecretFile}`)}, and apply them now, `
       + 'before committing it: the controller updates the Secret and no pod restarts (the pod template changes only with the commit).'
-      + (e.delivery.automated ? ` ${e.name} syncs automatically and would put git's SealedSecret back: pause it first (\`argocd app set ${n.delivery} --sync-policy none\`, or \`flux suspend kustomization ${n.delivery} -n ${n.fluxNamespace}\`), and turn it on again in step 4.` : ''),
+      + (e.delivery.automated ? ` ${e.name} syncs automatically and would put git's SealedSecret back: pause it first (\`argocd app set ${n.delivery} --sync-policy none\`, or \`flux suspend kustomization ${n.delivery} -n ${n.fluxNamespace}\`), and turn it on again in step 3.` : ''),
       sh(`kubectl apply -f scripts/environments/${c.sealedSecretFile} -f scripts/environments/${c.applicationSealedSecretFile}`),
     ];
   }
@@ -80,18 +78,7 @@ export function rotationSection(e: Environment, n: EnvironmentNames): string {
       + 'rebuilt, this section then gives the steps.');
   }
   const k = kubectl(n);
-  const primary = podName(n.primary);
-  const standbys = n.standbys.map(podName);
-  const standbySteps: [string, ...string[]][] = standbys.length === 0 ? [] : [[
-    `The standbys: each one's WAL receiver keeps streaming on its open connection, and presents the password of its password file at the next one. `
-    + 'Write the new password there (no restart), then make every standby reconnect, to prove it:',
-    sh(
-      ...n.standbys.map((ordinal) => `run_script ${ordinal} rotate-password.sh standby`),
-      ...sqlOn(n.primary, 'select pg_terminate_backend(pid) from pg_stat_replication;'),
-      'sleep 10',
-      ...streamingCheck(n),
-    ),
-  ]];
+  const roll = `bump \`credentials.revision\` (now ${e.credentials.revision}) to ${e.credentials.revision + 1} in ${code(n.source)}, rebuild, commit and sync. The pods roll, one at a time, highest ordinal first`;
   return section('rotatePasswords',
     `The Secret ${code(n.secret)} holds a password for each role ${e.name} has; PostgreSQL reads none of them after initialisation, `
     + `so a new password takes effect only through \`ALTER ROLE\`. This procedure changes the Secret first, then sets each role's password from it with `
@@ -102,31 +89,33 @@ export function rotationSection(e: Environment, n: EnvironmentNames): string {
     steps(
       newSecret(e, n),
       [
-        `The roles, on the primary ${code(primary)}. Open connections stay up; from here on a new connection needs the new password.`,
+        `The roles, on the primary${n.patroni ? ' (wherever it is now)' : ` ${code(podName(0))}`}. Open connections stay up; from here on a new connection needs the new password.`,
         sh(`run_script ${n.primary} rotate-password.sh ${primaryRotationArgs(e).join(' ')}`),
         'Each role is reported as set and checked to log in with the new password (or as already set, if it was).',
       ],
-      ...standbySteps,
       [
-        `Restart everything that read the old values at its start${e.monitoring.enabled ? ' (the exporter)' : ''}: bump \`credentials.revision\` `
-        + `(now ${e.credentials.revision}) to ${e.credentials.revision + 1} in ${code(n.source)}, rebuild, commit and sync. The pods roll, one at a time, highest ordinal first`
-        + (standbys.length ? '; each standby\'s start writes its password file from the Secret again.' : '.')
+        (n.patroni
+          ? `At once, restart everything that read the old values at its start, Patroni above all: ${roll}; each member's Patroni starts with the new passwords.`
+          : `Restart everything that read the old values at its start${e.monitoring.enabled ? ' (the exporter)' : ''}: ${roll}.`)
         + ` Restart the applications (they read ${code(n.applicationSecret)} at their start): open connections survive, new ones need the new password.`,
         sh(...rebuildAndSync(e, n)),
+        'Give applications that log in as the Secret\'s `username` the new password, and restart them.',
       ],
       [
         'Verify: run step 2 again; every role must be reported as already set. Then:',
         sh(
           ...(e.monitoring.enabled ? n.ordinals.map((ordinal) => `${k} logs ${podName(ordinal)} -c ${n.exporterContainer} --since=10m | grep -c 'authentication failed'   # 0`) : []),
-          ...(standbys.length ? streamingCheck(n) : [`${k} exec ${primary} -c ${n.container} -- pg_isready -h 127.0.0.1`]),
+          ...(n.patroni ? streamingCheck(n) : [`${k} exec ${podName(0)} -c ${n.container} -- pg_isready -h 127.0.0.1`]),
         ),
       ],
     ),
-    standbys.length
-      ? 'Why this order: the standbys\' connections survive `ALTER ROLE` (authentication happens once, at connect), so streaming never stops; '
-        + `a standby that reconnects between steps 2 and 3 is refused, retries every 5 seconds, and streams again once step 3 reaches it; its slot keeps the WAL meanwhile. `
-        + `Tested on real servers by \`test/runbook-rotation.test.ts\`.`
-      : `Tested on real servers by \`test/runbook-rotation.test.ts\`.`,
+    n.patroni
+      ? 'Why this order: Patroni reads the superuser\'s and the replication role\'s passwords from its environment (the Secret) only when it starts, for its own connections to '
+        + 'PostgreSQL, for pg_rewind, and for the password file of each standby\'s WAL receiver. A Patroni restarted with new passwords the roles do not have yet cannot connect to its own '
+        + 'server and never becomes ready; the reverse is safe: connections open at `ALTER ROLE` stay authenticated, so every Patroni keeps working and every standby keeps streaming '
+        + 'until its pod restarts with the new values. Between steps 2 and 3 a new connection made with the old values fails (a standby that reconnects, a pg_rewind after a failover): '
+        + 'so step 3 follows at once. Tested on real servers by `test/runbook-patroni.test.ts` (old passwords refused, new ones accepted, streaming and Patroni unbroken).'
+      : 'Tested on real servers for Patroni environments by `test/runbook-patroni.test.ts`; the script is the same here.',
     'A new `username` is not a rotation: it is a new role (README, "When credentials change").',
   );
 }

@@ -13,6 +13,9 @@ export const RUNBOOK_SECTIONS = {
   scaleReplicas: { anchor: 'scale-replicas', title: 'Scale replicas' },
   restoreIntoNewEnvironment: { anchor: 'restore-into-a-new-environment', title: 'Restore into a new environment' },
   reseedStandby: { anchor: 're-seed-a-standby', title: 'Re-seed a standby' },
+  switchover: { anchor: 'switchover', title: 'Switchover' },
+  afterFailover: { anchor: 'after-a-failover', title: 'After a failover' },
+  moveToPatroni: { anchor: 'move-to-patroni', title: 'Move to Patroni' },
 } as const;
 
 export type RunbookSection = keyof typeof RUNBOOK_SECTIONS;

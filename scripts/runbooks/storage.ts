@@ -34,7 +34,7 @@ export function growVolumeSection(e: Environment, n: EnvironmentNames): string {
         ),
         'When a claim shows `FileSystemResizePending`, its driver grows the filesystem only when a pod mounts it again: '
         + (n.replicas > 1
-          ? `restart the pods one at a time, standbys first, the primary ${code(podName(n.primary))} last, each once the previous one is Ready (\`${k} delete pod ${podName(n.standbys[0])}\`, ...).`
+          ? `restart the pods one at a time, each once the previous one is Ready, the standbys first and the primary (\`primary\` says which) last: Patroni hands over to a standby when the primary's pod stops (\`${k} delete pod ${podName(n.standbys[0])}\`, ...).`
           : `restart the pod (\`${k} delete pod ${podName(0)}\`), a short outage.`)],
       [`Write the new size into git: \`storage: { size: '<new size>' }\` in ${code(n.source)}, rebuild, commit, merge. `
         + `The sync then fails on the StatefulSet's immutable \`volumeClaimTemplates\`: follow ${see('recreateStatefulSet')}.`],

@@ -31,7 +31,7 @@ export function firstSync(e: Environment, target: { name: string; namespace: str
 /** The address the new environment's pods reach the old primary at (the read-write Service). */
 export const serviceAddress = (n: EnvironmentNames) => `${n.service}.${n.namespace}.svc.cluster.local`;
 
-function backupFirst(e: Environment, n: EnvironmentNames): [string, ...string[]] {
+export function backupFirst(e: Environment, n: EnvironmentNames): [string, ...string[]] {
   const k = kubectl(n);
   return e.backup.enabled
     ? ['Take a backup now, to fall back on:', sh(
@@ -47,13 +47,13 @@ export function minorUpgradeSection(e: Environment, n: EnvironmentNames): string
   const image = `${e.image.name}:${e.image.tag}`;
   const rollOrder = [...n.ordinals].reverse().map(podName);
   const floating = /^\d+(-|$)/.test(e.image.tag);
-  const order = n.replicas === 1
+  const order = !n.patroni
     ? `With one replica, the roll is one restart of ${code(podName(0))}: a short outage.`
-    : n.primary === 0
-      ? `The roll restarts ${list(rollOrder.map(code))}, each after the previous one is Ready: the standbys first, then the primary, as PostgreSQL's release notes ask (a standby may replay an older primary's WAL, not always the reverse).`
-      : `The roll restarts ${list(rollOrder.map(code))}: the primary ${code(podName(n.primary))} before the standbys below it. For standbys first, switch over to ${code(podName(0))} before the upgrade (README, "Switchover").`;
+    : `The roll restarts ${list(rollOrder.map(code))}, each after the previous one is Ready, whichever is the primary. PostgreSQL's release notes ask for the standbys first `
+      + `(a standby may replay an older primary's WAL, not always the reverse): switch over to ${code(podName(0))}, the last one restarted, before the sync (${see('switchover')}). `
+      + 'When the roll reaches the primary, Patroni hands over to an upgraded standby: writes pause for a few seconds.';
   return section('minorUpgrade',
-    `${e.name} runs ${code(image)} (\`image\` in ${code(n.source)}), in the database container${n.replicas > 1 ? ' and the Patroni config Job' : ''}${e.backup.enabled ? ' and the backup Jobs' : ''}. `
+    `${e.name} runs ${code(image)} (\`image\` in ${code(n.source)}), in the database container${n.patroni ? ' and the Patroni config Job' : ''}${e.backup.enabled ? ' and the backup Jobs' : ''}. `
     + 'A minor release (16.4 → 16.6) changes no data format: new binaries on the same volume.'
     + (floating ? ` The tag ${code(e.image.tag)} follows every minor release, so which one a pod runs depends on its node's image cache: pin one, such as ${code(e.image.tag.replace(/^(\d+)/, '$1.6'))} (with the minor you want).` : ''),
     steps(
@@ -61,7 +61,7 @@ export function minorUpgradeSection(e: Environment, n: EnvironmentNames): string
       backupFirst(e, n),
       [`Set the tag in ${code(n.source)}, rebuild, review the diff of the images, commit and sync:`, sh(...rebuildAndSync(e, n))],
       [order],
-      [n.replicas > 1 ? 'Verify every instance\'s version, then replication:' : 'Verify the version:', sh(...sqlOnEach(n, 'select version();'), ...(n.replicas > 1 ? streamingCheck(n) : []))],
+      [n.replicas > 1 ? 'Verify every instance\'s version, then replication:' : 'Verify the version:', sh(...sqlOnEach(n, 'select version();'), ...(n.patroni ? streamingCheck(n) : []))],
     ),
   );
 }
@@ -104,7 +104,7 @@ export function majorUpgradeSection(e: Environment, n: EnvironmentNames): string
         sh(`${kt} exec ${podName(0)} -c ${n.container} -- sh -c "$(cat ${SCRIPTS_DIR}/${UPGRADE_SCRIPT})" ${UPGRADE_SCRIPT} ${serviceAddress(n)}`),
         `If it fails: fix the cause, empty the new volume (\`${kt} delete pvc ${dataClaimName(0)} --wait=false && ${kt} delete pod ${podName(0)}\`) and run it again.`],
       [`Move the applications to ${code(`${n.service}.${target.namespace}.svc.cluster.local`)} (\`DB_HOST\` in the ConfigMap ${code(names.connectionConfigMap)} of ${code(target.namespace)}).`
-        + (n.replicas > 1 ? ` Then give ${code(target.name)} its ${n.replicas} replicas (drop \`replicas\` and \`replication\` from its file): the standbys clone the new primary.` : '')],
+        + (n.patroni ? ` Then give ${code(target.name)} its ${n.replicas} replicas: that is a move to Patroni (its runbook's "Move to Patroni"), and its standbys clone the new primary.` : '')],
       ['Verify: the script ended with `complete`; the new server\'s version, and what the applications see:',
         sh(`${kt} exec ${podName(0)} -c ${n.container} -- sh -c 'PGPASSWORD="$POSTGRES_PASSWORD" psql -X -U "$POSTGRES_USER" -d "$POSTGRES_DB" -c "select version()"'`)],
     ),

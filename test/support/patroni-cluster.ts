@@ -64,7 +64,15 @@ export interface PatroniCluster {
   remove(): Promise<void>;
 }
 
-export async function patroniCluster(environment: string, options: { readonly startTimeoutMs?: number } = {}): Promise<PatroniCluster> {
+export interface PatroniClusterOptions {
+  readonly startTimeoutMs?: number;
+  /** The members started at first (the others with start()): @default every one. */
+  readonly start?: readonly number[];
+  /** Runs once the members' directories exist, before any starts: e.g. a data directory made without Patroni. */
+  readonly prepare?: (members: readonly Member[]) => Promise<void>;
+}
+
+export async function patroniCluster(environment: string, options: PatroniClusterOptions = {}): Promise<PatroniCluster> {
   if (!existsSync(PATRONI_BINARY)) throw new Error(`${PATRONI_BINARY} is missing: test/setup/prerequisites.sh installs it`);
   const binaries = debianBinaries(15);
   const render = readPatroniRender(withCredentials(rendered(environment)));
@@ -219,8 +227,9 @@ export async function patroniCluster(environment: string, options: { readonly st
       const config = memberConfig(render, ordinal, memberRoot, ports, etcd.host, binaries.toolsDir!, () => tlsFiles);
       members.push({ ...config, ordinal, ports, logFile: path.join(root, `postgresql-${ordinal}.log`) });
     }
+    await options.prepare?.(members);
     // Parallel pod management: every member starts at once; one wins the race to initialise.
-    for (let ordinal = 0; ordinal < render.replicas; ordinal++) await cluster.start(ordinal);
+    for (const ordinal of options.start ?? members.map((m) => m.ordinal)) await cluster.start(ordinal);
     const leader = await cluster.waitForLeader(options.startTimeoutMs ?? 90_000);
     await cluster.waitForStreaming(leader, options.startTimeoutMs ?? 90_000);
   } catch (error) {

@@ -9,8 +9,10 @@
 #   rotate-password.sh roles KEY...   on the primary: set the password of the role each Secret key
 #                                     belongs to (password, replication-password, monitoring-password,
 #                                     app-password: the application role, postgresql-app's username)
-#   rotate-password.sh standby        on a standby: the replication password its WAL receiver
-#                                     presents at its next connection (the running one stays up)
+#
+# Under Patroni the standbys need nothing here: each member's Patroni writes the replication
+# password it read from its environment at start into the password file its WAL receiver uses, so
+# the pod roll that follows gives each one the new value (runbook: why in that order).
 #
 # Passwords never appear on a command line or in SQL text: psql's \password computes the SCRAM
 # verifier here and sends only that, so the server's log and pg_stat_activity never see one.
@@ -34,7 +36,7 @@ secret_value() {
 role_of() {
   case $1 in
     password) printf '%s' "$POSTGRES_USER" ;;
-    replication-password) printf '%s' "${REPLICATION_USER:?this pod streams no replication: no replication role to rotate}" ;;
+    replication-password) printf '%s' "${PATRONI_REPLICATION_USERNAME:?this pod runs no Patroni: no replication role to rotate}" ;;
     monitoring-password) printf '%s' "$MONITORING_ROLE" ;;
     app-password)
       app_user=$(secret_value app-username)
@@ -51,7 +53,7 @@ quote_conninfo() { printf "'%s'" "$(printf '%s' "$1" | sed -e "s/[\\\\']/\\\\&/g
 # Whether role $1 can log in with password $2, over TCP as clients do (pg_hba.conf admits the
 # replication role only to replication connections).
 logs_in() {
-  if [ "$1" = "${REPLICATION_USER:-}" ]; then
+  if [ "$1" = "${PATRONI_REPLICATION_USERNAME:-}" ]; then
     set -- "host=127.0.0.1 user=$(quote_conninfo "$1") dbname=replication replication=true" "$2" IDENTIFY_SYSTEM
   else
     set -- "host=127.0.0.1 user=$(quote_conninfo "$1") dbname=$(quote_conninfo "$POSTGRES_DB")" "$2" 'SELECT 1'
@@ -98,15 +100,6 @@ rotate_role() {
   log "$role: password set from the Secret's $key; it logs in with it"
 }
 
-# The password file primary_conninfo names (replication-lib.sh writes the same at every start):
-# beside the data directory, so neither pg_basebackup nor pg_rewind copies it between instances.
-write_passfile() {
-  file=${PGDATA%/*}/replication.pgpass
-  printf '*:*:*:*:%s\n' "$(printf '%s' "$1" | sed 's/[\\:]/\\&/g')" >"$file.new"
-  chmod 600 "$file.new"
-  mv "$file.new" "$file"
-}
-
 secret=$(cat)
 [ -n "$secret" ] || fail "no Secret on standard input (pipe kubectl get secret ... into kubectl exec -i)"
 mode=${1:-}
@@ -121,12 +114,5 @@ case $mode in
     [ "$(echo 'SELECT pg_is_in_recovery()' | admin_sql)" = f ] || fail "this instance is a standby: run roles on the primary"
     for key in "$@"; do rotate_role "$key"; done
     ;;
-  standby)
-    new=$(secret_value replication-password)
-    [ -n "$new" ] || fail "the Secret has no replication-password"
-    [ -f "$PGDATA/standby.signal" ] || fail "this instance is not a standby"
-    write_passfile "$new"
-    log "the WAL receiver presents the Secret's replication-password from its next connection on"
-    ;;
-  *) fail "usage: rotate-password.sh roles KEY... | rotate-password.sh standby" ;;
+  *) fail "usage: rotate-password.sh roles KEY..." ;;
 esac
