@@ -11,7 +11,7 @@ import { assertRefused, emptyDir, environmentsDir, runBuild, treeOf } from './su
 test('monitoring.labels reach the ServiceMonitor and the PrometheusRule; the ServiceMonitor still selects the metrics Service once Argo CD rewrites its instance label', () => {
   const out = emptyDir();
   const environments = environmentsDir({
-    'prod.ts': `export default { name: 'prod', replicas: 2, monitoring: { enabled: true, serviceMonitor: true, labels: { release: 'kube-prometheus-stack' } } };\n`,
+    'prod.ts': `export default { name: 'prod', replicas: 2, image: { name: 'ghcr.io/penguintechinc/postgresql-patroni', tag: '16-alpine-patroni4.0.6' }, monitoring: { enabled: true, serviceMonitor: true, labels: { release: 'kube-prometheus-stack' } } };\n`,
     'staging.ts': `export default { name: 'staging', monitoring: { enabled: true } };\n`,
   });
   const result = runBuild(['--out', out, '--environments', environments]);

@@ -34,7 +34,30 @@ interface Change { readonly value: unknown; readonly with?: EnvironmentConfig ex
 /** Standbys run Patroni, which needs the project's image (the official one is refused with replicas > 1). */
 const PATRONI = { replicas: 2, image: { name: 'ghcr.io/penguintechinc/postgresql-patroni', tag: '16-alpine-patroni4.0.6' } } as const;
 
+/** Archiving to an S3 repository needs one: the other pitr leaves are checked with it on. */
+const PITR = { pitr: { enabled: true, repository: { endpoint: 's3.example.com', bucket: 'reach-backups' } } } as const;
+
 const CHANGES: Record<string, Change> = {
+  'pitr.enabled': { value: true, with: { pitr: { repository: PITR.pitr.repository } } },
+  'pitr.repository.endpoint': { value: 'minio.storage:9000', with: PITR },
+  'pitr.repository.bucket': { value: 'other-bucket', with: PITR },
+  'pitr.repository.region': { value: 'eu-central-1', with: PITR },
+  'pitr.repository.path': { value: '/reach', with: PITR },
+  'pitr.repository.uriStyle': { value: 'path', with: PITR },
+  'pitr.repository.ca': { value: { kind: 'Secret', name: 'reach-s3-ca', key: 'ca.crt' }, with: PITR },
+  'pitr.repository.verifyTls': { value: false, with: PITR },
+  'pitr.credentials.source': { value: 'existing', with: PITR },
+  'pitr.credentials.externalSecrets.storeRef.kind': { value: 'SecretStore', with: PITR },
+  'pitr.credentials.externalSecrets.storeRef.name': { value: 'vault-backups', with: PITR },
+  'pitr.credentials.externalSecrets.remoteKey': { value: 'backups/reach', with: PITR },
+  'pitr.credentials.externalSecrets.refreshInterval': { value: '30m', with: PITR },
+  'pitr.encryption': { value: false, with: PITR },
+  'pitr.schedule.full': { value: '0 3 * * 6', with: PITR },
+  'pitr.schedule.differential': { value: '0 3 * * 0-5', with: PITR },
+  'pitr.retentionDays': { value: 14, with: PITR },
+  'pitr.tls.source': { value: 'existing', with: PITR },
+  'pitr.tls.issuerRef.kind': { value: 'Issuer', with: PITR },
+  'pitr.tls.issuerRef.name': { value: 'reach-ca', with: PITR },
   namespace: { value: 'reach-databases' },
   replicas: { value: 2, with: { image: PATRONI.image } },
   'image.name': { value: 'registry.example.com/mirror/postgres' },

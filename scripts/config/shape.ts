@@ -5,7 +5,7 @@ import { didYouMean } from './suggest.ts';
  * Objects whose keys are the user's own (checked by their own rules, not against defaults):
  * PostgreSQL parameters (parameterProblem, with its own "did you mean") and remote refs by Secret key.
  */
-const OPEN_MAPS: readonly string[] = ['postgresql', 'credentials.externalSecrets.remoteRefs'];
+const OPEN_MAPS: readonly string[] = ['postgresql', 'credentials.externalSecrets.remoteRefs', 'monitoring.labels', 'pitr.credentials.externalSecrets.remoteRefs'];
 
 /** Settings that have no default, so `defaults` cannot show them: by the object that holds them. */
 export const OPTIONAL_SETTINGS: Readonly<Record<string, readonly string[]>> = {

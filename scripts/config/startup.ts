@@ -57,10 +57,12 @@ export function startupProblems(s: Settings): [string, string][] {
     report('postgresql.wal_level', 'PostgreSQL refuses to start: WAL archival (archive_mode on) cannot be enabled when wal_level is "minimal"; keep "replica"');
   }
 
-  // Archiving that cannot archive: the server keeps every WAL segment until it is archived.
-  const command = String(value('archive_command') ?? '');
+  // Archiving that cannot archive: the server keeps every WAL segment until it is archived. With
+  // pitr on, archiving is the bundle's (components/pitr) and its parameters are refused in pitr.ts.
+  const bundleArchives = s.pitr?.enabled === true;
+  const command = bundleArchives ? '' : String(value('archive_command') ?? '');
   const library = String(value('archive_library') ?? '');
-  if (archiveMode !== undefined && archiveMode !== 'off' && command.trim() === '' && library.trim() === '') {
+  if (!bundleArchives && archiveMode !== undefined && archiveMode !== 'off' && command.trim() === '' && library.trim() === '') {
     report('postgresql.archive_mode', `"${archiveMode}" without archive_command or archive_library keeps every WAL segment until it is archived, so pg_wal grows until the volume is full; `
       + 'leave archive_mode off, or set an archive_command that copies %p');
   }

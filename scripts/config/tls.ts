@@ -31,5 +31,14 @@ export function tlsProblems(s: Settings): [string, string][] {
     ['tls.existingSecret', typeof t.existingSecret === 'boolean' ? undefined : `must be true (the Secret postgresql-tls is made out of band) or false (cert-manager makes it), got ${JSON.stringify(t.existingSecret)}`],
     ['tls.minProtocolVersion', TLS_VERSIONS.includes(t.minProtocolVersion) ? undefined : `must be one of ${TLS_VERSIONS.join(', ')} (older protocols are broken), got ${JSON.stringify(t.minProtocolVersion)}`],
   ];
+  // tls.conf is included before environment.conf: an environment's own ssl line would win, and
+  // with pg_hba.conf admitting other hosts over TLS only, ssl = off would lock every client out.
+  if (t.enabled === true && s.postgresql && typeof s.postgresql === 'object') {
+    for (const name of ['ssl', 'ssl_cert_file', 'ssl_key_file', 'ssl_ca_file']) {
+      if (Object.hasOwn(s.postgresql, name)) {
+        found.push([`postgresql.${name}`, `belongs to the tls component while tls.enabled is true (pg_hba.conf admits other hosts over TLS only); remove it, or set tls: { enabled: false }`]);
+      }
+    }
+  }
   return found.filter((entry): entry is [string, string] => entry[1] !== undefined);
 }

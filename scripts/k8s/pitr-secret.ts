@@ -20,7 +20,8 @@ export function externalSecretFor(s: Settings): IExternalSecret {
       secretStoreRef: { kind: e.storeRef.kind, name: e.storeRef.name },
       // Deleted in the store, the Secret stays: archiving must not stop because of a store cleanup.
       target: { name: pitrNames.secret, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
-      data: keys.map((key) => ({ secretKey: key, remoteRef: { key: e.remoteKey, property: key } })),
+      // Every field the operator's CRD defaults, spelled out: otherwise Argo CD shows it OutOfSync forever.
+      data: keys.map((key) => ({ secretKey: key, remoteRef: { key: e.remoteKey, property: key, conversionStrategy: 'Default', decodingStrategy: 'None', metadataPolicy: 'None' } })),
     },
   };
 }
