@@ -5,8 +5,18 @@
  * rendered postgresql-config ConfigMap, or the running server is not what git says.
  */
 import { effectiveParameters } from '../../scripts/postgres/effective-parameters.ts';
+import { normalizedSetting } from '../../scripts/postgres/parameters.ts';
 import type { PatroniCluster } from './patroni-cluster.ts';
 import { find, rendered } from './rendered.ts';
+
+/** The same setting in PostgreSQL's own terms (units and spellings normalised); false when either cannot be read. */
+function sameSetting(name: string, a: string, b: string): boolean {
+  try {
+    return normalizedSetting(name, a) === normalizedSetting(name, b);
+  } catch {
+    return false;
+  }
+}
 
 /** Set by the test machine (patroni-config.ts): addresses and paths. */
 const HARNESS_OWNED = new Set(['listen_addresses', 'port', 'unix_socket_directories']);
@@ -19,6 +29,8 @@ export async function parameterDifferences(cluster: PatroniCluster, ordinal: num
     'SELECT name, current_setting(name) AS value FROM unnest($1::text[]) AS name', [inGit.map(([name]) => name)]);
   const running = new Map(rows.map((row) => [row.name, row.value]));
   // A file on one of the pod's mounts is the same file in the member's mirror of the pod (patroni-config.ts).
-  const same = (value: string, actual: string | undefined) => actual === value || (value.startsWith('/') && actual?.endsWith(`/fs${value}`) === true);
-  return inGit.filter(([name, value]) => !same(value, running.get(name))).map(([name, value]) => `${name}: rendered ${value}, running ${running.get(name)}`);
+  const same = (name: string, value: string, actual: string | undefined) => actual === value || (value.startsWith('/') && actual?.endsWith(`/fs${value}`) === true)
+    // SHOW writes a number in the unit it finds best ("60s" shows as "1min"): compare in the parameter's base unit.
+    || (actual !== undefined && sameSetting(name, value, actual));
+  return inGit.filter(([name, value]) => !same(name, value, running.get(name))).map(([name, value]) => `${name}: rendered ${value}, running ${running.get(name)}`);
 }
