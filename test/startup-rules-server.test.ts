@@ -49,14 +49,17 @@ async function start(parameters: Record<string, string | number | boolean>): Pro
   }
 }
 
+// Without the tls component: with it, the ssl parameters are its own (refused in scripts/config/tls.ts).
+const QA = { name: 'qa', tls: { enabled: false } } as const;
+
 for (const [field, refused, fatal, fix] of CASES) {
   test(`${JSON.stringify(refused)}: the build refuses it at ${field}, PostgreSQL 16 does not start, and the suggested value starts`, async () => {
-    assert.throws(() => resolveEnvironment({ name: 'qa', postgresql: refused }, 'qa.ts'),
+    assert.throws(() => resolveEnvironment({ ...QA, postgresql: refused }, 'qa.ts'),
       (error: Error) => error instanceof ConfigError && error.message.includes(`qa: postgresql.${field}: PostgreSQL refuses to start`));
     const failure = await start(refused);
     assert.ok(failure, 'the server does not start');
     assert.match(failure!, fatal);
-    resolveEnvironment({ name: 'qa', postgresql: fix }, 'qa.ts');
+    resolveEnvironment({ ...QA, postgresql: fix }, 'qa.ts');
     assert.is(await start(fix), undefined, `${JSON.stringify(fix)} starts`);
   });
 }
