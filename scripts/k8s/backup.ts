@@ -5,7 +5,7 @@ import { imageReference } from './images.ts';
 import type { Settings } from '../config/environment.ts';
 import { metadataLabels, selectorLabels } from './labels.ts';
 import { names, POSTGRES_PORT } from './names.ts';
-import { restrictedContainerSecurity, restrictedPodSecurity } from './statefulset.ts';
+import { restrictedContainerSecurity, restrictedPodSecurity, secretKey } from './statefulset.ts';
 
 /** Names of the backup feature's objects. */
 export const backupNames = {
@@ -38,7 +38,6 @@ export function backupSourceHost(s: Settings): string {
   return s.replicas > 1 ? names.readService : names.service;
 }
 
-const secretKey = (key: string): EnvVar['valueFrom'] => ({ secretKeyRef: { name: names.secret, key } });
 
 /** What restore.sh reads: libpq's PG* variables and BACKUP_DIR. */
 function restoreEnv(host: string): EnvVar[] {

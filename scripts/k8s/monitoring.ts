@@ -4,7 +4,7 @@ import type { NetworkPolicy } from 'kubernetes-types/networking/v1';
 import type { Settings } from '../config/environment.ts';
 import { metadataLabels, selectorLabels } from './labels.ts';
 import { names, POSTGRES_PORT } from './names.ts';
-import { restrictedContainerSecurity } from './statefulset.ts';
+import { restrictedContainerSecurity, secretKey } from './statefulset.ts';
 
 /** prometheus-community's postgres_exporter; the alerts name its metrics as of this version. */
 export const EXPORTER_IMAGE = 'quay.io/prometheuscommunity/postgres-exporter:v0.17.1';
@@ -49,7 +49,6 @@ export const scrapeAnnotations: Readonly<Record<string, string>> = {
   'prometheus.io/path': '/metrics',
 };
 
-const secretKey = (key: string): EnvVar['valueFrom'] => ({ secretKeyRef: { name: names.secret, key } });
 
 export function exporterContainer(): Container {
   const probe = { httpGet: { path: '/', port: 'metrics' }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 };

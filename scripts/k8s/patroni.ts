@@ -6,10 +6,9 @@ import type { Settings } from '../config/environment.ts';
 import { patroniPaths } from '../postgres/patroni.ts';
 import { metadataLabels, PATRONI_SCOPE_LABEL } from './labels.ts';
 import { names, PATRONI_PORT, PATRONI_SCOPE, POSTGRES_PORT, REPLICATION_ROLE } from './names.ts';
-import { restrictedContainerSecurity, restrictedPodSecurity } from './statefulset.ts';
+import { restrictedContainerSecurity, restrictedPodSecurity, secretKey } from './statefulset.ts';
 
 const CONFIG_VOLUME = 'patroni';
-const secretKey = (key: string): EnvVar['valueFrom'] => ({ secretKeyRef: { name: names.secret, key } });
 const field = (fieldPath: string): EnvVar['valueFrom'] => ({ fieldRef: { fieldPath } });
 
 /**

@@ -23,7 +23,8 @@ export const paths = {
   socket: '/var/run/postgresql',
 } as const;
 
-const secretKey = (key: string): EnvVar['valueFrom'] => ({ secretKeyRef: { name: names.secret, key } });
+/** A variable's value from a key of the server's Secret (postgresql-secret). */
+export const secretKey = (key: string): EnvVar['valueFrom'] => ({ secretKeyRef: { name: names.secret, key } });
 
 
 /** Pod Security Standards "restricted", plus a read-only root filesystem. */
