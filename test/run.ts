@@ -19,7 +19,9 @@ const count = (label: string) => Number(/\d+/.exec(printed.replace(/\x1b\[[0-9;]
 const { suites } = await parse('test', pattern, {});
 await run(suites, { bail: false });
 const [total, passed, skipped] = ['Total', 'Passed', 'Skipped'].map(count);
-if (!(passed + skipped === total)) {
-  console.error(`\n  ${total - passed - skipped} of ${total} tests did not pass (above: the failures, and suites cut short by a failing hook)`);
+// uvu's Total counts the tests it ran; test.skip ones are only in Skipped.
+if (!(passed === total)) {
+  console.error(`\n  ${total - passed} of ${total} tests did not pass (above: the failures, and suites cut short by a failing hook)`);
   process.exitCode = 1;
 }
+if (skipped > 0) console.error(`\n  ${skipped} skipped: each test.skip is a known gap with its reason beside it`);

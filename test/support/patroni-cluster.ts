@@ -55,6 +55,8 @@ export interface PatroniCluster {
   waitForLeader(timeoutMs: number, except?: number): Promise<number>;
   /** Waits until every running member but the leader streams from it; in sync mode one of them is synchronous. */
   waitForStreaming(leader: number, timeoutMs: number): Promise<Record<string, { state: string; sync_state: string }>>;
+  /** TLS options for a client of its own (hostssl pg_hba.conf): the test CA, the server's name not checked, as verify-ca. */
+  readonly clientSsl: { ca: string; checkServerIdentity: () => undefined };
   /** A client on the member's PostgreSQL over TCP, as the superuser (the caller ends it). */
   connect(ordinal: number, database?: string): Promise<pg.Client>;
   query<T = Record<string, any>>(ordinal: number, sql: string, values?: unknown[], database?: string): Promise<T[]>;
@@ -87,6 +89,7 @@ export async function patroniCluster(environment: string, options: PatroniCluste
     replicas: render.replicas,
     members,
     get etcd() { return etcd!; },
+    get clientSsl() { return { ca: caPem, checkServerIdentity: () => undefined }; },
     get credentials() {
       // As the pods get them: the Patroni variables (from the Secret) or else patroni.yml.
       const { env, config } = members[0];
@@ -176,7 +179,7 @@ export async function patroniCluster(environment: string, options: PatroniCluste
       const { user, password } = cluster.credentials;
       const client = new pg.Client({ host: '127.0.0.1', port: members[ordinal].ports.postgresql, user, password, database,
         // pg_hba.conf may refuse connections without TLS (hostnossl ... reject): verify-ca, as the pods' clients do.
-        ssl: { ca: caPem, checkServerIdentity: () => undefined },
+        ssl: cluster.clientSsl,
         // Bounded: a commit waiting for a synchronous standby that died must not hang a test.
         connectionTimeoutMillis: 2_000, query_timeout: 10_000,
       });
