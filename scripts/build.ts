@@ -135,7 +135,7 @@ export async function main(argv: readonly string[], importModule?: ModuleImporte
   try {
     const cache = options.noCache ? noRenderCache : directoryRenderCache(RENDER_CACHE);
     const bundle = await renderBundle(environments, kustomize, staging, { timings, cache });
-    // Against the committed render, before anything replaces it (README, "When a change needs a manual step").
+    // Against the committed render, before anything replaces it (docs/day-2.md#when-a-change-needs-a-manual-step).
     const consequences = await consequencesOfBuild(environments, bundle.tree, options.out);
     if (consequences.length) console.error(formatConsequences(consequences));
     const refused = refusalMessage(consequences, environments);

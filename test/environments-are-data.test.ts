@@ -22,7 +22,7 @@ function readmeExample(): { file: string; content: string } {
   const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('## Adding an environment'));
   const block = /```ts\n\/\/ (scripts\/environments\/[\w-]+\.ts)\n([\s\S]*?)```/.exec(section);
-  if (!block) throw new Error('README, "Adding an environment": no ```ts block starting with // scripts/environments/<name>.ts');
+  if (!block) throw new Error('README.md#adding-an-environment has no ```ts block starting with // scripts/environments/<name>.ts');
   return { file: block[1], content: block[2] };
 }
 
