@@ -41,7 +41,7 @@ interface Options {
 
 export const USAGE = `Usage: npm run build:overlays -- [options] [ENVIRONMENT ...]
 
-Renders base/, components/, overlays/<env>/, generated/ and the README's configuration section from
+Renders base/, components/, overlays/<env>/, generated/ and docs/configuration.md's tables from
 scripts/environments/*.ts, verifies them in a scratch directory, then moves them into place. Named
 environments: only their overlays and generated files (and base/, components/) are written.
 
@@ -83,9 +83,9 @@ export function parseArguments(argv: readonly string[]): Options & { help: boole
   };
 }
 
-const README = 'README.md';
+const README = 'docs/configuration.md';
 
-/** README.md with its configuration section for `environments`, when the output has a README (a copy of the bundle may not). */
+/** docs/configuration.md with its generated section for `environments`, when the output has that file (a copy of the bundle may not). */
 function readmeTree(out: string, environments: readonly Environment[]): FileTree {
   const file = path.join(out, README);
   if (!existsSync(file)) return new Map();
@@ -128,14 +128,14 @@ export async function main(argv: readonly string[], importModule?: ModuleImporte
   timings.lap('config');
   const kustomize = findKustomize();
   timings.lap('find kustomize');
-  // The README's configuration section lists every environment: written by a build of all of them.
+  // docs/configuration.md's generated section lists every environment: written by a build of all of them.
   const readme = options.only.length === 0 ? readmeTree(options.out, environments) : new Map<string, string>();
   const owned = [...ownedPaths(environments, options.only.length === 0), ...readme.keys()];
   const staging = await scratchDirectory(options.out);
   try {
     const cache = options.noCache ? noRenderCache : directoryRenderCache(RENDER_CACHE);
     const bundle = await renderBundle(environments, kustomize, staging, { timings, cache });
-    // Against the committed render, before anything replaces it (README, "When a change needs a manual step").
+    // Against the committed render, before anything replaces it (docs/day-2.md#when-a-change-needs-a-manual-step).
     const consequences = await consequencesOfBuild(environments, bundle.tree, options.out);
     if (consequences.length) console.error(formatConsequences(consequences));
     const refused = refusalMessage(consequences, environments);
@@ -151,7 +151,7 @@ export async function main(argv: readonly string[], importModule?: ModuleImporte
     console.log(`Rendered with kustomize ${kustomize.version} (${kustomize.origin})${fromCache}`);
     summary(bundle, difference).forEach((line) => console.log(line));
     for (const warning of environments.map(burstableWarning).filter(Boolean)) console.error(`warning: ${warning}`);
-    if (readme.size) console.log(`  README.md  configuration section ${difference.changed.includes(README) ? 'changed' : 'unchanged'}`);
+    if (readme.size) console.log(`  ${README}  configuration section ${difference.changed.includes(README) ? 'changed' : 'unchanged'}`);
     if (options.check) {
       const stale = [
         ...difference.changed.map((file) => `  stale:   ${file}`),

@@ -200,7 +200,7 @@ test('after the server is destroyed, restore.sh brings every database and role b
     const passwords = (await client.query(`SELECT rolname, rolpassword IS NOT NULL AS has FROM pg_authid WHERE rolname IN ('reporter', 'postgres_exporter') ORDER BY 1`)).rows;
     await client.end();
     assert.equal(passwords, [{ rolname: 'postgres_exporter', has: true }, { rolname: 'reporter', has: false }],
-      'the fresh server\'s own roles keep their passwords; restored roles have none until set (README)');
+      'the fresh server\'s own roles keep their passwords; restored roles have none until set (docs/backups-and-restore.md#restoring-a-backup)');
   });
 });
 

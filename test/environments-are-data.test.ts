@@ -22,7 +22,7 @@ function readmeExample(): { file: string; content: string } {
   const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('## Adding an environment'));
   const block = /```ts\n\/\/ (scripts\/environments\/[\w-]+\.ts)\n([\s\S]*?)```/.exec(section);
-  if (!block) throw new Error('README, "Adding an environment": no ```ts block starting with // scripts/environments/<name>.ts');
+  if (!block) throw new Error('README.md#adding-an-environment has no ```ts block starting with // scripts/environments/<name>.ts');
   return { file: block[1], content: block[2] };
 }
 
@@ -49,8 +49,8 @@ test('the README\'s new environment builds, and the environment-wide tests pass 
     const build = npm('build:overlays');
     assert.is(build.status, 0, build.stderr);
     assert.match(build.stdout, new RegExp(`^  ${name}\\s+\\d+ objects`, 'm'));
-    assert.is(npm('build:overlays', '--', '--check').status, 0, 'the build wrote everything, the README section included');
-    assert.match(readFileSync(path.join(dir, 'README.md'), 'utf8'), new RegExp(`\\| parameter \\|.*\\| ${name} \\|`));
+    assert.is(npm('build:overlays', '--', '--check').status, 0, 'the build wrote everything, docs/configuration.md\'s tables included');
+    assert.match(readFileSync(path.join(dir, 'docs/configuration.md'), 'utf8'), new RegExp(`\\| parameter \\|.*\\| ${name} \\|`));
 
     const tests = spawnSync('npx', ['tsx', 'test/run.ts', `^(${ENVIRONMENT_WIDE.join('|')})\\.test\\.ts$`], { cwd: dir, encoding: 'utf8' });
     const output = tests.stdout.replace(/\x1b\[[0-9;]*m/g, '');

@@ -56,7 +56,9 @@ for (const environment of renderedEnvironments()) {
     const claim = sts.spec.volumeClaimTemplates[0];
     assert.is(claim.spec.resources.requests.storage, settings.storage.size);
     assert.is(claim.spec.storageClassName, settings.storage.storageClassName);
-    assert.equal(container.resources, { requests: settings.resources.requests, limits: settings.resources.limits });
+    // resources.guaranteed: the guaranteed component copies every container's limits to its requests.
+    const requests = settings.resources.guaranteed ? settings.resources.limits : settings.resources.requests;
+    assert.equal(container.resources, { requests, limits: settings.resources.limits });
     assert.is(container.image, `${settings.image.name}:${settings.image.tag}`);
     if (patroni) assert.match(container.image, /^[a-z0-9.-]+\/[a-z0-9./-]*postgresql-patroni:16-alpine-patroni[0-9.]+$/, 'Patroni\'s image');
   });

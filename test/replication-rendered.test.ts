@@ -76,7 +76,7 @@ for (const name of renderedEnvironments()) {
   test(`${name}: pg_hba admits replication for the replication role only, with scram-sha-256`, () => {
     const hba = find(objects, 'ConfigMap', 'postgresql-config').data['pg_hba.conf'] as string;
     const replicationLines = hba.split('\n').filter((line) => /^\w+\s+replication\s/.test(line));
-    // Over TLS where the environment serves it (README, "TLS"): hostssl, like every other TCP line.
+    // Over TLS where the environment serves it (docs/tls.md): hostssl, like every other TCP line.
     const tcp = 'tls.conf' in find(objects, 'ConfigMap', 'postgresql-config').data ? 'hostssl' : 'host';
     assert.equal(replicationLines.map((line) => line.split(/\s+/)), [[tcp, 'replication', 'replicator', 'all', 'scram-sha-256']]);
   });

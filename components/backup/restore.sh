@@ -1,5 +1,5 @@
 #!/bin/sh
-# Restores a backup written by backup.sh into the server at PGHOST (README, "Backups and restore").
+# Restores a backup written by backup.sh into the server at PGHOST (docs/backups-and-restore.md).
 #
 #   restore.sh                         lists the backups, oldest first
 #   restore.sh BACKUP                  every database of BACKUP and its roles (onto a fresh server)

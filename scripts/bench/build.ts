@@ -105,7 +105,7 @@ function bareKustomize(kustomize: KustomizeBinary, overlay: string, runs: number
 /** How to make the build use `kustomize`: $KUSTOMIZE names the binary (or kubectl). */
 const envFor = (kustomize: KustomizeBinary): NodeJS.ProcessEnv => ({ ...process.env, KUSTOMIZE: kustomize.command });
 
-/** The figures as the README's table: one row per environment count. */
+/** The figures as docs/speed.md's table: one row per environment count. */
 function markdownTable(report: { scale: { environments: number; everyOverlayRendered: Series; oneEnvironmentEdited: Series; nothingChanged: Series }[] }): string {
   const cell = (s: Spread) => `${(s.median / 1000).toFixed(2)} s (${(s.min / 1000).toFixed(2)}–${(s.max / 1000).toFixed(2)})`;
   return [
@@ -173,7 +173,7 @@ function main(argv: readonly string[]): void {
   const report = { date: new Date().toISOString(), machine: { ...machine, loadAverageAtEnd: loadavg()[0] }, runs: options.runs, nodeStartMs: nodeStart, project: { cold, warm, withoutNpm }, byKustomize, scale };
   mkdirSync(path.dirname(options.json), { recursive: true });
   writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`\nFigures written to ${path.relative(ROOT, options.json)}\n\nFor the README:\n`);
+  console.log(`\nFigures written to ${path.relative(ROOT, options.json)}\n\nFor docs/speed.md:\n`);
   console.log(markdownTable(report));
   console.log(`\n${failoverLine()}`);
 }

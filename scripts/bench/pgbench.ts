@@ -9,7 +9,7 @@
  * --write-heavy N adds a workload of N-second pgbench -N runs, long enough for checkpoints to fall inside.
  * --memory-limit pod runs the server in a memory cgroup of the environment's pod limit (root only):
  * with --scale above what the limit caches, the data no longer fits the page cache, as in the pod.
- * Nothing is asserted: the numbers are for the reader; the README (section "The database it deploys: pgbench") says what they mean.
+ * Nothing is asserted: the numbers are for the reader; docs/speed.md#the-database-it-deploys-pgbench says what they mean.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -273,6 +273,6 @@ function configurationsMemory({ options }: ReportInputs): string {
 
 function configurationsPageCache({ options }: ReportInputs): string {
   return options.memoryLimit === 'off'
-    ? 'not dropped between runs (see the README, "The database it deploys: pgbench"): the whole data set stays in the kernel page cache for both configurations'
+    ? 'not dropped between runs (see the docs/speed.md#the-database-it-deploys-pgbench): the whole data set stays in the kernel page cache for both configurations'
     : `the server and its page cache in a memory cgroup limited to ${options.memoryLimit === 'pod' ? 'the pod\'s memory limit' : options.memoryLimit} (memory-cgroup.ts); dropped before every run`;
 }

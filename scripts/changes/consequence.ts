@@ -3,7 +3,7 @@ import { runbookLink, type RunbookSection } from '../runbooks/sections.ts';
 
 /**
  * What a change against the committed render means for the running system, by a stable id
- * (README, "When a change needs a manual step"). The acknowledgeable ones stop the build.
+ * (docs/day-2.md#when-a-change-needs-a-manual-step). The acknowledgeable ones stop the build.
  */
 export type ConsequenceKind = AcknowledgeableChange | 'minor-upgrade' | 'restart-parameter' | 'reload-parameter' | 'stale-acknowledgement';
 

@@ -52,7 +52,7 @@ const ADVICE: Readonly<Record<string, string>> = {
 /**
  * Credentials reach PostgreSQL only when a data directory is initialised. A Secret that changes
  * afterwards restarts the pods (a new hash suffix, or checksum/credentials) with values the
- * database does not know yet, unless the roles were changed first (README, "When credentials change").
+ * database does not know yet, unless the roles were changed first (docs/credentials.md#when-credentials-change).
  */
 export function credentialsConsequences(environment: string, before: readonly RenderedObject[], after: readonly RenderedObject[]): Consequence[] {
   const [old, now] = [credentialsInGit(before), credentialsInGit(after)];

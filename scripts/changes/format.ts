@@ -19,8 +19,8 @@ function wrapped(text: string, width: number): string[] {
 export function formatConsequences(consequences: readonly Consequence[]): string {
   const indent = ' '.repeat(4 + LABEL_WIDTH + 2);
   const lines = [consequences.some((c) => c.severity === 'refuse')
-    ? 'Changes that need a manual step or restart the database (README, "When a change needs a manual step");\nrefused: the build stops until the environment file acknowledges it:'
-    : 'Changes that need a manual step or restart the database (README, "When a change needs a manual step"):'];
+    ? 'Changes that need a manual step or restart the database (docs/day-2.md#when-a-change-needs-a-manual-step);\nrefused: the build stops until the environment file acknowledges it:'
+    : 'Changes that need a manual step or restart the database (docs/day-2.md#when-a-change-needs-a-manual-step):'];
   for (const environment of new Set(consequences.map((c) => c.environment))) {
     lines.push(`  ${environment}:`);
     for (const c of consequences.filter((c) => c.environment === environment)) {

@@ -58,7 +58,7 @@ function deltaPatches(e: Settings, d: Settings): Patch[] {
 /** Nightly pg_dump of every database to a volume, with retention and a restore procedure. */
 export const backupComponent: Component = {
   name: 'backup',
-  description: 'Nightly logical backups with retention, and a restore toolbox (README, "Backups and restore").',
+  description: 'Nightly logical backups with retention, and a restore toolbox (docs/backups-and-restore.md).',
   enabled: (s) => s.backup.enabled,
   files(d: Settings): FileTree {
     const files: FileTree = new Map();

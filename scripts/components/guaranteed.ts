@@ -29,7 +29,7 @@ const guaranteed = (c: Container): Container => (c.resources?.limits ? { ...c, r
  */
 export const guaranteedComponent: Component = {
   name: 'guaranteed',
-  description: 'Guaranteed QoS: every container\'s requests equal its limits (README, "Resource class").',
+  description: 'Guaranteed QoS: every container\'s requests equal its limits (docs/tuning.md#resource-class).',
   enabled: (s) => s.resources.guaranteed === true,
   // Nothing shared: the containers to change differ by environment, so the overlay's patch does it all.
   files: (d): FileTree => new Map([['kustomization.yaml', componentKustomizationYaml({ namespace: d.namespace }, [

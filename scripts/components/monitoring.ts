@@ -56,7 +56,7 @@ function deltaPatches(e: Settings, d: Settings): Patch[] {
 /** postgres_exporter beside each database container, its role, scrape annotations and a metrics Service. */
 export const monitoringComponent: Component = {
   name: 'monitoring',
-  description: 'postgres_exporter sidecar, its pg_monitor role, scrape annotations and a metrics Service (README, "Monitoring and alerts").',
+  description: 'postgres_exporter sidecar, its pg_monitor role, scrape annotations and a metrics Service (docs/monitoring.md).',
   enabled: (s) => s.monitoring.enabled,
   files(d: Settings): FileTree {
     const files: FileTree = new Map();

@@ -88,7 +88,7 @@ function withRestApiRule(policy: NetworkPolicy): NetworkPolicy {
  */
 export const patroniComponent: Component = {
   name: 'patroni',
-  description: 'Patroni: automatic failover, the primary and postgresql-read Services by role (replicas > 1; README, "Replication and failover").',
+  description: 'Patroni: automatic failover, the primary and postgresql-read Services by role (replicas > 1; docs/replication-and-failover.md).',
   enabled: (s) => s.replicas > 1,
 
   files(d: Settings): FileTree {

@@ -101,7 +101,7 @@ function deltaPatches(e: Environment, d: Settings): Patch[] {
 /** pgBackRest to S3: WAL archived from the first boot, scheduled backups through a TLS sidecar, retention. */
 export const pitrComponent: Component = {
   name: 'pitr',
-  description: 'Point-in-time recovery: WAL archiving and scheduled pgBackRest backups to S3 (README, "Backups and restore").',
+  description: 'Point-in-time recovery: WAL archiving and scheduled pgBackRest backups to S3 (docs/backups-and-restore.md).',
   enabled: (s) => s.pitr.enabled,
   files(d: Settings): FileTree {
     const files: FileTree = new Map();

@@ -44,7 +44,7 @@ export const prometheusOperatorComponent: Component = {
         patches: [{ path: ANNOTATIONS_PATCH, target: statefulSetTarget }],
       }, [
         'The prometheus-operator component: the operator scrapes the exporters through the metrics Service',
-        'and evaluates the alerts (README, "Monitoring and alerts"). Needs the monitoring component, listed before it.',
+        'and evaluates the alerts (docs/monitoring.md). Needs the monitoring component, listed before it.',
       ], { patches: ['One scrape path: the ServiceMonitor\'s. The monitoring component\'s scrape annotations come off the pods.'] })],
       ['service-monitor.yaml', objectYaml(serviceMonitor(d))],
       ['prometheus-rule.yaml', objectYaml(prometheusRule(d))],

@@ -68,7 +68,7 @@ function withTls(sts: StatefulSet, s: Settings): StatefulSet {
  */
 export const tlsComponent: Component = {
   name: 'tls',
-  description: 'TLS: ssl = on with the certificate Secret, hostssl only (plain TCP refused), the exporter with verify-full (README, "TLS").',
+  description: 'TLS: ssl = on with the certificate Secret, hostssl only (plain TCP refused), the exporter with verify-full (docs/tls.md).',
   enabled: (s) => s.tls.enabled,
   files(d: Settings): FileTree {
     return new Map([

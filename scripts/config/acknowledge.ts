@@ -2,8 +2,7 @@ import type { Settings } from './environment.ts';
 
 /**
  * Changes the build refuses until the environment file acknowledges them: each needs a person to
- * act in the cluster, or the sync fails or breaks the running database (README, "When a change
- * needs a manual step").
+ * act in the cluster, or the sync fails or breaks the running database (docs/day-2.md#when-a-change-needs-a-manual-step).
  */
 export const ACKNOWLEDGEABLE_CHANGES = [
   'statefulset-immutable',

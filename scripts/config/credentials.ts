@@ -38,7 +38,7 @@ export interface CredentialsSettings {
   /** Source "generator" only: accept the committed placeholder values for this environment. @default false */
   readonly allowPlaceholder: boolean;
   /**
-   * Bump after rotating the credentials (README, "Credentials"): the pods restart to read them
+   * Bump after rotating the credentials (docs/credentials.md): the pods restart to read them
    * and an ExternalSecret re-reads its store at once. @default 1
    */
   readonly revision: number;

@@ -16,7 +16,7 @@ export const defaults: Settings = {
   resources: {
     requests: { cpu: '250m', memory: '512Mi' },
     limits: { cpu: '500m', memory: '1Gi' },
-    // The seed's numbers: requests below limits, so the pods are Burstable (README, "Resource class").
+    // The seed's numbers: requests below limits, so the pods are Burstable (docs/tuning.md#resource-class).
     guaranteed: false,
   },
   sharedMemorySize: '64Mi',
@@ -26,11 +26,11 @@ export const defaults: Settings = {
     ...localeParameters(DEFAULT_LOCALE),
     max_connections: 100,
     shared_buffers: '256MB',
-    // Sized so that every connection sorting at once still fits the memory limit (README, "Memory budget").
+    // Sized so that every connection sorting at once still fits the memory limit (docs/tuning.md#memory-budget).
     work_mem: '2MB',
     // Replication-ready even with one replica: a standby or pg_basebackup can attach later.
     wal_level: 'replica',
-    // What streaming replication needs once replicas > 1 (README, "Replication and failover"):
+    // What streaming replication needs once replicas > 1 (docs/replication-and-failover.md):
     // standbys that serve reads, pg_rewind for a former primary, a cap on the WAL a slot keeps.
     hot_standby: true,
     // A nightly pg_dump reads from a standby (postgresql-read); without feedback, WAL replay would cancel it.
@@ -56,7 +56,7 @@ export const defaults: Settings = {
   // Not the placeholder superuser's name (app_user): existing databases have that role, as superuser.
   applicationRole: 'app',
   allowedClients: [{ podSelector: {} }],
-  // Patroni's own defaults (ttl 30, loop_wait 10, retry_timeout 10): failover in 24-35 s, measured (README).
+  // Patroni's own defaults (ttl 30, loop_wait 10, retry_timeout 10): failover in 24-35 s, measured (docs/replication-and-failover.md#what-happens-on-each-failure).
   patroni: { ttl: 30, loopWait: 10, retryTimeout: 10, synchronousMode: true, maximumLagOnFailover: 1048576 },
   backup: { enabled: false, schedule: '0 2 * * *', retentionDays: 7, storage: { size: '20Gi', storageClassName: 'standard' } },
   pitr: {
@@ -67,12 +67,12 @@ export const defaults: Settings = {
       externalSecrets: { storeRef: { kind: 'ClusterSecretStore', name: 'platform-secrets' }, remoteKey: 'postgresql-pgbackrest', remoteRefs: {}, refreshInterval: '1h' },
     },
     encryption: true,
-    // Full on Sunday, differential the other days, at the seed's 02:00 UTC (README, "Backups and restore").
+    // Full on Sunday, differential the other days, at the seed's 02:00 UTC (docs/backups-and-restore.md).
     schedule: { full: '0 2 * * 0', differential: '0 2 * * 1-6' },
     retentionDays: 7,
     tls: { source: 'cert-manager', issuerRef: { kind: 'ClusterIssuer', name: 'platform-ca' } },
   },
-  // Prometheus usually runs in its own namespace; name yours if it is another (README, "Monitoring and alerts").
+  // Prometheus usually runs in its own namespace; name yours if it is another (docs/monitoring.md).
   monitoring: { enabled: false, serviceMonitor: false, allowedScrapers: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], labels: {} },
   // Every environment serves TLS unless its file says otherwise (dev, by choice).
   tls: { enabled: true, issuerRef: { kind: 'ClusterIssuer', name: 'platform-ca' }, existingSecret: false, minProtocolVersion: 'TLSv1.2' },

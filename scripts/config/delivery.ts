@@ -8,7 +8,7 @@ export interface DeliverySettings {
   /**
    * Sync every new commit without a person, and undo changes made in the cluster (Argo CD
    * automated sync with self-heal; a Flux Kustomization that is not suspended). When false, a
-   * person starts each sync (README, "Argo CD and Flux"). @default false
+   * person starts each sync (docs/delivery.md). @default false
    */
   readonly automated: boolean;
   /**

@@ -26,7 +26,7 @@ export interface Settings {
   readonly replicas: number;
   /**
    * Container image of the database. `digest` (sha256:..., the tag's manifest list digest) pins
-   * the build every node runs: rendered `name:tag@digest` (README, "Image digests").
+   * the build every node runs: rendered `name:tag@digest` (docs/configuration.md#image-digests).
    * @default { name: "postgres", tag: "16-alpine" }, no digest
    */
   readonly image: { readonly name: string; readonly tag: string; readonly digest?: string };
@@ -39,7 +39,7 @@ export interface Settings {
    * @default requests 250m/512Mi, limits 500m/1Gi; `guaranteed: false`
    * `guaranteed: true` renders every container's requests equal to its limits: the pods get the
    * Guaranteed QoS class, evicted last under node memory pressure, at the price of reserving the
-   * limits on the node (README, "Resource class").
+   * limits on the node (docs/tuning.md#resource-class).
    */
   readonly resources: { readonly requests: ComputeResources; readonly limits: ComputeResources; readonly guaranteed: boolean };
   /** Size limit of the memory-backed /dev/shm (PostgreSQL's dynamic shared memory). @default "64Mi" */
@@ -47,7 +47,7 @@ export interface Settings {
   /**
    * The locale initdb gave the database (the image's LANG), from which lc_messages, lc_monetary,
    * lc_numeric, lc_time and default_text_search_config are rendered; timezone and log_timezone are
-   * UTC (README, "PostgreSQL configuration"). A parameter set in `postgresql` wins. @default "en_US.utf8"
+   * UTC (docs/configuration.md#postgresql-configuration). A parameter set in `postgresql` wins. @default "en_US.utf8"
    */
   readonly locale: string;
   /** postgresql.conf parameters, by their PostgreSQL name. */
@@ -59,14 +59,14 @@ export interface Settings {
   /** Database the application uses, created at first initialisation. @default "project_template" */
   readonly database: string;
   /**
-   * The role applications log in as: LOGIN and nothing else, owner of `database` (README,
-   * "Credentials"). Its password is in the Secret postgresql-app. @default "app"
+   * The role applications log in as: LOGIN and nothing else, owner of `database`
+   * (docs/credentials.md). Its password is in the Secret postgresql-app. @default "app"
    */
   readonly applicationRole: string;
   /** Who may connect to port 5432. @default [{ podSelector: {} }]: every pod of the namespace */
   readonly allowedClients: readonly NetworkPolicyPeer[];
   /**
-   * Automatic failover by Patroni, used when replicas > 1 (README, "Replication and failover").
+   * Automatic failover by Patroni, used when replicas > 1 (docs/replication-and-failover.md).
    * A dead primary is replaced about `ttl` seconds after its last renewal of the leader lock.
    */
   readonly patroni: {
@@ -95,7 +95,7 @@ export interface Settings {
     /** @default { size: "20Gi", storageClassName: "standard" } */
     readonly storage: { readonly size: string; readonly storageClassName: string };
   };
-  /** Point-in-time recovery: WAL archiving and backups to S3 with pgBackRest, as the kustomize Component "pitr" (README, "Backups and restore"). */
+  /** Point-in-time recovery: WAL archiving and backups to S3 with pgBackRest, as the kustomize Component "pitr" (docs/backups-and-restore.md). */
   readonly pitr: PitrSettings;
   /** postgres_exporter and scrape annotations, as the kustomize Component "monitoring". */
   readonly monitoring: {
@@ -119,15 +119,15 @@ export interface Settings {
     /** The exporter image's digest (sha256:...), rendered `...postgres-exporter:v0.17.1@digest`. @default none */
     readonly exporterDigest?: string;
   };
-  /** TLS for every connection from another host (README, "TLS"): a cert-manager Certificate, hostssl only. */
+  /** TLS for every connection from another host (docs/tls.md): a cert-manager Certificate, hostssl only. */
   readonly tls: TlsSettings;
-  /** Where the credentials Secret comes from (README, "Credentials"). */
+  /** Where the credentials Secret comes from (docs/credentials.md). */
   readonly credentials: CredentialsSettings;
-  /** How Argo CD and Flux sync this environment (README, "Argo CD and Flux"). */
+  /** How Argo CD and Flux sync this environment (docs/delivery.md). */
   readonly delivery: DeliverySettings;
   /**
    * Changes against the committed `generated/<env>.yaml` that the build refuses until they are
-   * listed here, once their runbook is followed (README, "When a change needs a manual step").
+   * listed here, once their runbook is followed (docs/day-2.md#when-a-change-needs-a-manual-step).
    * Remove an entry when the build says it matches nothing. @default []
    */
   readonly acknowledge: readonly AcknowledgeableChange[];

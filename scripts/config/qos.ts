@@ -13,5 +13,5 @@ export function burstableWarning(e: Environment): string | undefined {
   const { requests: r, limits: l } = e.resources;
   return `${e.name}: Burstable pods (requests ${r.cpu}/${r.memory} below limits ${l.cpu}/${l.memory}): under node memory pressure the primary `
     + 'is among the first pods evicted, while its memory budget is sized to the limit. Set resources: { guaranteed: true } in its file '
-    + 'for the Guaranteed class (requests = limits) (README, "Resource class").';
+    + 'for the Guaranteed class (requests = limits) (docs/tuning.md#resource-class).';
 }

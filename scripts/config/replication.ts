@@ -34,7 +34,7 @@ function patroniProblems(s: Settings): [string, string][] {
   if (typeof p.synchronousMode !== 'boolean') problems.push(['patroni.synchronousMode', `must be true or false, got ${JSON.stringify(p.synchronousMode)}`]);
   if (Number.isInteger(s.replicas) && s.replicas > 1 && typeof s.image?.name === 'string' && OFFICIAL_IMAGE.test(s.image.name)) {
     problems.push(['image.name', `"${s.image.name}" is the official image, which has no Patroni; with replicas > 1 Patroni manages failover: `
-      + 'use the project\'s image, built from images/postgresql/Dockerfile (README, "Replication and failover")']);
+      + 'use the project\'s image, built from images/postgresql/Dockerfile (docs/replication-and-failover.md)']);
   }
   return problems;
 }

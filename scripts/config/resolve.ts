@@ -80,8 +80,8 @@ export function settingsProblems(s: Settings): [string, string][] {
     ['replicas', Number.isInteger(s.replicas) && s.replicas >= 1 ? undefined : `must be a whole number of at least 1, got ${JSON.stringify(s.replicas)}`],
     ['image.name', typeof s.image.name === 'string' && IMAGE_NAME.test(s.image.name) ? undefined : `must be an image repository such as "postgres" or "registry.example.com/postgres", got ${JSON.stringify(s.image.name)}`],
     ['image.tag', typeof s.image.tag === 'string' && IMAGE_TAG.test(s.image.tag) ? undefined : `must be an image tag (letters, digits, "_", "." and "-", at most 128) such as "16-alpine", got ${JSON.stringify(s.image.tag)}`],
-    ['image.digest', s.image.digest === undefined || (typeof s.image.digest === 'string' && DIGEST.test(s.image.digest)) ? undefined : `must be a manifest digest "sha256:" and 64 hex digits (README, "Image digests"), got ${JSON.stringify(s.image.digest)}`],
-    ['monitoring.exporterDigest', s.monitoring?.exporterDigest === undefined || (typeof s.monitoring.exporterDigest === 'string' && DIGEST.test(s.monitoring.exporterDigest)) ? undefined : `must be a manifest digest "sha256:" and 64 hex digits (README, "Image digests"), got ${JSON.stringify(s.monitoring?.exporterDigest)}`],
+    ['image.digest', s.image.digest === undefined || (typeof s.image.digest === 'string' && DIGEST.test(s.image.digest)) ? undefined : `must be a manifest digest "sha256:" and 64 hex digits (docs/configuration.md#image-digests), got ${JSON.stringify(s.image.digest)}`],
+    ['monitoring.exporterDigest', s.monitoring?.exporterDigest === undefined || (typeof s.monitoring.exporterDigest === 'string' && DIGEST.test(s.monitoring.exporterDigest)) ? undefined : `must be a manifest digest "sha256:" and 64 hex digits (docs/configuration.md#image-digests), got ${JSON.stringify(s.monitoring?.exporterDigest)}`],
     ['storage.size', quantityProblem(s.storage.size, 'bytes')],
     ['storage.medium', s.storage.medium === 'ssd' || s.storage.medium === 'hdd' ? undefined : `must be "ssd" or "hdd" (what the StorageClass's disks are; it sets the planner's costs), got ${JSON.stringify(s.storage.medium)}`],
     ['storage.storageClassName', typeof s.storage.storageClassName === 'string' && DNS_SUBDOMAIN.test(s.storage.storageClassName) ? undefined : `must be a StorageClass name (lowercase DNS subdomain), got ${JSON.stringify(s.storage.storageClassName)}`],
@@ -135,7 +135,7 @@ export function settingsProblems(s: Settings): [string, string][] {
       const breakdown = formatBudget(budget).split('\n').map((line) => `      ${line}`).join('\n');
       // The items do not depend on the limit, so the smallest limit that fits follows from them.
       const fits = Math.ceil(Math.max(budget.totalBytes, budget.items[0].bytes / SHARED_BUFFERS_MAX_SHARE) / 2 ** 20);
-      problems.push(['resources.limits.memory', `PostgreSQL may use more memory than the container's limit allows (README, "Memory budget"); `
+      problems.push(['resources.limits.memory', `PostgreSQL may use more memory than the container's limit allows (docs/tuning.md#memory-budget); `
         + `the smallest limit that fits is "${fits}Mi", or lower the parameters:\n${breakdown}`]);
     }
   }

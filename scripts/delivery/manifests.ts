@@ -31,7 +31,7 @@ function argocdYaml(environment: Environment, repository: Repository): string {
   const d = environment.delivery;
   return header([
     `Argo CD Application for the ${environment.name} environment: apply once, with kubectl apply -f ${argocdFile(environment.name)}`,
-    `Sync: ${d.automated ? 'automated, with self-heal' : 'manual (argocd app sync ' + deliveryName(environment.name) + ')'}; prune: ${d.prune}. README, "Argo CD and Flux".`,
+    `Sync: ${d.automated ? 'automated, with self-heal' : 'manual (argocd app sync ' + deliveryName(environment.name) + ')'}; prune: ${d.prune}. docs/delivery.md.`,
     `Rendered from ${environment.source} and scripts/config/repository.ts by \`npm run build:overlays\`.`,
   ]) + objectsYaml([application({
     name: deliveryName(environment.name),
@@ -57,7 +57,7 @@ function fluxYaml(environment: Environment, repository: Repository): string {
   };
   return header([
     `Flux GitRepository and Kustomization for the ${environment.name} environment: apply once, with kubectl apply -f ${fluxFile(environment.name)}`,
-    `Sync: ${d.automated ? 'automated' : `suspended until a person resumes it (flux resume kustomization ${props.name} -n ${d.flux.namespace})`}; prune: ${d.prune}. README, "Argo CD and Flux".`,
+    `Sync: ${d.automated ? 'automated' : `suspended until a person resumes it (flux resume kustomization ${props.name} -n ${d.flux.namespace})`}; prune: ${d.prune}. docs/delivery.md.`,
     `Rendered from ${environment.source} and scripts/config/repository.ts by \`npm run build:overlays\`.`,
   ]) + objectsYaml([fluxNamespace(props), gitRepository(props), fluxKustomization(props)]);
 }

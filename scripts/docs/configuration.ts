@@ -28,7 +28,7 @@ function parameterTable(environments: readonly Environment[], defaults: Readonly
   ];
 }
 
-/** Each environment's memory budget (README, "Memory budget"), item by item, in MiB. */
+/** Each environment's memory budget (docs/tuning.md#memory-budget), item by item, in MiB. */
 function budgetTable(environments: readonly Environment[]): string[] {
   const budgets = environments.map((e) => memoryBudget({
     parameters: e.postgresql,
@@ -55,7 +55,7 @@ function tuningTable(): string[] {
   ];
 }
 
-/** The README's generated configuration section, markers included. */
+/** The generated configuration section of docs/configuration.md, markers included. */
 export function configurationSection(environments: readonly Environment[], defaults: Readonly<Record<string, unknown>>): string {
   return [
     SECTION_START,
@@ -78,6 +78,6 @@ export function configurationSection(environments: readonly Environment[], defau
 export function readmeWithConfiguration(readme: string, section: string): string {
   const start = readme.indexOf(SECTION_START);
   const end = readme.indexOf(SECTION_END);
-  if (start < 0 || end < start) throw new Error(`README.md lacks the configuration markers ${SECTION_START} … ${SECTION_END}`);
+  if (start < 0 || end < start) throw new Error(`docs/configuration.md lacks the configuration markers ${SECTION_START} … ${SECTION_END}`);
   return readme.slice(0, start) + section + readme.slice(end + SECTION_END.length);
 }

@@ -12,7 +12,7 @@ export default defineEnvironment({
   postgresql: {
     max_connections: 50,
     shared_buffers: '128MB',
-    // 512Mi holds 50 connections only with smaller maintenance memory (README, "Memory budget").
+    // 512Mi holds 50 connections only with smaller maintenance memory (docs/tuning.md#memory-budget).
     maintenance_work_mem: '32MB',
   },
   sharedMemorySize: '32Mi',

@@ -4,7 +4,7 @@ import { defineEnvironment } from '../config/environment.ts';
 export default defineEnvironment({
   name: 'prod',
   replicas: 3,
-  // Patroni manages failover: the project's image, built from images/postgresql/ (README, "Replication and failover").
+  // Patroni manages failover: the project's image, built from images/postgresql/ (docs/replication-and-failover.md).
   image: { name: 'ghcr.io/penguintechinc/postgresql-patroni', tag: '16-alpine-patroni4.0.6' },
   storage: { size: '100Gi' },
   resources: {
@@ -17,19 +17,19 @@ export default defineEnvironment({
     work_mem: '4MB',
     max_wal_senders: 5,
     max_worker_processes: 4,
-    // Streaming replication to the two standbys (README, "Replication and failover").
+    // Streaming replication to the two standbys (docs/replication-and-failover.md).
     max_replication_slots: 5,
     max_slot_wal_keep_size: '20GB',
   },
   podAntiAffinity: 'preferred',
   zoneSpread: true,
   credentials: { source: 'external-secrets', externalSecrets: { remoteKey: 'postgresql/prod' } },
-  // A person starts each sync of the production database (README, "Argo CD and Flux").
+  // A person starts each sync of the production database (docs/delivery.md).
   delivery: { automated: false },
   // Daily at 02:00 UTC, kept 30 days; a ServiceMonitor for prometheus-operator (seed: values-prod.yaml).
   backup: { enabled: true, schedule: '0 2 * * *', retentionDays: 30 },
   // Point-in-time recovery: WAL to S3 within a minute, full backup on Sunday, differential the other days,
-  // 30 days of recoverability (README, "Backups and restore").
+  // 30 days of recoverability (docs/backups-and-restore.md).
   pitr: {
     enabled: true,
     repository: { endpoint: 's3.eu-west-1.amazonaws.com', bucket: 'project-template-pgbackrest-prod', region: 'eu-west-1', path: '/prod' },

@@ -4,7 +4,7 @@ import { defineEnvironment } from '../config/environment.ts';
 export default defineEnvironment({
   name: 'staging',
   replicas: 2,
-  // Patroni manages failover with two members: the project's image (images/postgresql/, README "Replication and failover").
+  // Patroni manages failover with two members: the project's image (images/postgresql/, docs/replication-and-failover.md).
   image: { name: 'ghcr.io/penguintechinc/postgresql-patroni', tag: '16-alpine-patroni4.0.6' },
   storage: { size: '20Gi' },
   resources: {
@@ -14,7 +14,7 @@ export default defineEnvironment({
   postgresql: {
     max_connections: 200,
     shared_buffers: '512MB',
-    // Streaming replication to the standby (README, "Replication and failover").
+    // Streaming replication to the standby (docs/replication-and-failover.md).
     max_wal_senders: 4,
     max_replication_slots: 4,
     max_slot_wal_keep_size: '4GB',
@@ -24,7 +24,7 @@ export default defineEnvironment({
   // Daily at 02:00 UTC, kept 7 days; metrics scraped by pod annotations (seed: values-staging.yaml).
   backup: { enabled: true, schedule: '0 2 * * *', retentionDays: 7 },
   // Point-in-time recovery: WAL to S3 within a minute, full backup on Sunday, differential the other days,
-  // 7 days of recoverability (README, "Backups and restore").
+  // 7 days of recoverability (docs/backups-and-restore.md).
   pitr: {
     enabled: true,
     repository: { endpoint: 's3.eu-west-1.amazonaws.com', bucket: 'project-template-pgbackrest-staging', region: 'eu-west-1', path: '/staging' },

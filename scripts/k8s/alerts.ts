@@ -14,7 +14,7 @@ export interface Alert {
   readonly for?: string;
   readonly severity: 'critical' | 'warning';
   readonly summary: string;
-  /** One line; README, "Monitoring and alerts", has the same line under the alert's name. */
+  /** One line; docs/monitoring.md, has the same line under the alert's name. */
   readonly runbook: string;
 }
 
@@ -88,7 +88,7 @@ export function alerts(namespace: string): Alert[] {
       for: '10m',
       severity: 'critical',
       summary: 'archive_command keeps failing on {{ $labels.pod }}: WAL is not reaching the pgBackRest repository',
-      runbook: 'Point-in-time recovery stops at the last archived segment and pg_wal grows. `kubectl logs postgresql-N -c postgresql | grep archive-push` names the cause: S3 unreachable or refusing the key (check the postgresql-pgbackrest-repository Secret and the endpoint), or after a failover "already exists ... with a different checksum": compare `pgbackrest info` with the segment and follow README, "Backups and restore". Nothing is lost while PostgreSQL keeps the segments: the archiver resumes by itself once the cause is fixed.',
+      runbook: 'Point-in-time recovery stops at the last archived segment and pg_wal grows. `kubectl logs postgresql-N -c postgresql | grep archive-push` names the cause: S3 unreachable or refusing the key (check the postgresql-pgbackrest-repository Secret and the endpoint), or after a failover "already exists ... with a different checksum": compare `pgbackrest info` with the segment and follow docs/backups-and-restore.md. Nothing is lost while PostgreSQL keeps the segments: the archiver resumes by itself once the cause is fixed.',
     },
     {
       alert: 'PostgreSQLWALArchiveStale',

@@ -10,7 +10,7 @@ import { restrictedContainerSecurity, restrictedPodSecurity, secretKey } from '.
 /** Names of the backup feature's objects. */
 export const backupNames = {
   cronJob: 'postgresql-backup',
-  /** A suspended CronJob: `kubectl create job --from` starts a pod to restore from (README). */
+  /** A suspended CronJob: `kubectl create job --from` starts a pod to restore from (docs/backups-and-restore.md#restoring-a-backup). */
   restoreCronJob: 'postgresql-restore',
   claim: 'postgresql-backups',
   networkPolicy: 'postgresql-backup',
@@ -123,7 +123,7 @@ export function backupCronJob(s: Settings): CronJob {
 /**
  * Never runs on its own (suspended): `kubectl create job --from=cronjob/postgresql-restore` starts a
  * pod that waits, with the backups (read-only), the scripts and the primary's connection, for
- * `kubectl exec ... restore.sh` (README, "Backups and restore").
+ * `kubectl exec ... restore.sh` (docs/backups-and-restore.md).
  */
 export function restoreCronJob(s: Settings): CronJob {
   return {

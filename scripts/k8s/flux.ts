@@ -50,7 +50,7 @@ export function gitRepository(p: FluxProps): IGitRepository {
 /**
  * A Flux Kustomization applying one overlay and waiting until every object is ready, the
  * StatefulSet's rollout included. Suspended when the environment is not automated: a person
- * resumes it to sync (README). Deleting it orphans the objects instead of deleting the database.
+ * resumes it to sync (docs/delivery.md). Deleting it orphans the objects instead of deleting the database.
  */
 export function fluxKustomization(p: FluxProps): IKustomization {
   const d = p.delivery;

@@ -1,9 +1,9 @@
 /**
  * Annotations and labels that Argo CD, Flux and Kubernetes' Pod Security admission read. They
- * live in one place because several objects carry them and the README explains each.
+ * live in one place because several objects carry them and docs/delivery.md explains each.
  */
 
-/** Argo CD never prunes or deletes an object carrying this (README, "Argo CD and Flux"). */
+/** Argo CD never prunes or deletes an object carrying this (docs/delivery.md). */
 export const ARGOCD_KEEP = { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' } as const;
 
 /** Flux never prunes an object carrying this, nor deletes it with its Kustomization. */
@@ -16,7 +16,7 @@ export const BEFORE_WORKLOADS = { 'argocd.argoproj.io/sync-wave': '-1' } as cons
  * The namespace is checked against Pod Security "restricted": violations are audited and shown as
  * warnings, not refused. The seed's namespace is shared with other applications (the Flask backend,
  * the web UI) that this bundle does not vouch for; enforcing there could stop their pods. On a
- * namespace of its own, add `pod-security.kubernetes.io/enforce: restricted` (README, "Argo CD and Flux").
+ * namespace of its own, add `pod-security.kubernetes.io/enforce: restricted` (docs/delivery.md).
  */
 export const POD_SECURITY_RESTRICTED = {
   'pod-security.kubernetes.io/audit': 'restricted',
@@ -25,6 +25,6 @@ export const POD_SECURITY_RESTRICTED = {
 
 /**
  * Pod-template annotation whose value changes whenever credentials that are not in a
- * hash-suffixed Secret change in git, so the pods restart and read them (README, "Credentials").
+ * hash-suffixed Secret change in git, so the pods restart and read them (docs/credentials.md).
  */
 export const CREDENTIALS_CHECKSUM = 'checksum/credentials';

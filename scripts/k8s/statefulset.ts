@@ -102,7 +102,7 @@ export function statefulSet(s: Settings): StatefulSet {
       serviceName: names.headlessService,
       replicas: s.replicas,
       selector: { matchLabels: { ...selectorLabels } },
-      // Pods start together: with the primary at any ordinal (README, "Replication and failover"),
+      // Pods start together: with the primary at any ordinal (docs/replication-and-failover.md),
       // OrderedReady would keep a lower-ordinal standby waiting for a primary it never lets start.
       // The field cannot change on an existing StatefulSet, so it is the same for every replica count.
       podManagementPolicy: 'Parallel',

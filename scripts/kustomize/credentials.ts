@@ -43,7 +43,7 @@ export function credentialsChecksum(inputs: unknown): string {
 function restartPatch(checksum: string): Patch {
   return {
     file: 'patches/credentials.yaml',
-    comment: 'Restarts the pods when the credentials change in git: their Secret has no hash suffix (README, "Credentials").',
+    comment: 'Restarts the pods when the credentials change in git: their Secret has no hash suffix (docs/credentials.md).',
     target: { group: 'apps', version: 'v1', kind: 'StatefulSet', name: names.statefulSet },
     // The base pod template always has annotations, so "add" sets this one key beside the others.
     body: [{ op: 'add', path: `/spec/template/metadata/annotations/${pointerSegment(CREDENTIALS_CHECKSUM)}`, value: checksum }],
@@ -69,11 +69,11 @@ export function credentialParts(environment: Environment, projectRoot = PROJECT_
         secretGenerators: [
           {
             generator: generator(credentialLiterals(environment)),
-            comment: 'PLACEHOLDER credentials, for development clusters only (credentials.allowPlaceholder): see README, "Credentials".',
+            comment: 'PLACEHOLDER credentials, for development clusters only (credentials.allowPlaceholder): see docs/credentials.md.',
           },
           {
             generator: generator(applicationCredentialLiterals(environment), names.applicationSecret),
-            comment: 'PLACEHOLDER password of the application role, what applications read (README, "Credentials").',
+            comment: 'PLACEHOLDER password of the application role, what applications read (docs/credentials.md).',
           },
         ],
         patches: [],

@@ -5,7 +5,7 @@ import type { Generator } from './kustomization.ts';
 
 /**
  * Committed credentials are placeholders for development clusters only: anyone with the
- * repository can read them. Replace the Secret for anything else (see README, "Credentials").
+ * repository can read them. Replace the Secret for anything else (see docs/credentials.md).
  */
 export const PLACEHOLDER_CREDENTIALS = {
   /**
@@ -40,7 +40,7 @@ export function connectionLiterals(s: Settings): Record<string, string> {
     // The application role, never the superuser; its password is the Secret postgresql-app's.
     DB_USER: s.applicationRole,
     // libpq's names for them: PGSSLMODE, PGSSLROOTCERT. verify-full checks the server's name
-    // against the issuer's CA, which the application mounts there (README, "TLS").
+    // against the issuer's CA, which the application mounts there (docs/tls.md).
     DB_SSLMODE: s.tls.enabled ? APPLICATION_SSLMODE : 'disable',
     DB_SSLROOTCERT: s.tls.enabled ? APPLICATION_CA_PATH : '',
   };

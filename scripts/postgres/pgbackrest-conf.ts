@@ -155,7 +155,7 @@ export function archivingParameters(): Record<string, string> {
 /** archiving.conf, added to the postgresql-config ConfigMap and included by postgresql.conf. */
 export function archivingConf(): string {
   return [
-    '# WAL archiving to pgBackRest, set by the pitr component (README, "Backups and restore").',
+    '# WAL archiving to pgBackRest, set by the pitr component (docs/backups-and-restore.md).',
     ...Object.entries(archivingParameters()).map(([name, value]) => `${name} = '${value}'`),
     '',
   ].join('\n');

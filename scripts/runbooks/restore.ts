@@ -20,7 +20,7 @@ export function restoreSection(e: Environment, n: EnvironmentNames): string {
   if (!e.backup.enabled) {
     return section('restoreIntoNewEnvironment',
       `${e.name} takes no backups (\`backup.enabled\` is off in ${code(n.source)}), so there is nothing to restore from. `
-      + 'Set `backup: { enabled: true }` (README, "Backups and restore"); rebuilt, this section then gives the steps.');
+      + 'Set `backup: { enabled: true }` ([Backups and restore](../../docs/backups-and-restore.md)); rebuilt, this section then gives the steps.');
   }
   const k = kubectl(n);
   const target = restoreTarget(e);

@@ -47,7 +47,7 @@ function newSecret(e: Environment, n: EnvironmentNames): [string, ...string[]] {
   }
   if (c.source === 'sealed-secrets') {
     return [
-      `Seal new Secrets with every key (README, "Credentials") into ${code(`scripts/environments/${c.sealedSecretFile}`)} and ${code(`scripts/environments/${c.applicationSealedSecretFile}`)}, and apply them now, `
+      `Seal new Secrets with every key ([Credentials](../../docs/credentials.md)) into ${code(`scripts/environments/${c.sealedSecretFile}`)} and ${code(`scripts/environments/${c.applicationSealedSecretFile}`)}, and apply them now, `
       + 'before committing it: the controller updates the Secret and no pod restarts (the pod template changes only with the commit).'
       + (e.delivery.automated ? ` ${e.name} syncs automatically and would put git's SealedSecret back: pause it first (\`argocd app set ${n.delivery} --sync-policy none\`, or \`flux suspend kustomization ${n.delivery} -n ${n.fluxNamespace}\`), and turn it on again in step 3.` : ''),
       sh(`kubectl apply -f scripts/environments/${c.sealedSecretFile} -f scripts/environments/${c.applicationSealedSecretFile}`),
@@ -74,7 +74,7 @@ export function rotationSection(e: Environment, n: EnvironmentNames): string {
   if (e.credentials.source === 'generator') {
     return section('rotatePasswords',
       `${e.name} uses the committed placeholder credentials (\`credentials.source: 'generator'\` in ${code(n.source)}): anyone with the repository has them, `
-      + 'so rotating them protects nothing. Move it to `external-secrets`, `sealed-secrets` or `existing` first (README, "Credentials"); '
+      + 'so rotating them protects nothing. Move it to `external-secrets`, `sealed-secrets` or `existing` first ([Credentials](../../docs/credentials.md)); '
       + 'rebuilt, this section then gives the steps.');
   }
   const k = kubectl(n);
@@ -116,6 +116,6 @@ export function rotationSection(e: Environment, n: EnvironmentNames): string {
         + 'until its pod restarts with the new values. Between steps 2 and 3 a new connection made with the old values fails (a standby that reconnects, a pg_rewind after a failover): '
         + 'so step 3 follows at once. Tested on real servers by `test/runbook-patroni.test.ts` (old passwords refused, new ones accepted, streaming and Patroni unbroken).'
       : 'Tested on real servers for Patroni environments by `test/runbook-patroni.test.ts`; the script is the same here.',
-    'A new `username` is not a rotation: it is a new role (README, "When credentials change").',
+    'A new `username` is not a rotation: it is a new role ([When credentials change](../../docs/credentials.md#when-credentials-change)).',
   );
 }

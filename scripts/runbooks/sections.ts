@@ -25,5 +25,5 @@ export const RUNBOOKS_DIR = 'generated/runbooks';
 /** Where an environment's runbook is, relative to the project root. */
 export const runbookFile = (environment: string) => `${RUNBOOKS_DIR}/${environment}.md`;
 
-/** A link to one section of an environment's runbook, as printed in warnings and written in the README. */
+/** A link to one section of an environment's runbook, as printed in warnings and written in docs/. */
 export const runbookLink = (environment: string, section: RunbookSection) => `${runbookFile(environment)}#${RUNBOOK_SECTIONS[section].anchor}`;

@@ -4,7 +4,7 @@
 #   postgresql-15  pg_basebackup, pg_rewind, pg_dump, psql: the PostgreSQL 16 npm package is a server only;
 #                  and the server Patroni 3.0.2 runs (it predates PostgreSQL 16)
 #   busybox        the alpine image's shell: the bundle's scripts run under it
-#   patroni        Debian's 3.0.2: real failovers (README, "Tests")
+#   patroni        Debian's 3.0.2: real failovers (docs/testing.md)
 #   etcd-server    Patroni's store in the tests, standing in for the Kubernetes API
 #   python3-etcd   the client library Patroni's etcd3 store imports
 #   pgbackrest     archiving, backups and point-in-time restores

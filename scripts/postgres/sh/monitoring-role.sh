@@ -4,7 +4,7 @@
 #
 # The image's entrypoint sources this file from /docker-entrypoint-initdb.d/ when it initialises
 # an empty data directory, so it neither exits nor sets shell options. Running it again is safe:
-# it also turns monitoring on for a database initialised before (README, "Monitoring and alerts").
+# it also turns monitoring on for a database initialised before (docs/monitoring.md).
 #
 # Needs MONITORING_PASSWORD (the Secret's monitoring-password) and a superuser's POSTGRES_USER and
 # PGPASSWORD or POSTGRES_PASSWORD; PGHOST and PGPORT when not the local socket.

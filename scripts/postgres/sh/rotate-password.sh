@@ -41,7 +41,7 @@ role_of() {
     app-password)
       app_user=$(secret_value app-username)
       [ -n "$app_user" ] || fail "no app-username on standard input: pipe the Secret postgresql-app too, its keys prefixed with app-"
-      [ "$app_user" != "$POSTGRES_USER" ] || fail "the application role \"$app_user\" is the superuser: it must be an ordinary role (README, \"Credentials\")"
+      [ "$app_user" != "$POSTGRES_USER" ] || fail "the application role \"$app_user\" is the superuser: it must be an ordinary role (docs/credentials.md)"
       printf '%s' "$app_user" ;;
     *) fail "unknown Secret key \"$1\": use password, replication-password, monitoring-password or app-password" ;;
   esac
