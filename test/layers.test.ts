@@ -55,11 +55,7 @@ const KNOWN_VIOLATIONS: readonly string[] = [
   'scripts/kustomize/base.ts (kustomize) -> scripts/components/scripts.ts (components)',
   'scripts/kustomize/overlay.ts (kustomize) -> scripts/components/component.ts (components)',
   'scripts/kustomize/overlay.ts (kustomize) -> scripts/components/index.ts (components)',
-  'scripts/postgres/conf.ts (postgres) -> scripts/k8s/names.ts (k8s)',
   'scripts/postgres/conf.ts (postgres) -> scripts/k8s/statefulset.ts (k8s)',
-  'scripts/postgres/hba.ts (postgres) -> scripts/k8s/names.ts (k8s)',
-  'scripts/postgres/patroni.ts (postgres) -> scripts/k8s/labels.ts (k8s)',
-  'scripts/postgres/patroni.ts (postgres) -> scripts/k8s/names.ts (k8s)',
   'scripts/postgres/patroni.ts (postgres) -> scripts/k8s/statefulset.ts (k8s)',
   'scripts/postgres/patroni.ts (postgres) -> scripts/k8s/tls.ts (k8s)',
 ];

@@ -1,4 +1,4 @@
-import { names } from '../k8s/names.ts';
+import { names } from '../vocabulary/names.ts';
 
 /** One object of a `kustomize build` stream, parsed. */
 export type RenderedObject = Record<string, any>;

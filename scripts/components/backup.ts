@@ -1,6 +1,6 @@
 import type { Environment, Settings } from '../config/environment.ts';
 import { backupClaim, backupCronJob, backupEnv, backupNames, backupNetworkPolicy, backupSourceHost, restoreCronJob } from '../k8s/backup.ts';
-import { metadataLabels } from '../k8s/labels.ts';
+import { metadataLabels } from '../vocabulary/labels.ts';
 import type { PatchTarget } from '../kustomize/kustomization.ts';
 import type { Patch } from '../kustomize/patches.ts';
 import type { FileTree } from '../output/tree.ts';

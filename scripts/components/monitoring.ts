@@ -1,5 +1,5 @@
 import type { Environment, Settings } from '../config/environment.ts';
-import { names } from '../k8s/names.ts';
+import { names } from '../vocabulary/names.ts';
 import {
   exporterContainer, initScriptMount, initScriptVolume, metricsNetworkPolicy, metricsService, monitoringEnv, monitoringLabels,
   monitoringNames, scrapeAnnotations, withExporter,

@@ -1,7 +1,7 @@
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { Environment, Settings } from '../config/environment.ts';
 import { externalSecretFor } from '../k8s/pitr-secret.ts';
-import { names } from '../k8s/names.ts';
+import { names } from '../vocabulary/names.ts';
 import {
   BACKUP_CONFIG_FILE, backupCronJobs, caMounts, caVolumes, certificates, cipherEnv, databaseAdditions, pitrLabels, pitrNames, pitrNetworkPolicy, pitrServiceAccount,
   podVolumes, sidecarContainer,

@@ -1,7 +1,7 @@
 import type { Environment } from '../config/environment.ts';
 import { application } from '../k8s/argocd.ts';
 import { fluxKustomization, fluxNamespace, gitRepository } from '../k8s/flux.ts';
-import { ENVIRONMENT_LABEL } from '../k8s/labels.ts';
+import { ENVIRONMENT_LABEL } from '../vocabulary/labels.ts';
 import type { FileTree } from '../output/tree.ts';
 import { objectsYaml } from '../output/yaml.ts';
 import { targetRevision, type Repository } from './repository.ts';

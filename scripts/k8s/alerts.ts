@@ -3,7 +3,7 @@ import type { IServiceMonitor } from '@kubernetes-models/prometheus-operator/mon
 import type { Settings } from '../config/environment.ts';
 import { backupNames } from './backup.ts';
 import { monitoringLabels, monitoringNames, serviceMonitorSelector } from './monitoring.ts';
-import { names } from './names.ts';
+import { names } from '../vocabulary/names.ts';
 import { pitrNames } from './pitr.ts';
 
 /** One alerting rule and what the engineer it wakes up does first. */

@@ -3,8 +3,8 @@ import type { Container, EnvVar, PersistentVolumeClaim, PodSpec } from 'kubernet
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1';
 import { imageReference } from './images.ts';
 import type { Settings } from '../config/environment.ts';
-import { metadataLabels, selectorLabels } from './labels.ts';
-import { names, POSTGRES_PORT } from './names.ts';
+import { metadataLabels, selectorLabels } from '../vocabulary/labels.ts';
+import { names, POSTGRES_PORT } from '../vocabulary/names.ts';
 import { restrictedContainerSecurity, restrictedPodSecurity, secretKey } from './statefulset.ts';
 
 /** Names of the backup feature's objects. */

@@ -2,8 +2,8 @@ import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { Container, EnvVar, Service, Volume, VolumeMount } from 'kubernetes-types/core/v1';
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1';
 import type { Settings } from '../config/environment.ts';
-import { metadataLabels, selectorLabels } from './labels.ts';
-import { names, POSTGRES_PORT } from './names.ts';
+import { metadataLabels, selectorLabels } from '../vocabulary/labels.ts';
+import { names, POSTGRES_PORT } from '../vocabulary/names.ts';
 import { restrictedContainerSecurity, secretKey } from './statefulset.ts';
 
 /** prometheus-community's postgres_exporter; the alerts name its metrics as of this version. */

@@ -4,8 +4,8 @@ import type { Container, EnvVar, Probe, Volume, VolumeMount } from 'kubernetes-t
 import type { Role, RoleBinding } from 'kubernetes-types/rbac/v1';
 import type { Settings } from '../config/environment.ts';
 import { patroniPaths } from '../postgres/patroni.ts';
-import { metadataLabels, PATRONI_SCOPE_LABEL } from './labels.ts';
-import { names, PATRONI_PORT, PATRONI_SCOPE, POSTGRES_PORT, REPLICATION_ROLE } from './names.ts';
+import { metadataLabels, PATRONI_SCOPE_LABEL } from '../vocabulary/labels.ts';
+import { names, PATRONI_PORT, PATRONI_SCOPE, POSTGRES_PORT, REPLICATION_ROLE } from '../vocabulary/names.ts';
 import { restrictedContainerSecurity, restrictedPodSecurity, secretKey } from './statefulset.ts';
 
 const CONFIG_VOLUME = 'patroni';

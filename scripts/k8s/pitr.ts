@@ -4,8 +4,8 @@ import type { Container, EnvVar, ServiceAccount, Volume, VolumeMount } from 'kub
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1';
 import type { Settings } from '../config/environment.ts';
 import { BACKUP_CLIENT_CN, PGBACKREST_TLS_PORT, POD_CONFIG_PATH, POD_LAYOUT, STANZA } from '../postgres/pgbackrest-conf.ts';
-import { metadataLabels, selectorLabels } from './labels.ts';
-import { names } from './names.ts';
+import { metadataLabels, selectorLabels } from '../vocabulary/labels.ts';
+import { names } from '../vocabulary/names.ts';
 import { restrictedContainerSecurity, restrictedPodSecurity } from './statefulset.ts';
 
 /** Names of the pitr feature's objects. */

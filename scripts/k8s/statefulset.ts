@@ -5,8 +5,8 @@ import { applicationInitMount, applicationInitVolume, applicationRoleEnv } from 
 import { ARGOCD_KEEP } from './gitops.ts';
 import { imageReference } from './images.ts';
 import { livenessProbe, readinessProbe, startupProbe } from './probes.ts';
-import { metadataLabels, podLabels, selectorLabels } from './labels.ts';
-import { names, POSTGRES_PORT } from './names.ts';
+import { metadataLabels, podLabels, selectorLabels } from '../vocabulary/labels.ts';
+import { names, POSTGRES_PORT } from '../vocabulary/names.ts';
 import { zoneSpreadConstraints } from './zone-spread.ts';
 
 /** The alpine image's postgres user and group. (999 is the Debian image's; the seed mixed them up.) */

@@ -1,9 +1,9 @@
 import type { Container, Volume, VolumeMount } from 'kubernetes-types/core/v1';
 import type { Settings } from '../config/environment.ts';
 import type { ParameterValue } from '../config/environment.ts';
-import { metadataLabels } from './labels.ts';
+import { metadataLabels } from '../vocabulary/labels.ts';
 import { imageReference } from './images.ts';
-import { names } from './names.ts';
+import { names } from '../vocabulary/names.ts';
 import { paths, restrictedContainerSecurity } from './statefulset.ts';
 
 /**

@@ -1,12 +1,12 @@
 import type { Settings } from '../config/environment.ts';
-import { metadataLabels } from '../k8s/labels.ts';
+import { metadataLabels } from '../vocabulary/labels.ts';
 import { networkPolicy } from '../k8s/network-policy.ts';
 import { podDisruptionBudget } from '../k8s/pod-disruption-budget.ts';
 import { serviceAccount } from '../k8s/service-account.ts';
 import { clientService, headlessService } from '../k8s/services.ts';
 import { statefulSet } from '../k8s/statefulset.ts';
 import { applicationRoleScript } from '../k8s/application-role.ts';
-import { names } from '../k8s/names.ts';
+import { names } from '../vocabulary/names.ts';
 import { bundleScript } from '../components/scripts.ts';
 import type { FileTree } from '../output/tree.ts';
 import { commentedYaml, objectsYaml } from '../output/yaml.ts';

@@ -1,5 +1,5 @@
 import type { Settings } from '../config/environment.ts';
-import { names, POSTGRES_PORT } from '../k8s/names.ts';
+import { names, POSTGRES_PORT } from '../vocabulary/names.ts';
 import { APPLICATION_CA_PATH, APPLICATION_SSLMODE } from '../k8s/tls.ts';
 import type { Generator } from './kustomization.ts';
 

@@ -1,6 +1,6 @@
 import type { Environment, ParameterValue, Settings } from '../config/environment.ts';
-import { ENVIRONMENT_LABEL } from '../k8s/labels.ts';
-import { names } from '../k8s/names.ts';
+import { ENVIRONMENT_LABEL } from '../vocabulary/labels.ts';
+import { names } from '../vocabulary/names.ts';
 import type { FileTree } from '../output/tree.ts';
 import { commentedYaml, objectsYaml } from '../output/yaml.ts';
 import { ENVIRONMENT_CONF, environmentConf } from '../postgres/conf.ts';

@@ -1,5 +1,5 @@
 import type { Environment, Settings } from '../config/environment.ts';
-import { names } from '../k8s/names.ts';
+import { names } from '../vocabulary/names.ts';
 import { podAntiAffinity, statefulSet } from '../k8s/statefulset.ts';
 import { zoneSpreadConstraints } from '../k8s/zone-spread.ts';
 import type { PatchTarget } from './kustomization.ts';

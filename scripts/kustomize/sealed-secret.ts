@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ConfigError } from '../config/errors.ts';
 import type { Environment } from '../config/environment.ts';
-import { names } from '../k8s/names.ts';
+import { names } from '../vocabulary/names.ts';
 import { APPLICATION_CREDENTIAL_KEYS, CREDENTIAL_KEYS } from './generators.ts';
 
 /** The two Secrets a sealed-secrets environment provides, each from its own file. */

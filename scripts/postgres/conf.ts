@@ -1,5 +1,5 @@
 import type { ParameterValue } from '../config/environment.ts';
-import { names, POSTGRES_PORT } from '../k8s/names.ts';
+import { names, POSTGRES_PORT } from '../vocabulary/names.ts';
 import { paths } from '../k8s/statefulset.ts';
 import { formatParameterValue } from './parameters.ts';
 

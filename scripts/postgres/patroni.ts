@@ -1,6 +1,6 @@
 import type { ParameterValue, Settings } from '../config/environment.ts';
-import { PATRONI_LABELS, PATRONI_ROLE_LABEL, PATRONI_SCOPE_LABEL, PRIMARY_ROLE, REPLICA_ROLE } from '../k8s/labels.ts';
-import { names, PATRONI_PORT, PATRONI_SCOPE, POSTGRES_PORT, REPLICATION_ROLE } from '../k8s/names.ts';
+import { PATRONI_LABELS, PATRONI_ROLE_LABEL, PATRONI_SCOPE_LABEL, PRIMARY_ROLE, REPLICA_ROLE } from '../vocabulary/labels.ts';
+import { names, PATRONI_PORT, PATRONI_SCOPE, POSTGRES_PORT, REPLICATION_ROLE } from '../vocabulary/names.ts';
 import { paths } from '../k8s/statefulset.ts';
 import { TLS_DIR } from '../k8s/tls.ts';
 import { commentedYaml } from '../output/yaml.ts';

@@ -1,9 +1,9 @@
 import type { Environment } from '../config/environment.ts';
 import { argocdFile, deliveryName, fluxFile } from '../delivery/manifests.ts';
 import { backupNames } from '../k8s/backup.ts';
-import { podLabels } from '../k8s/labels.ts';
+import { podLabels } from '../vocabulary/labels.ts';
 import { monitoringNames, MONITORING_ROLE } from '../k8s/monitoring.ts';
-import { names, REPLICATION_ROLE } from '../k8s/names.ts';
+import { names, REPLICATION_ROLE } from '../vocabulary/names.ts';
 import { paths } from '../k8s/statefulset.ts';
 
 /** A StatefulSet's pod: `<statefulset>-<ordinal>` (the ordinal may be a shell variable, "$standby"). */

@@ -1,7 +1,7 @@
 import type { Environment } from '../config/environment.ts';
 import { catalogEntry } from '../postgres/catalog.ts';
 import { bundleParameters } from '../postgres/conf.ts';
-import { names } from '../k8s/names.ts';
+import { names } from '../vocabulary/names.ts';
 import { DCS_PARAMETERS } from '../postgres/patroni.ts';
 import { code, list, section, see, sh, steps } from './markdown.ts';
 import { podName, type EnvironmentNames } from './names.ts';

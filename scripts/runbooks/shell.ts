@@ -1,6 +1,6 @@
 import type { Environment } from '../config/environment.ts';
-import { PATRONI_ROLE_LABEL, PRIMARY_ROLE } from '../k8s/labels.ts';
-import { PATRONI_SCOPE } from '../k8s/names.ts';
+import { PATRONI_ROLE_LABEL, PRIMARY_ROLE } from '../vocabulary/labels.ts';
+import { PATRONI_SCOPE } from '../vocabulary/names.ts';
 import { patroniPaths } from '../postgres/patroni.ts';
 import { databaseSelector, type EnvironmentNames } from './names.ts';
 
