@@ -17,10 +17,8 @@ import { resolveRepository } from './delivery/repository.ts';
 import { manifestProblems } from './delivery/verify.ts';
 import { runbookFiles } from './runbooks/index.ts';
 import { runbookFile } from './runbooks/sections.ts';
+import { GENERATED_DIR, generatedFile } from './vocabulary/layout.ts';
 
-export const GENERATED_DIR = 'generated';
-
-export const generatedFile = (environment: string) => `${GENERATED_DIR}/${environment}.yaml`;
 export const overlayDir = (environment: string) => `${OVERLAYS_DIR}/${environment}/`;
 /** generated/ files of one environment: its rendered YAML, its Argo CD and Flux manifests, its runbooks. */
 const generatedFiles = (environment: string) => [generatedFile(environment), argocdFile(environment), fluxFile(environment), runbookFile(environment)];

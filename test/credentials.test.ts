@@ -7,12 +7,12 @@ import type { EnvironmentConfig } from '../scripts/config/environment.ts';
 import { ConfigError } from '../scripts/config/errors.ts';
 import { resolveEnvironment } from '../scripts/config/resolve.ts';
 import { credentialParts } from '../scripts/kustomize/credentials.ts';
-import { CREDENTIAL_KEYS } from '../scripts/kustomize/generators.ts';
 import { readSealedSecret, sealedSecretProblems } from '../scripts/kustomize/sealed-secret.ts';
 import { renderedObjects } from '../scripts/verify/schema.ts';
 import { renderedCredentials } from './support/credentials.ts';
 import { find, rendered } from './support/rendered.ts';
 import { sealedSecretYaml } from './support/sealed-secret.ts';
+import { CREDENTIAL_KEYS } from '../scripts/vocabulary/secret-keys.ts';
 
 /** An environment whose file sits in a temporary project, next to the files given. */
 function environmentWith(config: Omit<EnvironmentConfig, 'name'>, files: Record<string, string> = {}) {

@@ -1,10 +1,7 @@
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { Container } from 'kubernetes-types/core/v1';
 import type { Environment } from '../config/environment.ts';
-import { monitoringNames } from '../k8s/monitoring.ts';
-import { names } from '../vocabulary/names.ts';
-import { tlsNames } from '../k8s/tls.ts';
-import { pitrNames } from '../k8s/pitr.ts';
+import { names, monitoringNames, tlsNames, pitrNames } from '../vocabulary/names.ts';
 import type { PatchTarget } from '../kustomize/kustomization.ts';
 import type { FileTree } from '../output/tree.ts';
 import type { Component, ComponentDeltas } from './component.ts';

@@ -1,8 +1,8 @@
 import type { Environment, Settings } from '../config/environment.ts';
-import { names } from '../vocabulary/names.ts';
+import { names, monitoringNames } from '../vocabulary/names.ts';
 import {
   exporterContainer, initScriptMount, initScriptVolume, metricsNetworkPolicy, metricsService, monitoringEnv, monitoringLabels,
-  monitoringNames, scrapeAnnotations, withExporter,
+  scrapeAnnotations, withExporter,
 } from '../k8s/monitoring.ts';
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { PatchTarget } from '../kustomize/kustomization.ts';

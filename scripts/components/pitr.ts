@@ -1,9 +1,9 @@
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { Environment, Settings } from '../config/environment.ts';
 import { externalSecretFor } from '../k8s/pitr-secret.ts';
-import { names } from '../vocabulary/names.ts';
+import { names, pitrNames } from '../vocabulary/names.ts';
 import {
-  BACKUP_CONFIG_FILE, backupCronJobs, caMounts, caVolumes, certificates, cipherEnv, databaseAdditions, pitrLabels, pitrNames, pitrNetworkPolicy, pitrServiceAccount,
+  BACKUP_CONFIG_FILE, backupCronJobs, caMounts, caVolumes, certificates, cipherEnv, databaseAdditions, pitrLabels, pitrNetworkPolicy, pitrServiceAccount,
   podVolumes, sidecarContainer,
 } from '../k8s/pitr.ts';
 import type { PatchTarget } from '../kustomize/kustomization.ts';

@@ -1,9 +1,9 @@
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { Container, EnvVar, Volume, VolumeMount } from 'kubernetes-types/core/v1';
 import type { Environment, Settings } from '../config/environment.ts';
-import { exporterContainer, monitoringNames } from '../k8s/monitoring.ts';
-import { names, POSTGRES_PORT } from '../vocabulary/names.ts';
-import { certificate, TLS_DIR, tlsMount, tlsNames, tlsParameters, tlsReloadContainer, tlsReloadVolume, tlsVolume } from '../k8s/tls.ts';
+import { exporterContainer } from '../k8s/monitoring.ts';
+import { names, POSTGRES_PORT, monitoringNames, tlsNames } from '../vocabulary/names.ts';
+import { certificate, tlsMount, tlsParameters, tlsReloadContainer, tlsReloadVolume, tlsVolume } from '../k8s/tls.ts';
 import { metadataLabels } from '../vocabulary/labels.ts';
 import { bundleScript } from './scripts.ts';
 import type { PatchTarget } from '../kustomize/kustomization.ts';
@@ -14,6 +14,7 @@ import { pgHbaConf } from '../postgres/hba.ts';
 import { formatParameterValue } from '../postgres/parameters.ts';
 import type { Component, ComponentDeltas } from './component.ts';
 import { componentKustomizationYaml } from './component-kustomization.ts';
+import { TLS_DIR } from '../vocabulary/paths.ts';
 
 const statefulSetTarget: PatchTarget = { group: 'apps', version: 'v1', kind: 'StatefulSet', name: names.statefulSet };
 const STATEFULSET_PATCH = 'statefulset-tls.yaml';

@@ -14,10 +14,9 @@ import { replicationProblems } from './replication.ts';
 import { checkShape } from './shape.ts';
 import { peersProblems } from './peers.ts';
 import { startupProblems } from './startup.ts';
-import { majorVersion } from './image.ts';
+import { DIGEST, majorVersion } from './image.ts';
 import { LOCALE_NAME, localeParameters } from '../postgres/locale.ts';
 import { tlsProblems } from './tls.ts';
-import { DIGEST } from '../k8s/images.ts';
 import { pitrProblems } from './pitr.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

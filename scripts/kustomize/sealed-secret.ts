@@ -4,7 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import { ConfigError } from '../config/errors.ts';
 import type { Environment } from '../config/environment.ts';
 import { names } from '../vocabulary/names.ts';
-import { APPLICATION_CREDENTIAL_KEYS, CREDENTIAL_KEYS } from './generators.ts';
+import { APPLICATION_CREDENTIAL_KEYS, CREDENTIAL_KEYS } from '../vocabulary/secret-keys.ts';
 
 /** The two Secrets a sealed-secrets environment provides, each from its own file. */
 export interface SealedSecretKind {

@@ -6,7 +6,7 @@ import { connect, initDataDirectory, makeServerDirectory, removeServerDirectory,
 import { renderedObjects } from '../../scripts/verify/schema.ts';
 import { find } from './rendered.ts';
 import { localTlsConf, makeTestCa } from './tls.ts';
-import { TLS_DIR } from '../../scripts/k8s/tls.ts';
+import { TLS_DIR } from '../../scripts/vocabulary/paths.ts';
 
 /** Boots the rendered postgresql.conf and pg_hba.conf as the pod does; undefined when all went well. */
 export async function bootProblem(environment: Environment, yaml: string): Promise<string | undefined> {
