@@ -11,7 +11,7 @@ import { normalizedSetting } from '../scripts/postgres/parameters.ts';
 import {
   connect, initDataDirectory, makeServerDirectory, removeServerDirectory, startServer, TEST_MACHINE_OVERRIDES,
 } from '../scripts/postgres/server.ts';
-import { PLACEHOLDER_CREDENTIALS } from '../scripts/kustomize/generators.ts';
+import { PLACEHOLDER_CREDENTIALS } from '../scripts/assembly/generators.ts';
 import { PROJECT_ROOT } from './support/cli.ts';
 import { renderedCredentials } from './support/credentials.ts';
 import { find, rendered, renderedEnvironments } from './support/rendered.ts';

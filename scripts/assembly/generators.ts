@@ -1,7 +1,7 @@
 import type { Settings } from '../config/environment.ts';
 import { names, POSTGRES_PORT } from '../vocabulary/names.ts';
 import { APPLICATION_SSLMODE } from '../k8s/tls.ts';
-import type { Generator } from './kustomization.ts';
+import type { Generator } from '../kustomize/kustomization.ts';
 import { APPLICATION_CA_PATH } from '../vocabulary/paths.ts';
 import type { CredentialKey } from '../vocabulary/secret-keys.ts';
 

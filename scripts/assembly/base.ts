@@ -13,7 +13,7 @@ import { commentedYaml, objectsYaml } from '../output/yaml.ts';
 import { postgresqlConf } from '../postgres/conf.ts';
 import { pgHbaConf } from '../postgres/hba.ts';
 import { configGenerator, connectionGenerator, connectionLiterals } from './generators.ts';
-import { emptyKustomization, type Kustomization } from './kustomization.ts';
+import { emptyKustomization, type Kustomization } from '../kustomize/kustomization.ts';
 
 export const BASE_DIR = 'base';
 

@@ -9,9 +9,9 @@ import { COMPONENTS_DIR } from '../components/component.ts';
 import { components } from '../components/index.ts';
 import { configGenerator, connectionGenerator, connectionLiterals } from './generators.ts';
 import { credentialParts } from './credentials.ts';
-import { emptyKustomization, type Generator, type Kustomization } from './kustomization.ts';
-import { OPENAPI_FILE, openapiSchema } from './openapi.ts';
-import { overlayPatches } from './patches.ts';
+import { emptyKustomization, type Generator, type Kustomization } from '../kustomize/kustomization.ts';
+import { OPENAPI_FILE, openapiSchema } from '../kustomize/openapi.ts';
+import { overlayPatches } from '../kustomize/patches.ts';
 import { tagWithDigest } from '../k8s/images.ts';
 import { EXPORTER_IMAGE } from '../k8s/monitoring.ts';
 
