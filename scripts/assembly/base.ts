@@ -37,7 +37,7 @@ export function baseFiles(s: Settings): FileTree {
     ...emptyKustomization(Object.keys(resources)),
     namespace: s.namespace,
     // The generated ConfigMaps get the same metadata labels as the other objects. No Secret here:
-    // each overlay brings its own credentials source (kustomize/credentials.ts).
+    // each overlay brings its own credentials source (assembly/credentials.ts).
     labels: [{ pairs: metadataLabels(version), includeSelectors: false }],
     configMapGenerator: [
       configGenerator(['postgresql.conf', 'pg_hba.conf']),
