@@ -41,7 +41,7 @@ export const LAYERS: readonly { readonly name: string; readonly paths: readonly 
   { name: 'commands', paths: ['scripts/build.ts', 'scripts/diff.ts', 'scripts/compiled.mjs'] },
   // The tests' own helpers, and the harness and benches beside them: never imported by the product.
   { name: 'test support', paths: ['test/'] },
-  { name: 'tools', paths: ['tools/', 'scripts/bench/', 'scripts/postgres/server.ts', 'scripts/postgres/server-account.ts', 'scripts/postgres/generate-catalog.ts'] },
+  { name: 'tools', paths: ['tools/'] },
 ];
 
 /**

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { latencyPercentileMs, parsePgbenchOutput } from '../scripts/bench/pgbench-output.ts';
+import { latencyPercentileMs, parsePgbenchOutput } from '../tools/bench/pgbench-output.ts';
 import { PROJECT_ROOT } from './support/cli.ts';
 
 /**

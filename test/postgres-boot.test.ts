@@ -10,7 +10,7 @@ import { localTlsConf, makeTestCa } from './support/tls.ts';
 import { normalizedSetting } from '../scripts/postgres/parameters.ts';
 import {
   connect, initDataDirectory, makeServerDirectory, removeServerDirectory, startServer, TEST_MACHINE_OVERRIDES,
-} from '../scripts/postgres/server.ts';
+} from '../tools/postgres/server.ts';
 import { PLACEHOLDER_CREDENTIALS } from '../scripts/assembly/generators.ts';
 import { PROJECT_ROOT } from './support/cli.ts';
 import { renderedCredentials } from './support/credentials.ts';

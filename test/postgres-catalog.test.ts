@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CATALOG_FILE } from '../scripts/postgres/catalog.ts';
-import { catalogText, readCatalog } from '../scripts/postgres/generate-catalog.ts';
-import { connect, startTestServer, TEST_MACHINE_OVERRIDES, type TestServer } from '../scripts/postgres/server.ts';
+import { catalogText, readCatalog } from '../tools/postgres/generate-catalog.ts';
+import { connect, startTestServer, TEST_MACHINE_OVERRIDES, type TestServer } from '../tools/postgres/server.ts';
 
 let server: TestServer;
 

@@ -8,7 +8,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { replicationRoleSql } from '../scripts/runbooks/patroni.ts';
-import { debianBinaries, initDataDirectory, startServer } from '../scripts/postgres/server.ts';
+import { debianBinaries, initDataDirectory, startServer } from '../tools/postgres/server.ts';
 import { REPLICATION_ROLE } from '../scripts/vocabulary/names.ts';
 import { runRunbookScript, secretLines, sqlOn } from './support/patroni-commands.ts';
 import { patroniCluster, type Member, type PatroniCluster } from './support/patroni-cluster.ts';

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { debianBinaries, makeServerDirectory, startTestServer, withServer, type TestServer } from '../scripts/postgres/server.ts';
+import { debianBinaries, makeServerDirectory, startTestServer, withServer, type TestServer } from '../tools/postgres/server.ts';
 import { copyBackupCommand, RESTORE_SCRATCH } from '../scripts/runbooks/restore.ts';
 import { databaseContents } from './support/database-contents.ts';
 import { find, rendered } from './support/rendered.ts';

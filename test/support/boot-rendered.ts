@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Environment } from '../../scripts/config/environment.ts';
-import { connect, initDataDirectory, makeServerDirectory, removeServerDirectory, startServer } from '../../scripts/postgres/server.ts';
+import { connect, initDataDirectory, makeServerDirectory, removeServerDirectory, startServer } from '../../tools/postgres/server.ts';
 import { renderedObjects } from '../../scripts/verify/schema.ts';
 import { find } from './rendered.ts';
 import { localTlsConf, makeTestCa } from './tls.ts';

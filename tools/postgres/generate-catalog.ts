@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import { CATALOG_FILE, type Catalog, type CatalogEntry } from './catalog.ts';
+import { CATALOG_FILE, type Catalog, type CatalogEntry } from '../../scripts/postgres/catalog.ts';
 import { withServer } from './server.ts';
 
 /** The catalog as a connected server reports it, in catalog.json's order. */

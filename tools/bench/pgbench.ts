@@ -26,8 +26,8 @@ import {
 import { loadData, measuredRun, type DataFacts, type Measurement, type Session } from './pgbench-session.ts';
 import { removeAfterExit } from './reaper.ts';
 import { memoryCgroup, type MemoryCgroup } from './memory-cgroup.ts';
-import { quantityValue } from '../config/quantity.ts';
-import { renderedObjects } from '../verify/schema.ts';
+import { quantityValue } from '../../scripts/config/quantity.ts';
+import { renderedObjects } from '../../scripts/verify/schema.ts';
 import { summarise, summaryTable, type RunRecord, type Workload } from './pgbench-summary.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
