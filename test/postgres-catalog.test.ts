@@ -15,7 +15,7 @@ test.after(async () => {
   await server?.stop();
 });
 
-test('catalog.json is exactly what the PostgreSQL 16 server reports (regenerate: npx tsx scripts/postgres/generate-catalog.ts)', async () => {
+test('catalog.json is exactly what the PostgreSQL 16 server reports (regenerate: npx tsx tools/postgres/generate-catalog.ts)', async () => {
   const client = await server.connect();
   try {
     const reported = await readCatalog(client);

@@ -1,5 +1,5 @@
 /**
- * npx tsx scripts/bench/pgbench.ts [--environment prod] [--duration 60] [--write-heavy 0] [--memory-limit off|pod|QUANTITY] [--clients 8] [--rounds 3] [--scale 50]
+ * npx tsx tools/bench/pgbench.ts [--environment prod] [--duration 60] [--write-heavy 0] [--memory-limit off|pod|QUANTITY] [--clients 8] [--rounds 3] [--scale 50]
  *
  * Does an environment's PostgreSQL configuration make the database faster than PostgreSQL's
  * defaults? One data directory is loaded with `pgbench -i`, then started alternately with the
@@ -185,7 +185,7 @@ function benchReport(inputs: ReportInputs) {
   const runs = measurements.map((m) => m.record);
   return {
     environment: options.environment,
-    command: `npx tsx scripts/bench/pgbench.ts ${argv.join(' ')}`.trim(),
+    command: `npx tsx tools/bench/pgbench.ts ${argv.join(' ')}`.trim(),
     date: new Date().toISOString(),
     commit: gitCommit(),
     machine: machineFacts(pgbench, settings.tuned.server_version),

@@ -1,6 +1,6 @@
 /**
  * Regenerates catalog.json from a real PostgreSQL 16 server with its default configuration:
- *   npx tsx scripts/postgres/generate-catalog.ts
+ *   npx tsx tools/postgres/generate-catalog.ts
  * test/postgres-catalog.test.ts fails whenever the committed file and the server disagree.
  */
 import { writeFileSync } from 'node:fs';
