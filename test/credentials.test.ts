@@ -7,7 +7,7 @@ import type { EnvironmentConfig } from '../scripts/config/environment.ts';
 import { ConfigError } from '../scripts/config/errors.ts';
 import { resolveEnvironment } from '../scripts/config/resolve.ts';
 import { credentialParts } from '../scripts/assembly/credentials.ts';
-import { readSealedSecret, sealedSecretProblems } from '../scripts/assembly/sealed-secret.ts';
+import { readSealedSecret, sealedSecretProblems } from '../scripts/config/sealed-secret.ts';
 import { renderedObjects } from '../scripts/verify/schema.ts';
 import { renderedCredentials } from './support/credentials.ts';
 import { find, rendered } from './support/rendered.ts';

@@ -11,7 +11,7 @@ import { objectsYaml } from '../output/yaml.ts';
 import { applicationCredentialLiterals, credentialLiterals, secretGenerator } from './generators.ts';
 import type { Generator } from '../kustomize/kustomization.ts';
 import { pointerSegment, type Patch } from '../kustomize/patches.ts';
-import { APPLICATION_SEALED_SECRET, readSealedSecret, SERVER_SEALED_SECRET, type SealedSecretFile } from './sealed-secret.ts';
+import { APPLICATION_SEALED_SECRET, readSealedSecret, SERVER_SEALED_SECRET, type SealedSecretFile } from '../config/sealed-secret.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { ConfigError } from '../config/errors.ts';
-import type { Environment } from '../config/environment.ts';
+import { ConfigError } from './errors.ts';
+import type { Environment } from './environment.ts';
 import { names } from '../vocabulary/names.ts';
 import { APPLICATION_CREDENTIAL_KEYS, CREDENTIAL_KEYS } from '../vocabulary/secret-keys.ts';
 
