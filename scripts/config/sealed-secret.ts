@@ -112,3 +112,26 @@ export function readSealedSecret(environment: Environment, projectRoot: string, 
   if (problems.length) throw new ConfigError(problems.map((problem) => `${environment.name}: credentials.${kind.field}: ${source}: ${problem}`));
   return { object: objects[0], source, scope: sealingScope(objects[0]) };
 }
+
+/**
+ * An environment with both its SealedSecret files read and checked (source sealed-secrets; any other
+ * source is returned as it is). Every problem of both files in one ConfigError: config/load.ts calls
+ * it before anything is rendered, so the overlay assembly never reads a file.
+ */
+export function withSealedSecrets(environment: Environment, projectRoot: string): Environment {
+  if (environment.credentials.source !== 'sealed-secrets') return environment;
+  const problems: string[] = [];
+  const read = (kind: SealedSecretKind): SealedSecretFile | undefined => {
+    try {
+      return readSealedSecret(environment, projectRoot, kind);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+      return undefined;
+    }
+  };
+  const server = read(SERVER_SEALED_SECRET);
+  const application = read(APPLICATION_SEALED_SECRET);
+  if (problems.length) throw new ConfigError(problems);
+  return { ...environment, sealedSecrets: { server: server!, application: application! } };
+}
