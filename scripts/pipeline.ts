@@ -13,7 +13,7 @@ import { mergeTrees, type FileTree } from './output/tree.ts';
 import { schemaProblems } from './verify/schema.ts';
 import { repository } from './config/repository.ts';
 import { argocdFile, deliveryFiles, fluxFile } from './delivery/manifests.ts';
-import { resolveRepository } from './delivery/repository.ts';
+import { resolveRepository } from './config/resolve-repository.ts';
 import { manifestProblems } from './delivery/verify.ts';
 import { runbookFiles } from './runbooks/index.ts';
 import { runbookFile } from './runbooks/sections.ts';

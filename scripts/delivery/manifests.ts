@@ -4,7 +4,7 @@ import { fluxKustomization, fluxNamespace, gitRepository } from '../k8s/flux.ts'
 import { ENVIRONMENT_LABEL } from '../vocabulary/labels.ts';
 import type { FileTree } from '../output/tree.ts';
 import { objectsYaml } from '../output/yaml.ts';
-import { targetRevision, type Repository } from './repository.ts';
+import { targetRevision, type Repository } from '../config/resolve-repository.ts';
 
 /**
  * Where a cluster admin finds what to apply once per environment: beside the rendered overlays,
