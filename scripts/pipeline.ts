@@ -1,6 +1,5 @@
 import type { Environment, Settings } from './config/environment.ts';
-import { ConfigError } from './config/errors.ts';
-import { baseSettings, settingsProblems } from './config/resolve.ts';
+import { checkedBaseSettings } from './config/resolve.ts';
 import { COMPONENTS_DIR } from './components/component.ts';
 import { components } from './components/index.ts';
 import { baseFiles, BASE_DIR } from './assembly/base.ts';
@@ -43,13 +42,6 @@ function componentFiles(base: Settings): FileTree {
   return mergeTrees(...components.map((component) => new Map([...component.files(base)].map(([file, content]) => [`${COMPONENTS_DIR}/${component.name}/${file}`, content]))));
 }
 
-/** The shared defaults must be as valid as any environment: base/ is rendered from them. */
-function validatedDefaults(settings: Settings): Settings {
-  const problems = settingsProblems(settings).map(([field, message]) => `defaults: ${field}: ${message}`);
-  if (problems.length) throw new ConfigError(problems);
-  return settings;
-}
-
 /**
  * environments → kustomize files → `kustomize build` of each overlay → generated/, as a tree in
  * memory. What kustomize must read is written under `staging` (a scratch copy of the project
@@ -61,7 +53,8 @@ export async function renderBundle(
   staging: string,
   { timings = new Timings(), cache = noRenderCache }: { timings?: Timings; cache?: RenderCache } = {},
 ): Promise<RenderedBundle> {
-  const base = validatedDefaults(baseSettings());
+  // Checked before anything is built, like the environments (config/load.ts): rendering takes checked input.
+  const base = checkedBaseSettings();
   const repo = resolveRepository(repository);
   const sources = mergeTrees(baseFiles(base), componentFiles(base), ...environments.map((environment) => overlayFiles(environment, base)));
   timings.lap('kustomize files');

@@ -156,4 +156,10 @@ test('every relative import names a file that exists', () => {
   assert.equal(missing, []);
 });
 
+test('bad input is refused by config/ alone: nothing else throws a ConfigError (the commands only for their own arguments)', () => {
+  const throwers = files.filter((file) => /\bnew ConfigError\(/.test(readFileSync(path.join(PROJECT_ROOT, file), 'utf8')));
+  assert.ok(throwers.includes('scripts/config/load.ts'), 'the search finds the loader');
+  assert.equal(throwers.filter((file) => !file.startsWith('scripts/config/')), ['scripts/build.ts']);
+});
+
 test.run();

@@ -29,6 +29,14 @@ const ANTI_AFFINITY = ['none', 'preferred', 'required'] as const;
 /** The settings base/ is rendered from: the shared defaults, with the parameters derived from their sizes. */
 export const baseSettings = (): Settings => withTuning(defaults);
 
+/** The shared defaults, checked as strictly as any environment: base/ is rendered from them. */
+export function checkedBaseSettings(): Settings {
+  const settings = baseSettings();
+  const problems = settingsProblems(settings).map(([field, message]) => `defaults: ${field}: ${message}`);
+  if (problems.length) throw new ConfigError(problems);
+  return settings;
+}
+
 /**
  * Defaults with the environment's overrides applied; `postgresql` parameters merge by name, over
  * the ones derived from the environment's volume, memory and medium (scripts/postgres/tuning.ts).
