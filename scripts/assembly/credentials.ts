@@ -8,7 +8,7 @@ import type { FileTree } from '../output/tree.ts';
 import { objectsYaml } from '../output/yaml.ts';
 import { applicationCredentialLiterals, credentialLiterals, secretGenerator } from './generators.ts';
 import type { Generator } from '../kustomize/kustomization.ts';
-import { pointerSegment, type Patch } from '../kustomize/patches.ts';
+import { pointerSegment, statefulSetTarget, type Patch } from '../kustomize/patches.ts';
 import type { SealedSecretFile } from '../config/sealed-secret.ts';
 
 /** An overlay resource and the line above its entry. */
@@ -40,7 +40,7 @@ function restartPatch(checksum: string): Patch {
   return {
     file: 'patches/credentials.yaml',
     comment: 'Restarts the pods when the credentials change in git: their Secret has no hash suffix (README, "Credentials").',
-    target: { group: 'apps', version: 'v1', kind: 'StatefulSet', name: names.statefulSet },
+    target: statefulSetTarget,
     // The base pod template always has annotations, so "add" sets this one key beside the others.
     body: [{ op: 'add', path: `/spec/template/metadata/annotations/${pointerSegment(CREDENTIALS_CHECKSUM)}`, value: checksum }],
   };

@@ -2,12 +2,10 @@ import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { Container } from 'kubernetes-types/core/v1';
 import type { Environment } from '../config/environment.ts';
 import { names, monitoringNames, tlsNames, pitrNames } from '../vocabulary/names.ts';
-import type { PatchTarget } from '../kustomize/kustomization.ts';
+import { statefulSetTarget } from '../kustomize/patches.ts';
 import type { FileTree } from '../output/tree.ts';
 import type { Component, ComponentDeltas } from './component.ts';
 import { componentKustomizationYaml } from './component-kustomization.ts';
-
-const statefulSetTarget: PatchTarget = { group: 'apps', version: 'v1', kind: 'StatefulSet', name: names.statefulSet };
 
 /**
  * The sidecars other components add, in the order they add them after the database container

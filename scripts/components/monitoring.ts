@@ -6,7 +6,7 @@ import {
 } from '../k8s/monitoring.ts';
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { PatchTarget } from '../kustomize/kustomization.ts';
-import { pointerSegment, type Patch } from '../kustomize/patches.ts';
+import { statefulSetTarget, pointerSegment, type Patch } from '../kustomize/patches.ts';
 import type { FileTree } from '../output/tree.ts';
 import { objectsYaml, objectYaml } from '../output/yaml.ts';
 import type { Component, ComponentDeltas } from './component.ts';
@@ -15,7 +15,6 @@ import { bundleScript } from './scripts.ts';
 
 const EXPORTER_PATCH = 'statefulset-exporter.yaml';
 const ANNOTATIONS_PATCH = 'statefulset-annotations.yaml';
-const statefulSetTarget: PatchTarget = { group: 'apps', version: 'v1', kind: 'StatefulSet', name: names.statefulSet };
 const networkPolicyTarget: PatchTarget = { group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy', name: monitoringNames.networkPolicy };
 
 function resources(s: Settings): Record<string, object[]> {

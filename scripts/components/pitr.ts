@@ -7,7 +7,7 @@ import {
   podVolumes, sidecarContainer,
 } from '../k8s/pitr.ts';
 import type { PatchTarget } from '../kustomize/kustomization.ts';
-import type { Patch } from '../kustomize/patches.ts';
+import { statefulSetTarget, type Patch } from '../kustomize/patches.ts';
 import type { FileTree } from '../output/tree.ts';
 import { objectsYaml, objectYaml } from '../output/yaml.ts';
 import { archivingConf, backupJobConfig, podConfig, podTargets } from '../postgres/pgbackrest-conf.ts';
@@ -16,7 +16,6 @@ import { componentKustomizationYaml } from './component-kustomization.ts';
 
 export const ARCHIVING_CONF = 'archiving.conf';
 const STATEFULSET_PATCH = 'statefulset-pgbackrest.yaml';
-const statefulSetTarget: PatchTarget = { group: 'apps', version: 'v1', kind: 'StatefulSet', name: names.statefulSet };
 const cronJobTarget = (name: string): PatchTarget => ({ group: 'batch', version: 'v1', kind: 'CronJob', name });
 
 function resources(s: Settings): Record<string, object[]> {

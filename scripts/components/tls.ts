@@ -6,8 +6,7 @@ import { names, POSTGRES_PORT, monitoringNames, tlsNames } from '../vocabulary/n
 import { certificate, tlsMount, tlsParameters, tlsReloadContainer, tlsReloadVolume, tlsVolume } from '../k8s/tls.ts';
 import { metadataLabels } from '../vocabulary/labels.ts';
 import { bundleScript } from './scripts.ts';
-import type { PatchTarget } from '../kustomize/kustomization.ts';
-import type { Patch } from '../kustomize/patches.ts';
+import { statefulSetTarget, type Patch } from '../kustomize/patches.ts';
 import type { FileTree } from '../output/tree.ts';
 import { objectYaml } from '../output/yaml.ts';
 import { pgHbaConf } from '../postgres/hba.ts';
@@ -16,7 +15,6 @@ import type { Component, ComponentDeltas } from './component.ts';
 import { componentKustomizationYaml } from './component-kustomization.ts';
 import { TLS_DIR } from '../vocabulary/paths.ts';
 
-const statefulSetTarget: PatchTarget = { group: 'apps', version: 'v1', kind: 'StatefulSet', name: names.statefulSet };
 const STATEFULSET_PATCH = 'statefulset-tls.yaml';
 /** The exporter reads only the CA: a volume of its own, without the server's key. */
 const CA_VOLUME: Volume = { name: 'tls-ca', secret: { secretName: tlsNames.secret, items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o444 } };

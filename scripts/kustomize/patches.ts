@@ -13,7 +13,8 @@ export interface Patch {
   readonly body: readonly object[];
 }
 
-const statefulSetTarget: PatchTarget = { group: 'apps', version: 'v1', kind: 'StatefulSet', name: names.statefulSet };
+/** The StatefulSet every component and overlay patches. */
+export const statefulSetTarget: PatchTarget = { group: 'apps', version: 'v1', kind: 'StatefulSet', name: names.statefulSet };
 const networkPolicyTarget: PatchTarget = { group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy', name: names.networkPolicy };
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
