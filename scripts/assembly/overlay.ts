@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Environment, ParameterValue, Settings } from '../config/environment.ts';
 import { ENVIRONMENT_LABEL } from '../vocabulary/labels.ts';
 import { names } from '../vocabulary/names.ts';
@@ -19,7 +20,7 @@ export const OVERLAYS_DIR = 'overlays';
 
 /** Entries of `next` whose values differ from `previous`. */
 function changed<V>(next: Readonly<Record<string, V>>, previous: Readonly<Record<string, V>>): Record<string, V> {
-  return Object.fromEntries(Object.entries(next).filter(([key, value]) => JSON.stringify(previous[key]) !== JSON.stringify(value)));
+  return Object.fromEntries(Object.entries(next).filter(([key, value]) => !isDeepStrictEqual(previous[key], value)));
 }
 
 /** overlays/<env>/: only what differs from the base, one file per concern. */

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Environment, Settings } from '../config/environment.ts';
 import { names, monitoringNames } from '../vocabulary/names.ts';
 import {
@@ -46,7 +47,7 @@ function annotationsPatch(): object[] {
 
 function deltaPatches(e: Settings, d: Settings): Patch[] {
   const patches: Patch[] = [];
-  if (JSON.stringify(e.monitoring.allowedScrapers) !== JSON.stringify(d.monitoring.allowedScrapers)) {
+  if (!isDeepStrictEqual(e.monitoring.allowedScrapers, d.monitoring.allowedScrapers)) {
     patches.push({ file: 'patches/metrics-scrapers.yaml', comment: 'Who may scrape the exporter\'s port 9187.', target: networkPolicyTarget, body: [{ op: 'replace', path: '/spec/ingress/0/from', value: e.monitoring.allowedScrapers }] });
   }
   return patches;

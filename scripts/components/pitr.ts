@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { Environment, Settings } from '../config/environment.ts';
 import { externalSecretFor } from '../k8s/pitr-secret.ts';
@@ -90,7 +91,7 @@ function deltaPatches(e: Environment, d: Settings): Patch[] {
       patches.push({ file: `patches/${name}-schedule.yaml`, comment: 'When this backup runs (UTC).', target: cronJobTarget(name), body: [{ op: 'replace', path: '/spec/schedule', value: job.spec!.schedule }] });
     }
     const spec = job.spec!.jobTemplate.spec!.template.spec;
-    if (JSON.stringify(spec) !== JSON.stringify(base.spec!.jobTemplate.spec!.template.spec)) {
+    if (!isDeepStrictEqual(spec, base.spec!.jobTemplate.spec!.template.spec)) {
       patches.push({ file: `patches/${name}-pod.yaml`, comment: 'The backup job\'s passphrase, CA or image differ from the defaults.', target: cronJobTarget(name), body: [{ op: 'replace', path: '/spec/jobTemplate/spec/template/spec', value: spec }] });
     }
   }
