@@ -1,10 +1,9 @@
 import type { Environment, Settings } from './config/environment.ts';
 import { checkedBaseSettings } from './config/resolve.ts';
-import { COMPONENTS_DIR } from './components/component.ts';
 import { components } from './components/index.ts';
-import { baseFiles, BASE_DIR } from './assembly/base.ts';
+import { baseFiles } from './assembly/base.ts';
 import type { KustomizeBinary } from './kustomize/binary.ts';
-import { OVERLAYS_DIR, overlayFiles } from './assembly/overlay.ts';
+import { overlayFiles } from './assembly/overlay.ts';
 import { objectCount, overlayRenders } from './kustomize/render.ts';
 import { noRenderCache, type RenderCache } from './kustomize/render-cache.ts';
 import { Timings } from './output/timings.ts';
@@ -16,7 +15,7 @@ import { resolveRepository } from './config/resolve-repository.ts';
 import { manifestProblems } from './delivery/verify.ts';
 import { runbookFiles } from './runbooks/index.ts';
 import { runbookFile } from './runbooks/sections.ts';
-import { GENERATED_DIR, generatedFile } from './vocabulary/layout.ts';
+import { GENERATED_DIR, generatedFile, COMPONENTS_DIR, BASE_DIR, OVERLAYS_DIR } from './vocabulary/layout.ts';
 
 export const overlayDir = (environment: string) => `${OVERLAYS_DIR}/${environment}/`;
 /** generated/ files of one environment: its rendered YAML, its Argo CD and Flux manifests, its runbooks. */

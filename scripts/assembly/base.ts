@@ -14,8 +14,7 @@ import { postgresqlConf } from '../postgres/conf.ts';
 import { pgHbaConf } from '../postgres/hba.ts';
 import { configGenerator, connectionGenerator, connectionLiterals } from './generators.ts';
 import { emptyKustomization, type Kustomization } from '../kustomize/kustomization.ts';
-
-export const BASE_DIR = 'base';
+import { BASE_DIR } from '../vocabulary/layout.ts';
 
 /** The typed objects of the bundle for some settings, by the base file that holds them. */
 export function resourceFiles(s: Settings): Record<string, object[]> {

@@ -5,8 +5,6 @@ import { names } from '../vocabulary/names.ts';
 import type { FileTree } from '../output/tree.ts';
 import { commentedYaml, objectsYaml } from '../output/yaml.ts';
 import { ENVIRONMENT_CONF, environmentConf } from '../postgres/conf.ts';
-import { BASE_DIR } from './base.ts';
-import { COMPONENTS_DIR } from '../components/component.ts';
 import { components } from '../components/index.ts';
 import { configGenerator, connectionGenerator, connectionLiterals } from './generators.ts';
 import { credentialParts } from './credentials.ts';
@@ -15,8 +13,7 @@ import { OPENAPI_FILE, openapiSchema } from '../kustomize/openapi.ts';
 import { overlayPatches } from '../kustomize/patches.ts';
 import { tagWithDigest } from '../k8s/images.ts';
 import { EXPORTER_IMAGE } from '../k8s/monitoring.ts';
-
-export const OVERLAYS_DIR = 'overlays';
+import { BASE_DIR, COMPONENTS_DIR, OVERLAYS_DIR } from '../vocabulary/layout.ts';
 
 /** Entries of `next` whose values differ from `previous`. */
 function changed<V>(next: Readonly<Record<string, V>>, previous: Readonly<Record<string, V>>): Record<string, V> {
