@@ -8,7 +8,7 @@ import { objectsYaml } from '../output/yaml.ts';
 import type { Component, ComponentDeltas } from './component.ts';
 import { componentKustomizationYaml } from './component-kustomization.ts';
 import { bundleScript } from './scripts.ts';
-import { backupNames } from '../vocabulary/names.ts';
+import { backupNames } from '../vocabulary/feature-names.ts';
 
 const SCRIPTS = ['backup.sh', 'restore.sh'];
 

@@ -1,7 +1,8 @@
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { Container } from 'kubernetes-types/core/v1';
 import type { Environment } from '../config/environment.ts';
-import { names, monitoringNames, tlsNames, pitrNames } from '../vocabulary/names.ts';
+import { names } from '../vocabulary/names.ts';
+import { monitoringNames, tlsNames, pitrNames } from '../vocabulary/feature-names.ts';
 import { statefulSetTarget } from '../kustomize/patches.ts';
 import type { FileTree } from '../output/tree.ts';
 import type { Component, ComponentDeltas } from './component.ts';

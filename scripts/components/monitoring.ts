@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Environment, Settings } from '../config/environment.ts';
-import { names, monitoringNames } from '../vocabulary/names.ts';
+import { names } from '../vocabulary/names.ts';
+import { monitoringNames } from '../vocabulary/feature-names.ts';
 import {
   exporterContainer, initScriptMount, initScriptVolume, metricsNetworkPolicy, metricsService, monitoringEnv, monitoringLabels,
   scrapeAnnotations, withExporter,

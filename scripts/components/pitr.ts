@@ -2,7 +2,8 @@ import { isDeepStrictEqual } from 'node:util';
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { Environment, Settings } from '../config/environment.ts';
 import { externalSecretFor } from '../k8s/pitr-secret.ts';
-import { names, pitrNames } from '../vocabulary/names.ts';
+import { names } from '../vocabulary/names.ts';
+import { pitrNames } from '../vocabulary/feature-names.ts';
 import {
   BACKUP_CONFIG_FILE, backupCronJobs, caMounts, caVolumes, certificates, cipherEnv, databaseAdditions, pitrLabels, pitrNetworkPolicy, pitrServiceAccount,
   podVolumes, sidecarContainer,

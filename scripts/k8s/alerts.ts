@@ -2,7 +2,8 @@ import type { IPrometheusRule } from '@kubernetes-models/prometheus-operator/mon
 import type { IServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import type { Settings } from '../config/environment.ts';
 import { monitoringLabels, serviceMonitorSelector } from './monitoring.ts';
-import { names, backupNames, monitoringNames, pitrNames } from '../vocabulary/names.ts';
+import { names } from '../vocabulary/names.ts';
+import { backupNames, monitoringNames, pitrNames } from '../vocabulary/feature-names.ts';
 
 /** One alerting rule and what the engineer it wakes up does first. */
 export interface Alert {

@@ -4,7 +4,8 @@ import type { NetworkPolicy } from 'kubernetes-types/networking/v1';
 import { imageReference } from './images.ts';
 import type { Settings } from '../config/environment.ts';
 import { metadataLabels, selectorLabels } from '../vocabulary/labels.ts';
-import { names, POSTGRES_PORT, backupNames } from '../vocabulary/names.ts';
+import { names, POSTGRES_PORT } from '../vocabulary/names.ts';
+import { backupNames } from '../vocabulary/feature-names.ts';
 import { restrictedContainerSecurity, restrictedPodSecurity, secretKey } from './statefulset.ts';
 import { backupPaths } from '../vocabulary/paths.ts';
 

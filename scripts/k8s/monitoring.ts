@@ -3,7 +3,8 @@ import type { Container, EnvVar, Service, Volume, VolumeMount } from 'kubernetes
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1';
 import type { Settings } from '../config/environment.ts';
 import { metadataLabels, selectorLabels } from '../vocabulary/labels.ts';
-import { names, POSTGRES_PORT, METRICS_PORT, MONITORING_ROLE, monitoringNames } from '../vocabulary/names.ts';
+import { names, POSTGRES_PORT } from '../vocabulary/names.ts';
+import { METRICS_PORT, MONITORING_ROLE, monitoringNames } from '../vocabulary/feature-names.ts';
 import { restrictedContainerSecurity, secretKey } from './statefulset.ts';
 
 /** prometheus-community's postgres_exporter; the alerts name its metrics as of this version. */

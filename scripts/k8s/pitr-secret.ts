@@ -3,7 +3,7 @@ import type { Settings } from '../config/environment.ts';
 import { BEFORE_WORKLOADS } from './gitops.ts';
 import { pitrLabels } from './pitr.ts';
 import { PITR_SECRET_KEYS } from '../vocabulary/secret-keys.ts';
-import { pitrNames } from '../vocabulary/names.ts';
+import { pitrNames } from '../vocabulary/feature-names.ts';
 
 /**
  * The repository Secret from the External Secrets Operator: the S3 key pair and the encryption

@@ -5,7 +5,8 @@ import type { NetworkPolicy } from 'kubernetes-types/networking/v1';
 import type { Settings } from '../config/environment.ts';
 import { BACKUP_CLIENT_CN, POD_CONFIG_PATH, POD_LAYOUT, STANZA } from '../postgres/pgbackrest-conf.ts';
 import { metadataLabels, selectorLabels } from '../vocabulary/labels.ts';
-import { names, PGBACKREST_TLS_PORT, pitrNames } from '../vocabulary/names.ts';
+import { names } from '../vocabulary/names.ts';
+import { PGBACKREST_TLS_PORT, pitrNames } from '../vocabulary/feature-names.ts';
 import { restrictedContainerSecurity, restrictedPodSecurity } from './statefulset.ts';
 import { PITR_SECRET_KEYS } from '../vocabulary/secret-keys.ts';
 

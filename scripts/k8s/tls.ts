@@ -3,7 +3,8 @@ import type { Settings } from '../config/environment.ts';
 import type { ParameterValue } from '../config/environment.ts';
 import { metadataLabels } from '../vocabulary/labels.ts';
 import { imageReference } from './images.ts';
-import { names, tlsNames } from '../vocabulary/names.ts';
+import { names } from '../vocabulary/names.ts';
+import { tlsNames } from '../vocabulary/feature-names.ts';
 import { restrictedContainerSecurity } from './statefulset.ts';
 import { paths, TLS_DIR } from '../vocabulary/paths.ts';
 

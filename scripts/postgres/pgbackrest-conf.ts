@@ -4,7 +4,7 @@
  * postgresql-pgbackrest-repository Secret). The paths are the pod's; tests pass their own layout.
  */
 import type { PitrSettings } from '../config/pitr.ts';
-import { PGBACKREST_TLS_PORT } from '../vocabulary/names.ts';
+import { PGBACKREST_TLS_PORT } from '../vocabulary/feature-names.ts';
 
 /** The stanza: one per database cluster, named as Patroni's scope (the StatefulSet). */
 export const STANZA = 'postgresql';

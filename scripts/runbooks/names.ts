@@ -1,7 +1,8 @@
 import type { Environment } from '../config/environment.ts';
 import { argocdFile, deliveryName, fluxFile } from '../delivery/manifests.ts';
 import { podLabels } from '../vocabulary/labels.ts';
-import { names, REPLICATION_ROLE, backupNames, monitoringNames, MONITORING_ROLE } from '../vocabulary/names.ts';
+import { names, REPLICATION_ROLE } from '../vocabulary/names.ts';
+import { backupNames, monitoringNames, MONITORING_ROLE } from '../vocabulary/feature-names.ts';
 import { paths } from '../vocabulary/paths.ts';
 
 /** A StatefulSet's pod: `<statefulset>-<ordinal>` (the ordinal may be a shell variable, "$standby"). */
