@@ -19,9 +19,7 @@ import { consequencesOfChange } from './changes/consequences.ts';
 import { formatConsequences } from './changes/format.ts';
 import { changesLine, objectChanges } from './review/objects.ts';
 import { commitOf, defaultBase, extractPaths, repositoryRoot } from './review/git.ts';
-
-/** What the overlays read: the rest of the repository cannot change a render. */
-const RENDERED_PATHS = ['base', 'components', 'overlays'];
+import { OVERLAYS_DIR, RENDERED_DIRS } from './vocabulary/layout.ts';
 
 export interface DiffIo {
   readonly cwd: string;
@@ -32,14 +30,14 @@ export interface DiffIo {
 
 /** Environments with an overlay under `root`: overlays/<name>/kustomization.yaml. */
 function overlaysIn(root: string): string[] {
-  const dir = path.join(root, 'overlays');
+  const dir = path.join(root, OVERLAYS_DIR);
   if (!existsSync(dir)) return [];
   return readdirSync(dir).filter((name) => existsSync(path.join(dir, name, 'kustomization.yaml'))).sort();
 }
 
 async function renderAll(kustomize: KustomizeBinary, root: string, environments: readonly string[], side: string): Promise<Map<string, string>> {
   const available = environments.filter((environment) => overlaysIn(root).includes(environment));
-  const build = (environment: string) => kustomizeBuild(kustomize, path.join(root, 'overlays', environment)).catch((error: Error) => {
+  const build = (environment: string) => kustomizeBuild(kustomize, path.join(root, OVERLAYS_DIR, environment)).catch((error: Error) => {
     throw new Error(`${side}: ${error.message}`);
   });
   const rendered = await Promise.all(available.map(build));
@@ -80,7 +78,7 @@ export async function main(argv: readonly string[], io: DiffIo): Promise<number>
     const root = repositoryRoot(io.cwd);
     const base = argv[0] === undefined ? defaultBase(root) : { ref: argv[0], commit: commitOf(root, argv[0]) };
     const kustomize = findKustomize(io.env);
-    extractPaths(root, base.commit, RENDERED_PATHS, scratch);
+    extractPaths(root, base.commit, RENDERED_DIRS, scratch);
     const environments = [...new Set([...overlaysIn(scratch), ...overlaysIn(root)])].sort();
     const [before, after] = await Promise.all([
       renderAll(kustomize, scratch, environments, `${base.ref} (${base.commit.slice(0, 12)})`),

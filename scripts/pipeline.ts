@@ -1,11 +1,9 @@
 import type { Environment, Settings } from './config/environment.ts';
-import { ConfigError } from './config/errors.ts';
-import { baseSettings, settingsProblems } from './config/resolve.ts';
-import { COMPONENTS_DIR } from './components/component.ts';
+import { checkedBaseSettings } from './config/resolve.ts';
 import { components } from './components/index.ts';
-import { baseFiles, BASE_DIR } from './kustomize/base.ts';
+import { baseFiles } from './assembly/base.ts';
 import type { KustomizeBinary } from './kustomize/binary.ts';
-import { OVERLAYS_DIR, overlayFiles } from './kustomize/overlay.ts';
+import { overlayFiles } from './assembly/overlay.ts';
 import { objectCount, overlayRenders } from './kustomize/render.ts';
 import { noRenderCache, type RenderCache } from './kustomize/render-cache.ts';
 import { Timings } from './output/timings.ts';
@@ -13,14 +11,12 @@ import { mergeTrees, type FileTree } from './output/tree.ts';
 import { schemaProblems } from './verify/schema.ts';
 import { repository } from './config/repository.ts';
 import { argocdFile, deliveryFiles, fluxFile } from './delivery/manifests.ts';
-import { resolveRepository } from './delivery/repository.ts';
+import { resolveRepository } from './config/resolve-repository.ts';
 import { manifestProblems } from './delivery/verify.ts';
 import { runbookFiles } from './runbooks/index.ts';
 import { runbookFile } from './runbooks/sections.ts';
+import { GENERATED_DIR, generatedFile, COMPONENTS_DIR, BASE_DIR, OVERLAYS_DIR } from './vocabulary/layout.ts';
 
-export const GENERATED_DIR = 'generated';
-
-export const generatedFile = (environment: string) => `${GENERATED_DIR}/${environment}.yaml`;
 export const overlayDir = (environment: string) => `${OVERLAYS_DIR}/${environment}/`;
 /** generated/ files of one environment: its rendered YAML, its Argo CD and Flux manifests, its runbooks. */
 const generatedFiles = (environment: string) => [generatedFile(environment), argocdFile(environment), fluxFile(environment), runbookFile(environment)];
@@ -45,13 +41,6 @@ function componentFiles(base: Settings): FileTree {
   return mergeTrees(...components.map((component) => new Map([...component.files(base)].map(([file, content]) => [`${COMPONENTS_DIR}/${component.name}/${file}`, content]))));
 }
 
-/** The shared defaults must be as valid as any environment: base/ is rendered from them. */
-function validatedDefaults(settings: Settings): Settings {
-  const problems = settingsProblems(settings).map(([field, message]) => `defaults: ${field}: ${message}`);
-  if (problems.length) throw new ConfigError(problems);
-  return settings;
-}
-
 /**
  * environments → kustomize files → `kustomize build` of each overlay → generated/, as a tree in
  * memory. What kustomize must read is written under `staging` (a scratch copy of the project
@@ -63,7 +52,8 @@ export async function renderBundle(
   staging: string,
   { timings = new Timings(), cache = noRenderCache }: { timings?: Timings; cache?: RenderCache } = {},
 ): Promise<RenderedBundle> {
-  const base = validatedDefaults(baseSettings());
+  // Checked before anything is built, like the environments (config/load.ts): rendering takes checked input.
+  const base = checkedBaseSettings();
   const repo = resolveRepository(repository);
   const sources = mergeTrees(baseFiles(base), componentFiles(base), ...environments.map((environment) => overlayFiles(environment, base)));
   timings.lap('kustomize files');

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { connect, debianBinaries, makeServerDirectory, startTestServer, type TestServer } from '../scripts/postgres/server.ts';
+import { connect, debianBinaries, makeServerDirectory, startTestServer, type TestServer } from '../tools/postgres/server.ts';
 import { find, rendered } from './support/rendered.ts';
 import { installScript, onPath, runAsServerAccount, runScript } from './support/shell.ts';
 import { PROJECT_ROOT } from './support/cli.ts';

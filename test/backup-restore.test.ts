@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { debianBinaries, makeServerDirectory, startTestServer, withServer, type TestServer } from '../scripts/postgres/server.ts';
+import { debianBinaries, makeServerDirectory, startTestServer, withServer, type TestServer } from '../tools/postgres/server.ts';
 import { databaseContents } from './support/database-contents.ts';
 import { find, rendered } from './support/rendered.ts';
 import { installScript, runScript, type ScriptResult } from './support/shell.ts';

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { PLACEHOLDER_CREDENTIALS } from '../scripts/kustomize/generators.ts';
+import { PLACEHOLDER_CREDENTIALS } from '../scripts/assembly/generators.ts';
 import { renderedObjects } from '../scripts/verify/schema.ts';
 import { PROJECT_ROOT } from './support/cli.ts';
 import { sealedSecretYaml } from './support/sealed-secret.ts';

@@ -64,7 +64,7 @@ test('an unchanged project runs the same compiled files; each edit of a source c
     assert.equal(compiledFor(root), compiled, 'a second run reuses the compiled files');
 
     // A module deep in the pipeline, not the entry point.
-    edit(path.join(root, 'scripts/kustomize/overlay.ts'), 'only what differs from the base.', 'only what differs from the base (edited).');
+    edit(path.join(root, 'scripts/assembly/overlay.ts'), 'only what differs from the base.', 'only what differs from the base (edited).');
     assert.match(built(root).kustomization, 'only what differs from the base (edited).');
 
     // An environment file: compiled on its own when the build imports it.
@@ -74,7 +74,7 @@ test('an unchanged project runs the same compiled files; each edit of a source c
     assert.match(resized.kustomization, 'patches/storage.yaml');
 
     // Back to the original bytes: the original output, whatever the cache held meanwhile.
-    edit(path.join(root, 'scripts/kustomize/overlay.ts'), 'only what differs from the base (edited).', 'only what differs from the base.');
+    edit(path.join(root, 'scripts/assembly/overlay.ts'), 'only what differs from the base (edited).', 'only what differs from the base.');
     assert.not.match(built(root).kustomization, '(edited)');
   } finally {
     removeCopy(root);

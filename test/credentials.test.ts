@@ -6,26 +6,26 @@ import path from 'node:path';
 import type { EnvironmentConfig } from '../scripts/config/environment.ts';
 import { ConfigError } from '../scripts/config/errors.ts';
 import { resolveEnvironment } from '../scripts/config/resolve.ts';
-import { credentialParts } from '../scripts/kustomize/credentials.ts';
-import { CREDENTIAL_KEYS } from '../scripts/kustomize/generators.ts';
-import { readSealedSecret, sealedSecretProblems } from '../scripts/kustomize/sealed-secret.ts';
+import { credentialParts } from '../scripts/assembly/credentials.ts';
+import { readSealedSecret, sealedSecretProblems, withSealedSecrets } from '../scripts/config/sealed-secret.ts';
 import { renderedObjects } from '../scripts/verify/schema.ts';
 import { renderedCredentials } from './support/credentials.ts';
 import { find, rendered } from './support/rendered.ts';
 import { sealedSecretYaml } from './support/sealed-secret.ts';
+import { CREDENTIAL_KEYS } from '../scripts/vocabulary/secret-keys.ts';
 
 /** An environment whose file sits in a temporary project, next to the files given. */
 function environmentWith(config: Omit<EnvironmentConfig, 'name'>, files: Record<string, string> = {}) {
   const root = mkdtempSync(path.join(tmpdir(), 'credentials-'));
   mkdirSync(path.join(root, 'environments'));
   for (const [file, content] of Object.entries(files)) writeFileSync(path.join(root, 'environments', file), content);
-  return { root, environment: resolveEnvironment({ name: 'prod', ...config }, 'environments/prod.ts') };
+  return { root, environment: withSealedSecrets(resolveEnvironment({ name: 'prod', ...config }, 'environments/prod.ts'), root) };
 }
 
 /** The checksum the overlay puts on the pod template. */
 function podChecksum(config: Omit<EnvironmentConfig, 'name'>, files: Record<string, string> = {}): string {
   const { root, environment } = environmentWith(config, files);
-  const [operation] = credentialParts(environment, root).patches[0].body as any[];
+  const [operation] = credentialParts(environment).patches[0].body as any[];
   assert.is(operation.path, '/spec/template/metadata/annotations/checksum~1credentials');
   return operation.value;
 }
@@ -53,7 +53,7 @@ test('how often the store is read is no reason to restart a database', () => {
 test('a revision bump also changes the ExternalSecret, so the operator re-reads the store before the pods restart', () => {
   const annotations = (revision: number) => {
     const { root, environment } = environmentWith(external({ remoteKey: 'postgresql/prod' }, revision));
-    return renderedObjects(credentialParts(environment, root).files.get('external-secret.yaml')!)[0].metadata.annotations;
+    return renderedObjects(credentialParts(environment).files.get('external-secret.yaml')!)[0].metadata.annotations;
   };
   assert.is.not(annotations(2)['checksum/credentials'], annotations(1)['checksum/credentials']);
   assert.is(annotations(1)['argocd.argoproj.io/sync-wave'], '-1');
@@ -61,7 +61,7 @@ test('a revision bump also changes the ExternalSecret, so the operator re-reads 
 
 test('an ExternalSecret yields every credentials key: database from the settings, the rest from the store', () => {
   const { root, environment } = environmentWith({ database: 'orders', ...external({ remoteKey: 'db/prod', remoteRefs: { password: { key: 'db/admin', property: 'pw' } } }) });
-  const objects = renderedObjects(credentialParts(environment, root).files.get('external-secret.yaml')!);
+  const objects = renderedObjects(credentialParts(environment).files.get('external-secret.yaml')!);
   const credentials = renderedCredentials(objects);
   assert.equal([...credentials.keys!].sort(), [...CREDENTIAL_KEYS].sort());
   assert.is(credentials.database, 'orders');
@@ -104,14 +104,36 @@ test('a value that is not kubeseal ciphertext is refused: it would be a readable
   ]);
 });
 
-test('a missing SealedSecret file is named, relative to the project', () => {
-  const { root, environment } = environmentWith({ credentials: { source: 'sealed-secrets', sealedSecretFile: 'prod.sealed-secret.yaml', applicationSealedSecretFile: 'prod.app.sealed-secret.yaml' } });
+test('missing SealedSecret files are named, relative to the project, both at once, when the environment is read', () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'credentials-'));
+  const environment = resolveEnvironment(
+    { name: 'prod', credentials: { source: 'sealed-secrets', sealedSecretFile: 'prod.sealed-secret.yaml', applicationSealedSecretFile: 'prod.app.sealed-secret.yaml' } },
+    'environments/prod.ts',
+  );
   try {
-    readSealedSecret(environment, root);
-    assert.unreachable('accepted a missing file');
+    withSealedSecrets(environment, root);
+    assert.unreachable('accepted missing files');
   } catch (error) {
     assert.instance(error, ConfigError);
-    assert.match((error as Error).message, 'prod: credentials.sealedSecretFile: environments/prod.sealed-secret.yaml: cannot be read (ENOENT)');
+    assert.equal((error as ConfigError).problems.map((problem) => problem.split(' (')[0]), [
+      'prod: credentials.sealedSecretFile: environments/prod.sealed-secret.yaml: cannot be read',
+      'prod: credentials.applicationSealedSecretFile: environments/prod.app.sealed-secret.yaml: cannot be read',
+    ]);
+  }
+  assert.throws(() => readSealedSecret(environment, root), /ENOENT/);
+});
+
+test('rendering reads no file: a sealed-secrets environment not loaded through config/ is a programming error, not a ConfigError', () => {
+  const environment = resolveEnvironment(
+    { name: 'prod', credentials: { source: 'sealed-secrets', sealedSecretFile: 'prod.sealed-secret.yaml', applicationSealedSecretFile: 'prod.app.sealed-secret.yaml' } },
+    'environments/prod.ts',
+  );
+  try {
+    credentialParts(environment);
+    assert.unreachable('rendered without the files');
+  } catch (error) {
+    assert.not.instance(error, ConfigError);
+    assert.match((error as Error).message, 'its SealedSecret files were not read');
   }
 });
 

@@ -8,7 +8,7 @@ import { loadEnvironments } from '../scripts/config/load.ts';
 import { repository } from '../scripts/config/repository.ts';
 import { ConfigError } from '../scripts/config/errors.ts';
 import { deliveryFiles } from '../scripts/delivery/manifests.ts';
-import { gitOrigin, resolveRepository } from '../scripts/delivery/repository.ts';
+import { gitOrigin, resolveRepository } from '../scripts/config/resolve-repository.ts';
 import { manifestProblems } from '../scripts/delivery/verify.ts';
 import { renderedObjects, schemaProblems } from '../scripts/verify/schema.ts';
 import { PROJECT_ROOT } from './support/cli.ts';

@@ -7,7 +7,8 @@ import type { Environment, EnvironmentConfig } from '../scripts/config/environme
 import { ConfigError } from '../scripts/config/errors.ts';
 import { resolveEnvironment } from '../scripts/config/resolve.ts';
 import { findKustomize } from '../scripts/kustomize/binary.ts';
-import { generatedFile, renderBundle } from '../scripts/pipeline.ts';
+import { renderBundle } from '../scripts/pipeline.ts';
+import { generatedFile } from '../scripts/vocabulary/layout.ts';
 import { assertRefused } from './support/cli.ts';
 import { prng, randomEnvironment } from './support/random-environment.ts';
 import { bootProblem } from './support/boot-rendered.ts';

@@ -8,8 +8,8 @@ import { defaults } from '../scripts/config/defaults.ts';
 import { resolveEnvironment } from '../scripts/config/resolve.ts';
 import { localeParameters } from '../scripts/postgres/locale.ts';
 import { normalizedSetting } from '../scripts/postgres/parameters.ts';
-import { asServerAccount, EMBEDDED_16, makeServerDirectory, removeServerDirectory, startServer } from '../scripts/postgres/server.ts';
-import { serverEnvironment } from '../scripts/postgres/server-account.ts';
+import { asServerAccount, EMBEDDED_16, makeServerDirectory, removeServerDirectory, startServer } from '../tools/postgres/server.ts';
+import { serverEnvironment } from '../tools/postgres/server-account.ts';
 import { effectiveParameters } from './support/postgresql-conf.ts';
 import { find, rendered, renderedEnvironments } from './support/rendered.ts';
 

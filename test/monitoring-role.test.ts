@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { connect, debianBinaries, makeServerDirectory, startTestServer, type TestServer } from '../scripts/postgres/server.ts';
+import { connect, debianBinaries, makeServerDirectory, startTestServer, type TestServer } from '../tools/postgres/server.ts';
 import { find, rendered } from './support/rendered.ts';
 import { installScript, onPath, runAsServerAccount, runScript } from './support/shell.ts';
 

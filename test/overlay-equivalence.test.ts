@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import path from 'node:path';
 import { components } from '../scripts/components/index.ts';
 import { loadEnvironments } from '../scripts/config/load.ts';
-import { resourceFiles } from '../scripts/kustomize/base.ts';
+import { resourceFiles } from '../scripts/assembly/base.ts';
 import { bundleParameters } from '../scripts/postgres/conf.ts';
 import { tlsParameters } from '../scripts/k8s/tls.ts';
 import { formatParameterValue } from '../scripts/postgres/parameters.ts';

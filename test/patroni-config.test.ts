@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import YAML from 'yaml';
-import { makeServerDirectory, removeServerDirectory } from '../scripts/postgres/server.ts';
+import { makeServerDirectory, removeServerDirectory } from '../tools/postgres/server.ts';
 import { memberConfig, readPatroniRender } from './support/patroni-config.ts';
 import { rendered } from './support/rendered.ts';
 import { withCredentials } from './support/pod-env.ts';

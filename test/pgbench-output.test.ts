@@ -2,12 +2,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { latencyPercentileMs, parsePgbenchOutput } from '../scripts/bench/pgbench-output.ts';
+import { latencyPercentileMs, parsePgbenchOutput } from '../tools/bench/pgbench-output.ts';
 import { PROJECT_ROOT } from './support/cli.ts';
 
 /**
  * The fixtures are what Debian's pgbench 15.18 printed against the npm PostgreSQL 16.14 server,
- * captured with the client arguments scripts/bench/pgbench.ts uses (-c 8 -j 2 -T 12 -P 5, scale 5).
+ * captured with the client arguments tools/bench/pgbench.ts uses (-c 8 -j 2 -T 12 -P 5, scale 5).
  */
 const fixture = (name: string) => readFileSync(path.join(PROJECT_ROOT, 'test/fixtures', name), 'utf8');
 

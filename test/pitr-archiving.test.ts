@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
-import { debianBinaries, startTestServer, type TestServer } from '../scripts/postgres/server.ts';
+import { debianBinaries, startTestServer, type TestServer } from '../tools/postgres/server.ts';
 import { PGBACKREST, renderedContainers, run, startLab, type CommandResult, type PitrLab } from './support/pitr-lab.ts';
 
 /**

@@ -6,8 +6,8 @@ import { connect as tcpConnect } from 'node:net';
 import path from 'node:path';
 import {
   asServerAccount, connect, debianBinaries, freePort, makeServerDirectory, startServer, startTestServer, type TestServer,
-} from '../scripts/postgres/server.ts';
-import { serverEnvironment, signal } from '../scripts/postgres/server-account.ts';
+} from '../tools/postgres/server.ts';
+import { serverEnvironment, signal } from '../tools/postgres/server-account.ts';
 import { PGBACKREST, renderedContainers, run, startLab, type CommandResult, type PitrLab } from './support/pitr-lab.ts';
 
 /**

@@ -5,16 +5,17 @@ import { chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'nod
 import path from 'node:path';
 import { loadEnvironments } from '../scripts/config/load.ts';
 import { bundleParameters } from '../scripts/postgres/conf.ts';
-import { TLS_DIR, tlsParameters } from '../scripts/k8s/tls.ts';
+import { tlsParameters } from '../scripts/k8s/tls.ts';
 import { localTlsConf, makeTestCa } from './support/tls.ts';
 import { normalizedSetting } from '../scripts/postgres/parameters.ts';
 import {
   connect, initDataDirectory, makeServerDirectory, removeServerDirectory, startServer, TEST_MACHINE_OVERRIDES,
-} from '../scripts/postgres/server.ts';
-import { PLACEHOLDER_CREDENTIALS } from '../scripts/kustomize/generators.ts';
+} from '../tools/postgres/server.ts';
+import { PLACEHOLDER_CREDENTIALS } from '../scripts/assembly/generators.ts';
 import { PROJECT_ROOT } from './support/cli.ts';
 import { renderedCredentials } from './support/credentials.ts';
 import { find, rendered, renderedEnvironments } from './support/rendered.ts';
+import { TLS_DIR } from '../scripts/vocabulary/paths.ts';
 
 /**
  * Each environment's PostgreSQL configuration, taken from the rendered generated/<env>.yaml (not

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CATALOG_FILE } from '../scripts/postgres/catalog.ts';
-import { catalogText, readCatalog } from '../scripts/postgres/generate-catalog.ts';
-import { connect, startTestServer, TEST_MACHINE_OVERRIDES, type TestServer } from '../scripts/postgres/server.ts';
+import { catalogText, readCatalog } from '../tools/postgres/generate-catalog.ts';
+import { connect, startTestServer, TEST_MACHINE_OVERRIDES, type TestServer } from '../tools/postgres/server.ts';
 
 let server: TestServer;
 
@@ -15,7 +15,7 @@ test.after(async () => {
   await server?.stop();
 });
 
-test('catalog.json is exactly what the PostgreSQL 16 server reports (regenerate: npx tsx scripts/postgres/generate-catalog.ts)', async () => {
+test('catalog.json is exactly what the PostgreSQL 16 server reports (regenerate: npx tsx tools/postgres/generate-catalog.ts)', async () => {
   const client = await server.connect();
   try {
     const reported = await readCatalog(client);

@@ -4,7 +4,7 @@ import type { ParameterValue } from '../scripts/config/environment.ts';
 import {
   formatParameterValue, normalizedSetting, parameterBytes, parameterProblem,
 } from '../scripts/postgres/parameters.ts';
-import { withServer } from '../scripts/postgres/server.ts';
+import { withServer } from '../tools/postgres/server.ts';
 
 test('an unknown name is refused, with the closest real name when there is one', () => {
   assert.is(parameterProblem('shared_bufers', '1GB'), 'unknown parameter; did you mean "shared_buffers"?');

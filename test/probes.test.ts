@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { debianBinaries, initDataDirectory, makeServerDirectory, removeServerDirectory, startServer, type ServerHandle } from '../scripts/postgres/server.ts';
+import { debianBinaries, initDataDirectory, makeServerDirectory, removeServerDirectory, startServer, type ServerHandle } from '../tools/postgres/server.ts';
 import { find, rendered } from './support/rendered.ts';
 import { runAsServerAccount } from './support/shell.ts';
 

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { connect, debianBinaries, EMBEDDED_16, makeServerDirectory, startTestServer, type TestServer } from '../scripts/postgres/server.ts';
+import { connect, debianBinaries, EMBEDDED_16, makeServerDirectory, startTestServer, type TestServer } from '../tools/postgres/server.ts';
 import { SCRIPTS_DIR } from '../scripts/runbooks/shell.ts';
 import { UPGRADE_SCRIPT } from '../scripts/runbooks/upgrades.ts';
 import { PROJECT_ROOT } from './support/cli.ts';

@@ -8,8 +8,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { replicationRoleSql } from '../scripts/runbooks/patroni.ts';
-import { debianBinaries, initDataDirectory, startServer } from '../scripts/postgres/server.ts';
-import { REPLICATION_ROLE } from '../scripts/k8s/names.ts';
+import { debianBinaries, initDataDirectory, startServer } from '../tools/postgres/server.ts';
+import { REPLICATION_ROLE } from '../scripts/vocabulary/names.ts';
 import { runRunbookScript, secretLines, sqlOn } from './support/patroni-commands.ts';
 import { patroniCluster, type Member, type PatroniCluster } from './support/patroni-cluster.ts';
 import { waitFor } from './support/processes.ts';

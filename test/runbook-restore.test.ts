@@ -2,12 +2,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { backupPaths } from '../scripts/k8s/backup.ts';
-import { debianBinaries, makeServerDirectory, startTestServer, withServer, type TestServer } from '../scripts/postgres/server.ts';
+import { debianBinaries, makeServerDirectory, startTestServer, withServer, type TestServer } from '../tools/postgres/server.ts';
 import { copyBackupCommand, RESTORE_SCRATCH } from '../scripts/runbooks/restore.ts';
 import { databaseContents } from './support/database-contents.ts';
 import { find, rendered } from './support/rendered.ts';
 import { installScript, onPath, runAsServerAccount, runScript, type ScriptResult } from './support/shell.ts';
+import { backupPaths } from '../scripts/vocabulary/paths.ts';
 
 /**
  * The runbook "Restore into a new environment" on real servers: staging's rendered backup.sh writes

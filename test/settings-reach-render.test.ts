@@ -8,7 +8,8 @@ import type { EnvironmentConfig } from '../scripts/config/environment.ts';
 import { ConfigError } from '../scripts/config/errors.ts';
 import { resolveEnvironment } from '../scripts/config/resolve.ts';
 import { findKustomize } from '../scripts/kustomize/binary.ts';
-import { GENERATED_DIR, renderBundle } from '../scripts/pipeline.ts';
+import { renderBundle } from '../scripts/pipeline.ts';
+import { GENERATED_DIR } from '../scripts/vocabulary/layout.ts';
 
 /**
  * Every leaf of Settings, found by walking `defaults` (so a new setting is covered as soon as it has

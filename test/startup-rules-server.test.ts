@@ -7,7 +7,7 @@ import { resolveEnvironment } from '../scripts/config/resolve.ts';
 import { OFFICIAL_IMAGE_LIBRARIES } from '../scripts/postgres/image-contents.ts';
 import { pgHbaConf } from '../scripts/postgres/hba.ts';
 import { formatParameterValue } from '../scripts/postgres/parameters.ts';
-import { connect, EMBEDDED_16, initDataDirectory, makeServerDirectory, removeServerDirectory, startServer } from '../scripts/postgres/server.ts';
+import { connect, EMBEDDED_16, initDataDirectory, makeServerDirectory, removeServerDirectory, startServer } from '../tools/postgres/server.ts';
 
 /**
  * The startup rules (scripts/config/startup.ts) are PostgreSQL's own: each configuration the build

@@ -1,6 +1,6 @@
 import type { Environment } from '../config/environment.ts';
 import type { FileTree } from '../output/tree.ts';
-import { generatedFile } from '../pipeline.ts';
+import { generatedFile } from '../vocabulary/layout.ts';
 import { withAcknowledgements } from './acknowledgements.ts';
 import type { Consequence } from './consequence.ts';
 import { committedSource } from './committed.ts';

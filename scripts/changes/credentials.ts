@@ -1,5 +1,5 @@
 import { CREDENTIALS_CHECKSUM } from '../k8s/gitops.ts';
-import { names } from '../k8s/names.ts';
+import { names } from '../vocabulary/names.ts';
 import { change, consequence, type Consequence } from './consequence.ts';
 import { findObject, findStatefulSet, rollout, type RenderedObject } from './rendered-objects.ts';
 

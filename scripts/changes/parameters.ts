@@ -1,4 +1,4 @@
-import { names } from '../k8s/names.ts';
+import { names } from '../vocabulary/names.ts';
 import { catalogEntry } from '../postgres/catalog.ts';
 import { effectiveParameters } from '../postgres/effective-parameters.ts';
 import { DCS_PARAMETERS } from '../postgres/patroni.ts';

@@ -1,4 +1,4 @@
-import { PATRONI_SCOPE } from '../k8s/names.ts';
+import { PATRONI_SCOPE } from '../vocabulary/names.ts';
 import { consequence, type Consequence } from './consequence.ts';
 import { findStatefulSet, podName, replicasOf, runsPatroni, type RenderedObject } from './rendered-objects.ts';
 

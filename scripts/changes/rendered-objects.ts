@@ -1,14 +1,12 @@
-import { names } from '../k8s/names.ts';
+import { stableName } from '../review/objects.ts';
+import { names } from '../vocabulary/names.ts';
 
 /** One object of a `kustomize build` stream, parsed. */
 export type RenderedObject = Record<string, any>;
 
-/** kustomize's hash suffix on generated ConfigMaps and Secrets (scripts/review/objects.ts). */
-const HASH_SUFFIX = /-[2456789bcdfghkmt]{10}$/;
-
-/** The object of `kind` named `name`, or `name` plus kustomize's hash suffix. */
+/** The object of `kind` named `name`, or (a generated ConfigMap or Secret) `name` plus kustomize's hash suffix. */
 export function findObject(objects: readonly RenderedObject[], kind: string, name: string): RenderedObject | undefined {
-  return objects.find((o) => o.kind === kind && String(o.metadata?.name ?? '').replace(HASH_SUFFIX, '') === name);
+  return objects.find((o) => o.kind === kind && stableName(o) === name);
 }
 
 export const findStatefulSet = (objects: readonly RenderedObject[]) => findObject(objects, 'StatefulSet', names.statefulSet);

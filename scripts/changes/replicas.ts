@@ -1,4 +1,4 @@
-import { names } from '../k8s/names.ts';
+import { names } from '../vocabulary/names.ts';
 import { effectiveParameters } from '../postgres/effective-parameters.ts';
 import { consequence, type Consequence } from './consequence.ts';
 import { findObject, findStatefulSet, podName, replicasOf, runsPatroni, type RenderedObject } from './rendered-objects.ts';

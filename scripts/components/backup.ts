@@ -1,6 +1,6 @@
 import type { Environment, Settings } from '../config/environment.ts';
-import { backupClaim, backupCronJob, backupEnv, backupNames, backupNetworkPolicy, backupSourceHost, restoreCronJob } from '../k8s/backup.ts';
-import { metadataLabels } from '../k8s/labels.ts';
+import { backupClaim, backupCronJob, backupEnv, backupNetworkPolicy, backupSourceHost, restoreCronJob } from '../k8s/backup.ts';
+import { metadataLabels } from '../vocabulary/labels.ts';
 import type { PatchTarget } from '../kustomize/kustomization.ts';
 import type { Patch } from '../kustomize/patches.ts';
 import type { FileTree } from '../output/tree.ts';
@@ -8,6 +8,7 @@ import { objectsYaml } from '../output/yaml.ts';
 import type { Component, ComponentDeltas } from './component.ts';
 import { componentKustomizationYaml } from './component-kustomization.ts';
 import { bundleScript } from './scripts.ts';
+import { backupNames } from '../vocabulary/feature-names.ts';
 
 const SCRIPTS = ['backup.sh', 'restore.sh'];
 

@@ -3,8 +3,6 @@ import type { Generator } from '../kustomize/kustomization.ts';
 import type { Patch } from '../kustomize/patches.ts';
 import type { FileTree } from '../output/tree.ts';
 
-export const COMPONENTS_DIR = 'components';
-
 /** What a component adds to one environment's overlay beyond listing it. */
 export interface ComponentDeltas {
   readonly patches?: readonly Patch[];

@@ -1,16 +1,12 @@
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { Container } from 'kubernetes-types/core/v1';
 import type { Environment } from '../config/environment.ts';
-import { monitoringNames } from '../k8s/monitoring.ts';
-import { names } from '../k8s/names.ts';
-import { tlsNames } from '../k8s/tls.ts';
-import { pitrNames } from '../k8s/pitr.ts';
-import type { PatchTarget } from '../kustomize/kustomization.ts';
+import { names } from '../vocabulary/names.ts';
+import { monitoringNames, tlsNames, pitrNames } from '../vocabulary/feature-names.ts';
+import { statefulSetTarget } from '../kustomize/patches.ts';
 import type { FileTree } from '../output/tree.ts';
 import type { Component, ComponentDeltas } from './component.ts';
 import { componentKustomizationYaml } from './component-kustomization.ts';
-
-const statefulSetTarget: PatchTarget = { group: 'apps', version: 'v1', kind: 'StatefulSet', name: names.statefulSet };
 
 /**
  * The sidecars other components add, in the order they add them after the database container

@@ -1,12 +1,14 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Environment, Settings } from '../config/environment.ts';
-import { names } from '../k8s/names.ts';
+import { names } from '../vocabulary/names.ts';
+import { monitoringNames } from '../vocabulary/feature-names.ts';
 import {
   exporterContainer, initScriptMount, initScriptVolume, metricsNetworkPolicy, metricsService, monitoringEnv, monitoringLabels,
-  monitoringNames, scrapeAnnotations, withExporter,
+  scrapeAnnotations, withExporter,
 } from '../k8s/monitoring.ts';
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { PatchTarget } from '../kustomize/kustomization.ts';
-import { pointerSegment, type Patch } from '../kustomize/patches.ts';
+import { statefulSetTarget, pointerSegment, type Patch } from '../kustomize/patches.ts';
 import type { FileTree } from '../output/tree.ts';
 import { objectsYaml, objectYaml } from '../output/yaml.ts';
 import type { Component, ComponentDeltas } from './component.ts';
@@ -15,7 +17,6 @@ import { bundleScript } from './scripts.ts';
 
 const EXPORTER_PATCH = 'statefulset-exporter.yaml';
 const ANNOTATIONS_PATCH = 'statefulset-annotations.yaml';
-const statefulSetTarget: PatchTarget = { group: 'apps', version: 'v1', kind: 'StatefulSet', name: names.statefulSet };
 const networkPolicyTarget: PatchTarget = { group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy', name: monitoringNames.networkPolicy };
 
 function resources(s: Settings): Record<string, object[]> {
@@ -47,7 +48,7 @@ function annotationsPatch(): object[] {
 
 function deltaPatches(e: Settings, d: Settings): Patch[] {
   const patches: Patch[] = [];
-  if (JSON.stringify(e.monitoring.allowedScrapers) !== JSON.stringify(d.monitoring.allowedScrapers)) {
+  if (!isDeepStrictEqual(e.monitoring.allowedScrapers, d.monitoring.allowedScrapers)) {
     patches.push({ file: 'patches/metrics-scrapers.yaml', comment: 'Who may scrape the exporter\'s port 9187.', target: networkPolicyTarget, body: [{ op: 'replace', path: '/spec/ingress/0/from', value: e.monitoring.allowedScrapers }] });
   }
   return patches;

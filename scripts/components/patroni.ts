@@ -2,13 +2,13 @@ import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { NetworkPolicy, NetworkPolicyIngressRule } from 'kubernetes-types/networking/v1';
 import type { Service } from 'kubernetes-types/core/v1';
 import type { Environment, Settings } from '../config/environment.ts';
-import { metadataLabels, PATRONI_SCOPE_LABEL, selectorLabels } from '../k8s/labels.ts';
-import { names, PATRONI_PORT, PATRONI_SCOPE } from '../k8s/names.ts';
+import { metadataLabels, PATRONI_SCOPE_LABEL, selectorLabels } from '../vocabulary/labels.ts';
+import { names, PATRONI_PORT, PATRONI_SCOPE } from '../vocabulary/names.ts';
 import { minReadySeconds, patroniConfigJob, patroniContainerFields, patroniEnv, patroniRole, patroniRoleBinding, patroniStatefulSet, patroniVolume } from '../k8s/patroni.ts';
 import { primarySelector, readService } from '../k8s/services.ts';
 import { statefulSet } from '../k8s/statefulset.ts';
 import type { PatchTarget } from '../kustomize/kustomization.ts';
-import { pointerSegment } from '../kustomize/patches.ts';
+import { statefulSetTarget, pointerSegment } from '../kustomize/patches.ts';
 import type { FileTree } from '../output/tree.ts';
 import { objectsYaml, objectYaml } from '../output/yaml.ts';
 import { dcsYaml, patroniYaml } from '../postgres/patroni.ts';
@@ -16,7 +16,6 @@ import type { Component, ComponentDeltas } from './component.ts';
 import { componentKustomizationYaml } from './component-kustomization.ts';
 import { bundleScript } from './scripts.ts';
 
-const statefulSetTarget: PatchTarget = { group: 'apps', version: 'v1', kind: 'StatefulSet', name: names.statefulSet };
 const serviceTarget: PatchTarget = { version: 'v1', kind: 'Service', name: names.service };
 const networkPolicyTarget: PatchTarget = { group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy', name: names.networkPolicy };
 

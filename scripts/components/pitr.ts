@@ -1,13 +1,15 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { Environment, Settings } from '../config/environment.ts';
 import { externalSecretFor } from '../k8s/pitr-secret.ts';
-import { names } from '../k8s/names.ts';
+import { names } from '../vocabulary/names.ts';
+import { pitrNames } from '../vocabulary/feature-names.ts';
 import {
-  BACKUP_CONFIG_FILE, backupCronJobs, caMounts, caVolumes, certificates, cipherEnv, databaseAdditions, pitrLabels, pitrNames, pitrNetworkPolicy, pitrServiceAccount,
+  BACKUP_CONFIG_FILE, backupCronJobs, caMounts, caVolumes, certificates, cipherEnv, databaseAdditions, pitrLabels, pitrNetworkPolicy, pitrServiceAccount,
   podVolumes, sidecarContainer,
 } from '../k8s/pitr.ts';
 import type { PatchTarget } from '../kustomize/kustomization.ts';
-import type { Patch } from '../kustomize/patches.ts';
+import { statefulSetTarget, type Patch } from '../kustomize/patches.ts';
 import type { FileTree } from '../output/tree.ts';
 import { objectsYaml, objectYaml } from '../output/yaml.ts';
 import { archivingConf, backupJobConfig, podConfig, podTargets } from '../postgres/pgbackrest-conf.ts';
@@ -16,7 +18,6 @@ import { componentKustomizationYaml } from './component-kustomization.ts';
 
 export const ARCHIVING_CONF = 'archiving.conf';
 const STATEFULSET_PATCH = 'statefulset-pgbackrest.yaml';
-const statefulSetTarget: PatchTarget = { group: 'apps', version: 'v1', kind: 'StatefulSet', name: names.statefulSet };
 const cronJobTarget = (name: string): PatchTarget => ({ group: 'batch', version: 'v1', kind: 'CronJob', name });
 
 function resources(s: Settings): Record<string, object[]> {
@@ -91,7 +92,7 @@ function deltaPatches(e: Environment, d: Settings): Patch[] {
       patches.push({ file: `patches/${name}-schedule.yaml`, comment: 'When this backup runs (UTC).', target: cronJobTarget(name), body: [{ op: 'replace', path: '/spec/schedule', value: job.spec!.schedule }] });
     }
     const spec = job.spec!.jobTemplate.spec!.template.spec;
-    if (JSON.stringify(spec) !== JSON.stringify(base.spec!.jobTemplate.spec!.template.spec)) {
+    if (!isDeepStrictEqual(spec, base.spec!.jobTemplate.spec!.template.spec)) {
       patches.push({ file: `patches/${name}-pod.yaml`, comment: 'The backup job\'s passphrase, CA or image differ from the defaults.', target: cronJobTarget(name), body: [{ op: 'replace', path: '/spec/jobTemplate/spec/template/spec', value: spec }] });
     }
   }

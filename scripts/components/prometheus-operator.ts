@@ -1,8 +1,9 @@
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { Environment, Settings } from '../config/environment.ts';
 import { prometheusRule, serviceMonitor } from '../k8s/alerts.ts';
-import { monitoringNames, scrapeAnnotations } from '../k8s/monitoring.ts';
-import { names } from '../k8s/names.ts';
+import { scrapeAnnotations } from '../k8s/monitoring.ts';
+import { names } from '../vocabulary/names.ts';
+import { monitoringNames } from '../vocabulary/feature-names.ts';
 import type { PatchTarget } from '../kustomize/kustomization.ts';
 import { pointerSegment, type Patch } from '../kustomize/patches.ts';
 import type { FileTree } from '../output/tree.ts';

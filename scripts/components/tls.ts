@@ -1,21 +1,21 @@
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { Container, EnvVar, Volume, VolumeMount } from 'kubernetes-types/core/v1';
 import type { Environment, Settings } from '../config/environment.ts';
-import { exporterContainer, monitoringNames } from '../k8s/monitoring.ts';
-import { names, POSTGRES_PORT } from '../k8s/names.ts';
-import { certificate, TLS_DIR, tlsMount, tlsNames, tlsParameters, tlsReloadContainer, tlsReloadVolume, tlsVolume } from '../k8s/tls.ts';
-import { metadataLabels } from '../k8s/labels.ts';
+import { exporterContainer } from '../k8s/monitoring.ts';
+import { names, POSTGRES_PORT } from '../vocabulary/names.ts';
+import { monitoringNames, tlsNames } from '../vocabulary/feature-names.ts';
+import { certificate, tlsMount, tlsParameters, tlsReloadContainer, tlsReloadVolume, tlsVolume } from '../k8s/tls.ts';
+import { metadataLabels } from '../vocabulary/labels.ts';
 import { bundleScript } from './scripts.ts';
-import type { PatchTarget } from '../kustomize/kustomization.ts';
-import type { Patch } from '../kustomize/patches.ts';
+import { statefulSetTarget, type Patch } from '../kustomize/patches.ts';
 import type { FileTree } from '../output/tree.ts';
 import { objectYaml } from '../output/yaml.ts';
 import { pgHbaConf } from '../postgres/hba.ts';
 import { formatParameterValue } from '../postgres/parameters.ts';
 import type { Component, ComponentDeltas } from './component.ts';
 import { componentKustomizationYaml } from './component-kustomization.ts';
+import { TLS_DIR } from '../vocabulary/paths.ts';
 
-const statefulSetTarget: PatchTarget = { group: 'apps', version: 'v1', kind: 'StatefulSet', name: names.statefulSet };
 const STATEFULSET_PATCH = 'statefulset-tls.yaml';
 /** The exporter reads only the CA: a volume of its own, without the server's key. */
 const CA_VOLUME: Volume = { name: 'tls-ca', secret: { secretName: tlsNames.secret, items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o444 } };

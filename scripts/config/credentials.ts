@@ -1,5 +1,5 @@
-import { CREDENTIAL_KEYS } from '../kustomize/generators.ts';
 import type { Settings } from './environment.ts';
+import { CREDENTIAL_KEYS } from '../vocabulary/secret-keys.ts';
 
 /**
  * Where an environment's credentials Secret (postgresql-secret) comes from:

@@ -2,7 +2,22 @@
  * Cron schedules as the Kubernetes CronJob controller reads them: five fields (minute, hour,
  * day of month, month, day of week), each a `*`, a value, a range, a list or a step. Checked here
  * so that "0 25 * * *" fails the build instead of a sync, or worse, never running at all.
+ * The controller parses with robfig/cron's ParseStandard, which also takes its descriptors: the
+ * macros below and "@every <Go duration>".
  */
+
+/** The macros and the five fields each stands for (Kubernetes' CronJob documentation lists the same). */
+export const CRON_MACROS: Readonly<Record<string, string>> = {
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
+  '@monthly': '0 0 1 * *',
+  '@weekly': '0 0 * * 0',
+  '@daily': '0 0 * * *',
+  '@midnight': '0 0 * * *',
+  '@hourly': '0 * * * *',
+};
+/** Go's time.ParseDuration: one or more numbers, each with its unit. */
+const GO_DURATION = /^(\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))*$/;
 
 interface Field {
   readonly name: string;
@@ -24,19 +39,29 @@ const FIELDS: readonly Field[] = [
   { name: 'day of week', min: 0, max: 7, names: DAYS },
 ];
 
-const FORMAT = 'a schedule is 5 fields (minute hour day-of-month month day-of-week), in UTC, such as "0 2 * * *"';
+const FORMAT = `a schedule is 5 fields (minute hour day-of-month month day-of-week), in UTC, such as "0 2 * * *", or one of ${Object.keys(CRON_MACROS).join(', ')}, @every DURATION`;
 
 /** Why `schedule` is not a valid 5-field cron schedule, or undefined when it is. */
 export function cronProblem(schedule: unknown): string | undefined {
   if (typeof schedule !== 'string') return `must be a cron schedule string; ${FORMAT}, got ${JSON.stringify(schedule)}`;
   if (/^\s*(CRON_)?TZ=/.test(schedule)) return `"${schedule}": no time zone in the schedule, the CronJob runs in UTC (timeZone: Etc/UTC); ${FORMAT}`;
-  const parts = schedule.trim().split(/\s+/);
+  const trimmed = schedule.trim();
+  if (trimmed.startsWith('@')) return macroProblem(trimmed);
+  const parts = trimmed.split(/\s+/);
   if (parts.length !== 5) return `"${schedule}" has ${parts.length} field${parts.length === 1 ? "" : "s"}; ${FORMAT}`;
   for (const [index, part] of parts.entries()) {
     const problem = fieldProblem(part, FIELDS[index]);
     if (problem) return `"${schedule}": ${problem}; ${FORMAT}`;
   }
   return undefined;
+}
+
+/** Why a descriptor is not one the controller takes: the macros are lowercase, @every takes a Go duration. */
+function macroProblem(schedule: string): string | undefined {
+  if (schedule in CRON_MACROS) return undefined;
+  const every = /^@every\s+(\S+)$/.exec(schedule);
+  if (every) return GO_DURATION.test(every[1]) ? undefined : `"${schedule}": @every takes a Go duration such as 90m or 1h30m; ${FORMAT}`;
+  return `"${schedule}" is not a macro the CronJob controller knows; ${FORMAT}`;
 }
 
 function fieldProblem(text: string, field: Field): string | undefined {

@@ -4,6 +4,7 @@ import type { CredentialsSettings } from './credentials.ts';
 import type { DeliverySettings } from './delivery.ts';
 import type { TlsSettings } from './tls.ts';
 import type { PitrSettings } from './pitr.ts';
+import type { SealedSecretFile } from './sealed-secret.ts';
 
 /** A PostgreSQL parameter value as written in postgresql.conf (units go inside strings: "256MB"). */
 export type ParameterValue = string | number | boolean;
@@ -149,6 +150,8 @@ export interface EnvironmentConfig extends SettingsOverrides {
 export interface Environment extends Settings {
   readonly name: string;
   readonly source: string;
+  /** Source sealed-secrets: the two SealedSecret files, read and checked when the environment is loaded (config/sealed-secret.ts). */
+  readonly sealedSecrets?: { readonly server: SealedSecretFile; readonly application: SealedSecretFile };
 }
 
 /** Identity helper so environment files get type checking and completion. */

@@ -7,3 +7,6 @@ export function majorVersion(tag: string): string | undefined {
   if (!match) return undefined;
   return Number(match[1]) < 10 && match[2] !== undefined ? `${match[1]}.${match[2]}` : match[1];
 }
+
+/** A manifest digest as registries give it. */
+export const DIGEST = /^sha256:[a-f0-9]{64}$/;

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type { Environment, EnvironmentConfig } from './environment.ts';
 import { ConfigError } from './errors.ts';
 import { resolveEnvironment } from './resolve.ts';
+import { withSealedSecrets } from './sealed-secret.ts';
 
 /** Imports a module by its absolute path: node's own import under tsx, a compiled copy under scripts/compiled.mjs. */
 export type ModuleImporter = (file: string) => Promise<Record<string, unknown>>;
@@ -30,7 +31,8 @@ export async function loadEnvironments(dir: string, projectRoot: string, importM
       continue;
     }
     try {
-      environments.push(resolveEnvironment(module.default as EnvironmentConfig, source));
+      // Every file the environment names is read and checked here, before anything is rendered.
+      environments.push(withSealedSecrets(resolveEnvironment(module.default as EnvironmentConfig, source), projectRoot));
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       problems.push(...error.problems);

@@ -14,10 +14,9 @@ import { replicationProblems } from './replication.ts';
 import { checkShape } from './shape.ts';
 import { peersProblems } from './peers.ts';
 import { startupProblems } from './startup.ts';
-import { majorVersion } from './image.ts';
+import { DIGEST, majorVersion } from './image.ts';
 import { LOCALE_NAME, localeParameters } from '../postgres/locale.ts';
 import { tlsProblems } from './tls.ts';
-import { DIGEST } from '../k8s/images.ts';
 import { pitrProblems } from './pitr.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -29,6 +28,14 @@ const ANTI_AFFINITY = ['none', 'preferred', 'required'] as const;
 
 /** The settings base/ is rendered from: the shared defaults, with the parameters derived from their sizes. */
 export const baseSettings = (): Settings => withTuning(defaults);
+
+/** The shared defaults, checked as strictly as any environment: base/ is rendered from them. */
+export function checkedBaseSettings(): Settings {
+  const settings = baseSettings();
+  const problems = settingsProblems(settings).map(([field, message]) => `defaults: ${field}: ${message}`);
+  if (problems.length) throw new ConfigError(problems);
+  return settings;
+}
 
 /**
  * Defaults with the environment's overrides applied; `postgresql` parameters merge by name, over

@@ -1,24 +1,21 @@
 import type { Environment } from '../config/environment.ts';
 import { application } from '../k8s/argocd.ts';
 import { fluxKustomization, fluxNamespace, gitRepository } from '../k8s/flux.ts';
-import { ENVIRONMENT_LABEL } from '../k8s/labels.ts';
+import { ENVIRONMENT_LABEL } from '../vocabulary/labels.ts';
 import type { FileTree } from '../output/tree.ts';
 import { objectsYaml } from '../output/yaml.ts';
-import { targetRevision, type Repository } from './repository.ts';
+import { targetRevision, type Repository } from '../config/resolve-repository.ts';
+import { ARGOCD_DIR, FLUX_DIR, overlayPath } from '../vocabulary/layout.ts';
 
 /**
  * Where a cluster admin finds what to apply once per environment: beside the rendered overlays,
  * in generated/, which the build owns and replaces as a whole.
  */
-export const ARGOCD_DIR = 'generated/argocd';
-export const FLUX_DIR = 'generated/flux';
 
 /** Name of the Application, GitRepository and Kustomization of an environment. */
 export const deliveryName = (environment: string) => `postgresql-${environment}`;
 export const argocdFile = (environment: string) => `${ARGOCD_DIR}/${deliveryName(environment)}.yaml`;
 export const fluxFile = (environment: string) => `${FLUX_DIR}/${deliveryName(environment)}.yaml`;
-/** The overlay directory, relative to the repository root, as Argo CD's `path` reads it. */
-export const overlayPath = (environment: string) => `overlays/${environment}`;
 
 // No app.kubernetes.io/instance: Argo CD's label tracking owns that label on what it manages.
 const labels = (environment: string) => ({ 'app.kubernetes.io/part-of': 'project-template', [ENVIRONMENT_LABEL]: environment });

@@ -1,7 +1,8 @@
 import type { Environment } from '../config/environment.ts';
 import type { FileTree } from '../output/tree.ts';
 import { renderedObjects, schemaProblems } from '../verify/schema.ts';
-import { argocdFile, fluxFile, overlayPath } from './manifests.ts';
+import { argocdFile, fluxFile } from './manifests.ts';
+import { overlayPath } from '../vocabulary/layout.ts';
 
 const find = (objects: Record<string, any>[], kind: string) => objects.filter((object) => object.kind === kind);
 

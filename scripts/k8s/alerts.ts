@@ -1,10 +1,9 @@
 import type { IPrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import type { IServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import type { Settings } from '../config/environment.ts';
-import { backupNames } from './backup.ts';
-import { monitoringLabels, monitoringNames, serviceMonitorSelector } from './monitoring.ts';
-import { names } from './names.ts';
-import { pitrNames } from './pitr.ts';
+import { monitoringLabels, serviceMonitorSelector } from './monitoring.ts';
+import { names } from '../vocabulary/names.ts';
+import { backupNames, monitoringNames, pitrNames } from '../vocabulary/feature-names.ts';
 
 /** One alerting rule and what the engineer it wakes up does first. */
 export interface Alert {

@@ -1,5 +1,5 @@
 import type { EnvVar, Volume, VolumeMount } from 'kubernetes-types/core/v1';
-import { names } from './names.ts';
+import { names } from '../vocabulary/names.ts';
 
 /**
  * The application role: what applications log in as, instead of the superuser. An ordinary role

@@ -3,23 +3,11 @@ import type { Container, EnvVar, PersistentVolumeClaim, PodSpec } from 'kubernet
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1';
 import { imageReference } from './images.ts';
 import type { Settings } from '../config/environment.ts';
-import { metadataLabels, selectorLabels } from './labels.ts';
-import { names, POSTGRES_PORT } from './names.ts';
+import { metadataLabels, selectorLabels } from '../vocabulary/labels.ts';
+import { names, POSTGRES_PORT } from '../vocabulary/names.ts';
+import { backupNames } from '../vocabulary/feature-names.ts';
 import { restrictedContainerSecurity, restrictedPodSecurity, secretKey } from './statefulset.ts';
-
-/** Names of the backup feature's objects. */
-export const backupNames = {
-  cronJob: 'postgresql-backup',
-  /** A suspended CronJob: `kubectl create job --from` starts a pod to restore from (docs/backups-and-restore.md#restoring-a-backup). */
-  restoreCronJob: 'postgresql-restore',
-  claim: 'postgresql-backups',
-  networkPolicy: 'postgresql-backup',
-  /** backup.sh and restore.sh (hash-suffixed by kustomize). */
-  scriptsConfigMap: 'postgresql-backup-scripts',
-  container: 'backup',
-} as const;
-
-export const backupPaths = { backups: '/backups', scripts: '/scripts' } as const;
+import { backupPaths } from '../vocabulary/paths.ts';
 
 /**
  * Labels of the backup and restore pods. They share no selector label with the database: a backup

@@ -1,7 +1,7 @@
 import type { IExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret';
 import { APPLICATION_REMOTE_KEYS, REMOTE_CREDENTIAL_KEYS, type ExternalSecretsSettings } from '../config/credentials.ts';
 import { BEFORE_WORKLOADS, CREDENTIALS_CHECKSUM } from './gitops.ts';
-import { names } from './names.ts';
+import { names } from '../vocabulary/names.ts';
 
 export interface ExternalSecretProps {
   readonly namespace: string;

@@ -4,6 +4,7 @@ import type { Namespace } from 'kubernetes-types/core/v1';
 import type { DeliverySettings } from '../config/delivery.ts';
 import type { RepositoryRevision } from '../config/repository.ts';
 import { FLUX_KEEP, POD_SECURITY_RESTRICTED } from './gitops.ts';
+import { RENDERED_DIRS } from '../vocabulary/layout.ts';
 
 export interface FluxProps {
   /** Name of both the GitRepository and the Kustomization: postgresql-<env>. */
@@ -19,7 +20,7 @@ export interface FluxProps {
 }
 
 /** Only what the overlays read is fetched: a change elsewhere (scripts, tests) makes no new artifact content. */
-const FETCHED_PATHS = ['base', 'components', 'overlays'];
+const FETCHED_PATHS = RENDERED_DIRS;
 
 /**
  * Flux has no "create namespace" option: the namespace is applied with the GitRepository and

@@ -9,6 +9,3 @@ export function imageReference(image: { readonly name: string; readonly tag: str
 
 /** What kustomize's `images` newTag takes to render `name:tag@digest` (a `digest:` field alone would drop the tag). */
 export const tagWithDigest = (tag: string, digest?: string) => (digest ? `${tag}@${digest}` : tag);
-
-/** A manifest digest as registries give it. */
-export const DIGEST = /^sha256:[a-f0-9]{64}$/;

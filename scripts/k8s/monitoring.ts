@@ -2,28 +2,16 @@ import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { Container, EnvVar, Service, Volume, VolumeMount } from 'kubernetes-types/core/v1';
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1';
 import type { Settings } from '../config/environment.ts';
-import { metadataLabels, selectorLabels } from './labels.ts';
-import { names, POSTGRES_PORT } from './names.ts';
+import { metadataLabels, selectorLabels } from '../vocabulary/labels.ts';
+import { names, POSTGRES_PORT } from '../vocabulary/names.ts';
+import { METRICS_PORT, MONITORING_ROLE, monitoringNames } from '../vocabulary/feature-names.ts';
 import { restrictedContainerSecurity, secretKey } from './statefulset.ts';
 
 /** prometheus-community's postgres_exporter; the alerts name its metrics as of this version. */
 export const EXPORTER_IMAGE = 'quay.io/prometheuscommunity/postgres-exporter:v0.17.1';
-export const METRICS_PORT = 9187;
-/** Created by monitoring-role.sh; holds pg_monitor and nothing else. */
-export const MONITORING_ROLE = 'postgres_exporter';
+
 /** The image's user (nobody): the exporter shares nothing with the postgres user (uid 70). */
 const EXPORTER_UID = 65534;
-
-export const monitoringNames = {
-  container: 'exporter',
-  metricsService: 'postgresql-metrics',
-  networkPolicy: 'postgresql-metrics',
-  /** monitoring-role.sh (hash-suffixed by kustomize). */
-  initConfigMap: 'postgresql-monitoring-init',
-  initScript: '30-monitoring-role.sh',
-  prometheusRule: 'postgresql',
-  serviceMonitor: 'postgresql',
-} as const;
 
 /** The metrics Service's labels (no other Service has them). */
 export const metricsServiceLabels = { ...selectorLabels, 'app.kubernetes.io/component': 'metrics' } as const;

@@ -1,6 +1,6 @@
 import type { NetworkPolicy, NetworkPolicyPeer } from 'kubernetes-types/networking/v1';
-import { metadataLabels, selectorLabels } from './labels.ts';
-import { names, POSTGRES_PORT } from './names.ts';
+import { metadataLabels, selectorLabels } from '../vocabulary/labels.ts';
+import { names, POSTGRES_PORT } from '../vocabulary/names.ts';
 
 /**
  * Only the selected clients reach port 5432; with the default `{ podSelector: {} }` that is every

@@ -3,10 +3,10 @@ import type { Job } from 'kubernetes-types/batch/v1';
 import type { Container, EnvVar, Probe, Volume, VolumeMount } from 'kubernetes-types/core/v1';
 import type { Role, RoleBinding } from 'kubernetes-types/rbac/v1';
 import type { Settings } from '../config/environment.ts';
-import { patroniPaths } from '../postgres/patroni.ts';
-import { metadataLabels, PATRONI_SCOPE_LABEL } from './labels.ts';
-import { names, PATRONI_PORT, PATRONI_SCOPE, POSTGRES_PORT, REPLICATION_ROLE } from './names.ts';
+import { metadataLabels, PATRONI_SCOPE_LABEL } from '../vocabulary/labels.ts';
+import { names, PATRONI_PORT, PATRONI_SCOPE, POSTGRES_PORT, REPLICATION_ROLE } from '../vocabulary/names.ts';
 import { restrictedContainerSecurity, restrictedPodSecurity, secretKey } from './statefulset.ts';
+import { patroniPaths } from '../vocabulary/paths.ts';
 
 const CONFIG_VOLUME = 'patroni';
 const field = (fieldPath: string): EnvVar['valueFrom'] => ({ fieldRef: { fieldPath } });

@@ -1,7 +1,9 @@
 import type { IExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret';
 import type { Settings } from '../config/environment.ts';
 import { BEFORE_WORKLOADS } from './gitops.ts';
-import { PITR_SECRET_KEYS, pitrLabels, pitrNames } from './pitr.ts';
+import { pitrLabels } from './pitr.ts';
+import { PITR_SECRET_KEYS } from '../vocabulary/secret-keys.ts';
+import { pitrNames } from '../vocabulary/feature-names.ts';
 
 /**
  * The repository Secret from the External Secrets Operator: the S3 key pair and the encryption

@@ -3,30 +3,13 @@ import type { CronJob } from 'kubernetes-types/batch/v1';
 import type { Container, EnvVar, ServiceAccount, Volume, VolumeMount } from 'kubernetes-types/core/v1';
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1';
 import type { Settings } from '../config/environment.ts';
-import { BACKUP_CLIENT_CN, PGBACKREST_TLS_PORT, POD_CONFIG_PATH, POD_LAYOUT, STANZA } from '../postgres/pgbackrest-conf.ts';
-import { metadataLabels, selectorLabels } from './labels.ts';
-import { names } from './names.ts';
+import { BACKUP_CLIENT_CN, POD_CONFIG_PATH, POD_LAYOUT, STANZA } from '../postgres/pgbackrest-conf.ts';
+import { metadataLabels, selectorLabels } from '../vocabulary/labels.ts';
+import { names } from '../vocabulary/names.ts';
+import { PGBACKREST_TLS_PORT, pitrNames } from '../vocabulary/feature-names.ts';
 import { restrictedContainerSecurity, restrictedPodSecurity } from './statefulset.ts';
+import { PITR_SECRET_KEYS } from '../vocabulary/secret-keys.ts';
 
-/** Names of the pitr feature's objects. */
-export const pitrNames = {
-  /** pgbackrest.conf (database pods) and backup.conf (the job), hash-suffixed: pods roll on change. */
-  // No name is "postgresql-" plus 10 letters: that reads as a kustomize hash suffix of "postgresql".
-  configMap: 'postgresql-pgbackrest-config',
-  /** s3-key, s3-key-secret, cipher-pass: written by the credentials source, never committed. */
-  secret: 'postgresql-pgbackrest-repository',
-  serverTls: 'postgresql-pgbackrest-server-tls',
-  clientTls: 'postgresql-pgbackrest-client-tls',
-  container: 'pgbackrest',
-  serviceAccount: 'postgresql-pgbackrest-backup',
-  networkPolicy: 'postgresql-pgbackrest-server',
-  fullCronJob: 'postgresql-pgbackrest-full',
-  differentialCronJob: 'postgresql-pgbackrest-diff',
-  /** The podSelector of the backup jobs' pods, which the NetworkPolicy admits to 8432. */
-  jobPodName: 'postgresql-pgbackrest-backup',
-} as const;
-
-export const PITR_SECRET_KEYS = { s3Key: 's3-key', s3KeySecret: 's3-key-secret', cipherPass: 'cipher-pass' } as const;
 export const BACKUP_CONFIG_FILE = 'backup.conf';
 const CONFIG_DIR = '/etc/pgbackrest';
 

@@ -1,6 +1,6 @@
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1';
-import { metadataLabels, selectorLabels } from './labels.ts';
-import { names } from './names.ts';
+import { metadataLabels, selectorLabels } from '../vocabulary/labels.ts';
+import { names } from '../vocabulary/names.ts';
 
 /**
  * Voluntary disruptions (node drains) take one pod at a time. maxUnavailable 1 fits every replica

@@ -1,6 +1,6 @@
 import type { ServiceAccount } from 'kubernetes-types/core/v1';
-import { metadataLabels } from './labels.ts';
-import { names } from './names.ts';
+import { metadataLabels } from '../vocabulary/labels.ts';
+import { names } from '../vocabulary/names.ts';
 
 /** PostgreSQL never talks to the Kubernetes API: its own account, and no token mounted. */
 export function serviceAccount(version: string): ServiceAccount {

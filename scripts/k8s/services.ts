@@ -1,6 +1,6 @@
 import type { Service } from 'kubernetes-types/core/v1';
-import { metadataLabels, PATRONI_ROLE_LABEL, PRIMARY_ROLE, REPLICA_ROLE, selectorLabels } from './labels.ts';
-import { names, POSTGRES_PORT } from './names.ts';
+import { metadataLabels, PATRONI_ROLE_LABEL, PRIMARY_ROLE, REPLICA_ROLE, selectorLabels } from '../vocabulary/labels.ts';
+import { names, POSTGRES_PORT } from '../vocabulary/names.ts';
 
 const port = { name: 'postgresql', port: POSTGRES_PORT, targetPort: 'postgresql', protocol: 'TCP' };
 

@@ -5,23 +5,16 @@ import { applicationInitMount, applicationInitVolume, applicationRoleEnv } from 
 import { ARGOCD_KEEP } from './gitops.ts';
 import { imageReference } from './images.ts';
 import { livenessProbe, readinessProbe, startupProbe } from './probes.ts';
-import { metadataLabels, podLabels, selectorLabels } from './labels.ts';
-import { names, POSTGRES_PORT } from './names.ts';
+import { metadataLabels, podLabels, selectorLabels } from '../vocabulary/labels.ts';
+import { names, POSTGRES_PORT } from '../vocabulary/names.ts';
 import { zoneSpreadConstraints } from './zone-spread.ts';
+import { paths } from '../vocabulary/paths.ts';
 
 /** The alpine image's postgres user and group. (999 is the Debian image's; the seed mixed them up.) */
 export const POSTGRES_UID = 70;
 
 /** The pod annotation naming the container `kubectl exec/logs` pick by default. */
 const DEFAULT_CONTAINER = 'kubectl.kubernetes.io/default-container';
-
-export const paths = {
-  /** The volume mount; PGDATA is a subdirectory so initdb never sees the volume's lost+found. */
-  dataMount: '/var/lib/postgresql/data',
-  pgdata: '/var/lib/postgresql/data/pgdata',
-  config: '/etc/postgresql',
-  socket: '/var/run/postgresql',
-} as const;
 
 /** A variable's value from a key of the server's Secret (postgresql-secret). */
 export const secretKey = (key: string): EnvVar['valueFrom'] => ({ secretKeyRef: { name: names.secret, key } });

@@ -1,32 +1,18 @@
 import type { Container, Volume, VolumeMount } from 'kubernetes-types/core/v1';
 import type { Settings } from '../config/environment.ts';
 import type { ParameterValue } from '../config/environment.ts';
-import { metadataLabels } from './labels.ts';
+import { metadataLabels } from '../vocabulary/labels.ts';
 import { imageReference } from './images.ts';
-import { names } from './names.ts';
-import { paths, restrictedContainerSecurity } from './statefulset.ts';
+import { names } from '../vocabulary/names.ts';
+import { tlsNames } from '../vocabulary/feature-names.ts';
+import { restrictedContainerSecurity } from './statefulset.ts';
+import { paths, TLS_DIR } from '../vocabulary/paths.ts';
 
 /**
  * TLS for the server: a cert-manager Certificate (or an existing kubernetes.io/tls Secret) mounted
  * into the database container, ssl = on with its files, and pg_hba.conf admitting other hosts only
  * over TLS (scripts/postgres/hba.ts).
  */
-export const tlsNames = {
-  certificate: 'postgresql-tls',
-  /** cert-manager writes tls.crt, tls.key and ca.crt into it. */
-  secret: 'postgresql-tls',
-  /** postgresql.conf includes it; the tls component adds it to the ConfigMap. */
-  confFile: 'tls.conf',
-  volume: 'tls',
-  /** The sidecar that reloads PostgreSQL when the certificate is renewed, and its script's ConfigMap. */
-  reloadContainer: 'tls-reload',
-  reloadConfigMap: 'postgresql-tls-reload',
-  reloadScript: 'tls-reload.sh',
-  reloadVolume: 'tls-reload',
-} as const;
-
-/** Outside /etc/postgresql: that is a ConfigMap mount, and the Secret's files change on their own schedule. */
-export const TLS_DIR = '/etc/postgresql-tls';
 
 /**
  * Files in a Secret volume belong to root, group fsGroup (70, postgres). PostgreSQL accepts a key
@@ -80,9 +66,6 @@ export function certificate(s: Settings): Record<string, unknown> {
 
 /** What applications add to their connection: verify the server's name against the issuer's CA. */
 export const APPLICATION_SSLMODE = 'verify-full';
-/** Where the connection details tell applications to mount the CA (the issuer's ca.crt). */
-export const APPLICATION_CA_PATH = '/etc/postgresql-ca/ca.crt';
-
 const superuserKey = (key: string) => ({ secretKeyRef: { name: names.secret, key } });
 
 /**

@@ -1,5 +1,5 @@
 import type { TopologySpreadConstraint } from 'kubernetes-types/core/v1';
-import { selectorLabels } from './labels.ts';
+import { selectorLabels } from '../vocabulary/labels.ts';
 
 /**
  * Pods spread evenly across zones, so a zone outage leaves a standby to fail over to. ScheduleAnyway:

@@ -1,5 +1,6 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Environment, Settings } from '../config/environment.ts';
-import { names } from '../k8s/names.ts';
+import { names } from '../vocabulary/names.ts';
 import { podAntiAffinity, statefulSet } from '../k8s/statefulset.ts';
 import { zoneSpreadConstraints } from '../k8s/zone-spread.ts';
 import type { PatchTarget } from './kustomization.ts';
@@ -13,10 +14,9 @@ export interface Patch {
   readonly body: readonly object[];
 }
 
-const statefulSetTarget: PatchTarget = { group: 'apps', version: 'v1', kind: 'StatefulSet', name: names.statefulSet };
+/** The StatefulSet every component and overlay patches. */
+export const statefulSetTarget: PatchTarget = { group: 'apps', version: 'v1', kind: 'StatefulSet', name: names.statefulSet };
 const networkPolicyTarget: PatchTarget = { group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy', name: names.networkPolicy };
-
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /**
  * JSON 6902 operations replacing `field` of the named container in `list` ("containers" or
@@ -63,7 +63,7 @@ function storagePatch(e: Settings, base: Settings): Patch | undefined {
 }
 
 function resourcesPatch(e: Settings, base: Settings): Patch | undefined {
-  if (same(e.resources, base.resources)) return undefined;
+  if (isDeepStrictEqual(e.resources, base.resources)) return undefined;
   const resources = statefulSet(e).spec!.template.spec!.containers[0].resources;
   return {
     file: 'patches/resources.yaml',
@@ -113,7 +113,7 @@ function zoneSpreadPatch(e: Settings, base: Settings): Patch | undefined {
 }
 
 function allowedClientsPatch(e: Settings, base: Settings): Patch | undefined {
-  if (same(e.allowedClients, base.allowedClients)) return undefined;
+  if (isDeepStrictEqual(e.allowedClients, base.allowedClients)) return undefined;
   return {
     file: 'patches/allowed-clients.yaml',
     comment: 'Which clients the NetworkPolicy admits to port 5432.',

@@ -16,7 +16,7 @@ export interface CatalogEntry {
   readonly boot_val: string | null;
 }
 
-/** `scripts/postgres/catalog.json`, written by generate-catalog.ts from a real server. */
+/** `scripts/postgres/catalog.json`, written by tools/postgres/generate-catalog.ts from a real server. */
 export interface Catalog {
   readonly server_version: string;
   readonly parameters: readonly CatalogEntry[];

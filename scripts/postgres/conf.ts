@@ -1,7 +1,7 @@
 import type { ParameterValue } from '../config/environment.ts';
-import { names, POSTGRES_PORT } from '../k8s/names.ts';
-import { paths } from '../k8s/statefulset.ts';
+import { names, POSTGRES_PORT } from '../vocabulary/names.ts';
 import { formatParameterValue } from './parameters.ts';
+import { paths } from '../vocabulary/paths.ts';
 
 /** The file an overlay adds to the ConfigMap with only its changed parameters; included last, so it wins. */
 export const ENVIRONMENT_CONF = 'environment.conf';

@@ -1,4 +1,4 @@
-import { REPLICATION_ROLE } from '../k8s/names.ts';
+import { REPLICATION_ROLE } from '../vocabulary/names.ts';
 
 /**
  * pg_hba.conf: every connection authenticates with scram-sha-256, the local socket included

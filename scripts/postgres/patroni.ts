@@ -1,23 +1,9 @@
 import type { ParameterValue, Settings } from '../config/environment.ts';
-import { PATRONI_LABELS, PATRONI_ROLE_LABEL, PATRONI_SCOPE_LABEL, PRIMARY_ROLE, REPLICA_ROLE } from '../k8s/labels.ts';
-import { names, PATRONI_PORT, PATRONI_SCOPE, POSTGRES_PORT, REPLICATION_ROLE } from '../k8s/names.ts';
-import { paths } from '../k8s/statefulset.ts';
-import { TLS_DIR } from '../k8s/tls.ts';
+import { PATRONI_LABELS, PATRONI_ROLE_LABEL, PATRONI_SCOPE_LABEL, PRIMARY_ROLE, REPLICA_ROLE } from '../vocabulary/labels.ts';
+import { names, PATRONI_PORT, PATRONI_SCOPE, POSTGRES_PORT, REPLICATION_ROLE } from '../vocabulary/names.ts';
 import { commentedYaml } from '../output/yaml.ts';
 import { catalogEntry } from './catalog.ts';
-
-/** Where the Patroni ConfigMap is mounted, and its files. */
-export const patroniPaths = {
-  dir: '/etc/patroni',
-  config: '/etc/patroni/patroni.yml',
-  dcs: '/etc/patroni/dcs.yml',
-  postBootstrap: '/etc/patroni/post-bootstrap.sh',
-  applyDcs: '/etc/patroni/apply-dcs.sh',
-  /** Patroni writes the superuser's and replication role's passwords here for libpq; an emptyDir. */
-  pgpass: '/tmp/pgpass',
-  /** The official image's directory of first-start scripts: post-bootstrap.sh runs them as its entrypoint would. */
-  initdb: '/docker-entrypoint-initdb.d',
-} as const;
+import { paths, TLS_DIR, patroniPaths } from '../vocabulary/paths.ts';
 
 /**
  * Parameters Patroni keeps in its store once the cluster exists: it writes them after the

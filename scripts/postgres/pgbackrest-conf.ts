@@ -4,11 +4,10 @@
  * postgresql-pgbackrest-repository Secret). The paths are the pod's; tests pass their own layout.
  */
 import type { PitrSettings } from '../config/pitr.ts';
+import { PGBACKREST_TLS_PORT } from '../vocabulary/feature-names.ts';
 
 /** The stanza: one per database cluster, named as Patroni's scope (the StatefulSet). */
 export const STANZA = 'postgresql';
-/** pgBackRest's TLS server port (its default), on the sidecar. */
-export const PGBACKREST_TLS_PORT = 8432;
 /** The backup job's client certificate CN: the only one the TLS server admits. */
 export const BACKUP_CLIENT_CN = 'pgbackrest-backup';
 /** pgBackRest reads this file when PGBACKREST_CONFIG is unset: restore_command finds it too. */

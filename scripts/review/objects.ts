@@ -7,11 +7,15 @@ import { renderedObjects } from '../verify/schema.ts';
 const HASH_SUFFIX = /-[2456789bcdfghkmt]{10}$/;
 const HASHED_KINDS = ['ConfigMap', 'Secret'];
 
+/** An object's name without the hash suffix kustomize gives a generated ConfigMap or Secret. */
+export function stableName(object: Record<string, any>): string {
+  const name = String(object.metadata?.name ?? '');
+  return HASHED_KINDS.includes(object.kind) ? name.replace(HASH_SUFFIX, '') : name;
+}
+
 /** An object's identity across two renders: a changed ConfigMap or Secret keeps it, though its name changes. */
 export function objectKey(object: Record<string, any>): string {
-  const name = String(object.metadata?.name ?? '');
-  const stable = HASHED_KINDS.includes(object.kind) ? name.replace(HASH_SUFFIX, '') : name;
-  return [object.apiVersion, object.kind, object.metadata?.namespace ?? '', stable].join('/');
+  return [object.apiVersion, object.kind, object.metadata?.namespace ?? '', stableName(object)].join('/');
 }
 
 /** "Kind/name" for the summary, with "-*" where a hash suffix was. */

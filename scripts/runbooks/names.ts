@@ -1,10 +1,9 @@
 import type { Environment } from '../config/environment.ts';
 import { argocdFile, deliveryName, fluxFile } from '../delivery/manifests.ts';
-import { backupNames } from '../k8s/backup.ts';
-import { podLabels } from '../k8s/labels.ts';
-import { monitoringNames, MONITORING_ROLE } from '../k8s/monitoring.ts';
-import { names, REPLICATION_ROLE } from '../k8s/names.ts';
-import { paths } from '../k8s/statefulset.ts';
+import { podLabels } from '../vocabulary/labels.ts';
+import { names, REPLICATION_ROLE } from '../vocabulary/names.ts';
+import { backupNames, monitoringNames, MONITORING_ROLE } from '../vocabulary/feature-names.ts';
+import { paths } from '../vocabulary/paths.ts';
 
 /** A StatefulSet's pod: `<statefulset>-<ordinal>` (the ordinal may be a shell variable, "$standby"). */
 export const podName = (ordinal: number | string) => `${names.statefulSet}-${ordinal}`;

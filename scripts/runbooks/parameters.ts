@@ -1,11 +1,12 @@
 import type { Environment } from '../config/environment.ts';
 import { catalogEntry } from '../postgres/catalog.ts';
 import { bundleParameters } from '../postgres/conf.ts';
-import { names } from '../k8s/names.ts';
+import { names } from '../vocabulary/names.ts';
 import { DCS_PARAMETERS } from '../postgres/patroni.ts';
 import { code, list, section, see, sh, steps } from './markdown.ts';
 import { podName, type EnvironmentNames } from './names.ts';
 import { patroni, patroniArgs, sqlOnEach } from './shell.ts';
+import { overlayPath } from '../vocabulary/layout.ts';
 
 /** The restart-only (postmaster context) parameters the environment's settings set (not the bundle's own), by name. */
 export function restartOnlyParameters(e: Environment): string[] {
@@ -29,7 +30,7 @@ export function restartParameterSection(e: Environment, n: EnvironmentNames): st
     `The roll reaches the primary wherever it is; Patroni hands over to a standby when its pod stops (a few seconds without writes). For a single handover, after every standby, `
     + `switch over to ${code(podName(0))} before the sync (${see('switchover')}).`,
     `**Parameters Patroni keeps in its store**: ${list(kept.map(code))}. A member's own configuration has no effect on these, so the roll alone does not apply them: `
-    + `the ${code(names.patroniConfigJob)} Job writes them into the store after the sync (\`patronictl edit-config\`, from ${code(`overlays/${e.name}/dcs.yml`)}), `
+    + `the ${code(names.patroniConfigJob)} Job writes them into the store after the sync (\`patronictl edit-config\`, from ${code(`${overlayPath(e.name)}/dcs.yml`)}), `
     + 'and `patronictl list` then shows the members `Pending restart`. Patroni keeps each standby at least at its primary\'s value (from the primary\'s control data), '
     + 'so a standby never refuses to start after a lowering; it keeps the higher value until its primary has restarted with the lower one.',
     steps(

@@ -1,10 +1,11 @@
 import type { Environment } from '../config/environment.ts';
-import { PATRONI_SCOPE } from '../k8s/names.ts';
+import { PATRONI_SCOPE } from '../vocabulary/names.ts';
 import { code, section, see, sh, steps } from './markdown.ts';
 import { databaseSelector, podName, PRIMARY_NOW, type EnvironmentNames } from './names.ts';
 import { orphanedClaimsCommand } from './replicas.ts';
 import { kubectl, patroni, patroniArgs, streamingCheck, syncCommands } from './shell.ts';
 import { backupFirst } from './upgrades.ts';
+import { generatedFile } from '../vocabulary/layout.ts';
 
 /** The section for a single-replica environment, where Patroni does not run. */
 const withoutPatroni = (e: Environment, what: string) =>
@@ -58,7 +59,7 @@ export const replicasLine = (replicas: number) => `  replicas: ${replicas}`;
 export function moveToPatroniSection(e: Environment, n: EnvironmentNames): string {
   const k = kubectl(n);
   const target = Math.max(n.replicas, 2);
-  const file = `generated/${e.name}.yaml`;
+  const file = generatedFile(e.name);
   const onePod = `sed 's/^${replicasLine(target)}$/${replicasLine(1)}/' ${file} | kubectl apply -f -`;
   const pause = e.delivery.automated
     ? [`${e.name} syncs by itself: stop that for the move (and turn it on again in the last step):`,

@@ -1,5 +1,5 @@
 import type { Environment } from '../config/environment.ts';
-import { PATRONI_SCOPE } from '../k8s/names.ts';
+import { PATRONI_SCOPE } from '../vocabulary/names.ts';
 import { code, section, see, sh, steps } from './markdown.ts';
 import { databaseSelector, podName, slotName, type EnvironmentNames } from './names.ts';
 import { kubectl, patroni, patroniArgs, rebuildAndSync, sqlOn, streamingCheck } from './shell.ts';

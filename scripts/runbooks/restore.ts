@@ -1,9 +1,9 @@
 import type { Environment } from '../config/environment.ts';
-import { backupPaths } from '../k8s/backup.ts';
 import { code, derivedEnvironmentFile, section, sh, steps } from './markdown.ts';
 import { podName, type EnvironmentNames } from './names.ts';
 import { kubectl } from './shell.ts';
 import { firstSync } from './upgrades.ts';
+import { backupPaths } from '../vocabulary/paths.ts';
 
 /** Where the target's restore pod holds the copied backup: its scratch emptyDir, since its backup volume is mounted read-only. */
 export const RESTORE_SCRATCH = '/tmp';

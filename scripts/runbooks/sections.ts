@@ -1,3 +1,5 @@
+import { RUNBOOKS_DIR } from '../vocabulary/layout.ts';
+
 /**
  * The sections of an environment's generated runbook (`generated/runbooks/<env>.md`). The runbook
  * writer and the build's change warnings both use these, so a warning's link always lands on a heading.
@@ -19,8 +21,6 @@ export const RUNBOOK_SECTIONS = {
 } as const;
 
 export type RunbookSection = keyof typeof RUNBOOK_SECTIONS;
-
-export const RUNBOOKS_DIR = 'generated/runbooks';
 
 /** Where an environment's runbook is, relative to the project root. */
 export const runbookFile = (environment: string) => `${RUNBOOKS_DIR}/${environment}.md`;

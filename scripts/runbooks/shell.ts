@@ -1,8 +1,8 @@
 import type { Environment } from '../config/environment.ts';
-import { PATRONI_ROLE_LABEL, PRIMARY_ROLE } from '../k8s/labels.ts';
-import { PATRONI_SCOPE } from '../k8s/names.ts';
-import { patroniPaths } from '../postgres/patroni.ts';
+import { PATRONI_ROLE_LABEL, PRIMARY_ROLE } from '../vocabulary/labels.ts';
+import { PATRONI_SCOPE } from '../vocabulary/names.ts';
 import { databaseSelector, type EnvironmentNames } from './names.ts';
+import { patroniPaths } from '../vocabulary/paths.ts';
 
 /** Where the runbooks' scripts are, relative to the repository root (the commands run from there). */
 export const SCRIPTS_DIR = 'scripts/postgres/sh';

@@ -1,7 +1,7 @@
 import type { Environment } from '../config/environment.ts';
 import { deliveryName } from '../delivery/manifests.ts';
-import { selectorLabels } from '../k8s/labels.ts';
-import { names } from '../k8s/names.ts';
+import { selectorLabels } from '../vocabulary/labels.ts';
+import { names } from '../vocabulary/names.ts';
 import { code, derivedEnvironmentFile, list, section, see, sh, steps, tsLiteral } from './markdown.ts';
 import { dataClaimName, environmentNames, podName, type EnvironmentNames } from './names.ts';
 import { kubectl, rebuildAndSync, SCRIPTS_DIR, sqlOn, sqlOnEach, streamingCheck, syncCommands } from './shell.ts';

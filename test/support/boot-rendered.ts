@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Environment } from '../../scripts/config/environment.ts';
-import { connect, initDataDirectory, makeServerDirectory, removeServerDirectory, startServer } from '../../scripts/postgres/server.ts';
+import { connect, initDataDirectory, makeServerDirectory, removeServerDirectory, startServer } from '../../tools/postgres/server.ts';
 import { renderedObjects } from '../../scripts/verify/schema.ts';
 import { find } from './rendered.ts';
 import { localTlsConf, makeTestCa } from './tls.ts';
-import { TLS_DIR } from '../../scripts/k8s/tls.ts';
+import { TLS_DIR } from '../../scripts/vocabulary/paths.ts';
 
 /** Boots the rendered postgresql.conf and pg_hba.conf as the pod does; undefined when all went well. */
 export async function bootProblem(environment: Environment, yaml: string): Promise<string | undefined> {

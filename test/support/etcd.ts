@@ -6,8 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { asServerAccount, freePort, makeServerDirectory, removeServerDirectory } from '../../scripts/postgres/server.ts';
-import { serverEnvironment, signal } from '../../scripts/postgres/server-account.ts';
+import { asServerAccount, freePort, makeServerDirectory, removeServerDirectory } from '../../tools/postgres/server.ts';
+import { serverEnvironment, signal } from '../../tools/postgres/server-account.ts';
 import { awaitExit, trackProcess, untrackProcess, waitFor } from './processes.ts';
 
 export const ETCD_BINARY = '/usr/bin/etcd';

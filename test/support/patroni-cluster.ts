@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { asServerAccount, debianBinaries, freePort, makeServerDirectory, removeServerDirectory } from '../../scripts/postgres/server.ts';
+import { asServerAccount, debianBinaries, freePort, makeServerDirectory, removeServerDirectory } from '../../tools/postgres/server.ts';
 import { startEtcd, type Etcd } from './etcd.ts';
 import { makeTestCa } from './tls.ts';
 import { memberConfig, readPatroniRender, type MemberConfig, type MemberPorts } from './patroni-config.ts';

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { chownSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { asServerAccount } from '../../scripts/postgres/server.ts';
+import { asServerAccount } from '../../tools/postgres/server.ts';
 import type { Member, PatroniCluster } from './patroni-cluster.ts';
 
 export interface ScriptRun {

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { asServerAccount, makeServerDirectory, runsAsRoot, serverEnvironment, serverIds, signal } from '../../scripts/postgres/server-account.ts';
+import { asServerAccount, makeServerDirectory, runsAsRoot, serverEnvironment, serverIds, signal } from '../../tools/postgres/server-account.ts';
 import { find, rendered } from './rendered.ts';
 import { makeTestCa, type CertificateFiles, type TestCa } from './test-ca.ts';
 

@@ -4,7 +4,7 @@
  * the kubelet resolves it.
  */
 import { randomBytes } from 'node:crypto';
-import { PLACEHOLDER_CREDENTIALS } from '../../scripts/kustomize/generators.ts';
+import { PLACEHOLDER_CREDENTIALS } from '../../scripts/assembly/generators.ts';
 import { renderedCredentials } from './credentials.ts';
 
 /**

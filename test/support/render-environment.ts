@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { EnvironmentConfig } from '../../scripts/config/environment.ts';
 import { resolveEnvironment } from '../../scripts/config/resolve.ts';
 import { findKustomize } from '../../scripts/kustomize/binary.ts';
-import { generatedFile, renderBundle } from '../../scripts/pipeline.ts';
+import { renderBundle } from '../../scripts/pipeline.ts';
+import { generatedFile } from '../../scripts/vocabulary/layout.ts';
 
 const kustomize = findKustomize();
 const renders = new Map<string, Promise<string>>();

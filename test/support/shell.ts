@@ -2,7 +2,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { asServerAccount } from '../../scripts/postgres/server.ts';
+import { asServerAccount } from '../../tools/postgres/server.ts';
 
 export interface ScriptResult {
   readonly code: number;

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runsAsRoot, serverIds } from '../../scripts/postgres/server-account.ts';
+import { runsAsRoot, serverIds } from '../../tools/postgres/server-account.ts';
 
 /** File names follow cert-manager's Secret keys, as the pods mount them. */
 export interface CertificateFiles {

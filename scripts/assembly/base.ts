@@ -1,21 +1,20 @@
 import type { Settings } from '../config/environment.ts';
-import { metadataLabels } from '../k8s/labels.ts';
+import { metadataLabels } from '../vocabulary/labels.ts';
 import { networkPolicy } from '../k8s/network-policy.ts';
 import { podDisruptionBudget } from '../k8s/pod-disruption-budget.ts';
 import { serviceAccount } from '../k8s/service-account.ts';
 import { clientService, headlessService } from '../k8s/services.ts';
 import { statefulSet } from '../k8s/statefulset.ts';
 import { applicationRoleScript } from '../k8s/application-role.ts';
-import { names } from '../k8s/names.ts';
+import { names } from '../vocabulary/names.ts';
 import { bundleScript } from '../components/scripts.ts';
 import type { FileTree } from '../output/tree.ts';
 import { commentedYaml, objectsYaml } from '../output/yaml.ts';
 import { postgresqlConf } from '../postgres/conf.ts';
 import { pgHbaConf } from '../postgres/hba.ts';
 import { configGenerator, connectionGenerator, connectionLiterals } from './generators.ts';
-import { emptyKustomization, type Kustomization } from './kustomization.ts';
-
-export const BASE_DIR = 'base';
+import { emptyKustomization, type Kustomization } from '../kustomize/kustomization.ts';
+import { BASE_DIR } from '../vocabulary/layout.ts';
 
 /** The typed objects of the bundle for some settings, by the base file that holds them. */
 export function resourceFiles(s: Settings): Record<string, object[]> {
@@ -37,7 +36,7 @@ export function baseFiles(s: Settings): FileTree {
     ...emptyKustomization(Object.keys(resources)),
     namespace: s.namespace,
     // The generated ConfigMaps get the same metadata labels as the other objects. No Secret here:
-    // each overlay brings its own credentials source (kustomize/credentials.ts).
+    // each overlay brings its own credentials source (assembly/credentials.ts).
     labels: [{ pairs: metadataLabels(version), includeSelectors: false }],
     configMapGenerator: [
       configGenerator(['postgresql.conf', 'pg_hba.conf']),

@@ -8,7 +8,7 @@ import { chownSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import { TEST_MACHINE_OVERRIDES } from '../postgres/server.ts';
-import { renderedObjects } from '../verify/schema.ts';
+import { renderedObjects } from '../../scripts/verify/schema.ts';
 
 export type ConfigurationName = 'tuned' | 'default';
 

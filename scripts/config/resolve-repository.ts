@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError } from '../config/errors.ts';
-import type { RepositoryConfig, RepositoryRevision } from '../config/repository.ts';
+import { ConfigError } from './errors.ts';
+import type { RepositoryConfig, RepositoryRevision } from './repository.ts';
 
 /** The repository and revision every Application and GitRepository points at, validated. */
 export interface Repository {

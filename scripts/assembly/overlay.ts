@@ -1,25 +1,23 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Environment, ParameterValue, Settings } from '../config/environment.ts';
-import { ENVIRONMENT_LABEL } from '../k8s/labels.ts';
-import { names } from '../k8s/names.ts';
+import { ENVIRONMENT_LABEL } from '../vocabulary/labels.ts';
+import { names } from '../vocabulary/names.ts';
 import type { FileTree } from '../output/tree.ts';
 import { commentedYaml, objectsYaml } from '../output/yaml.ts';
 import { ENVIRONMENT_CONF, environmentConf } from '../postgres/conf.ts';
-import { BASE_DIR } from './base.ts';
-import { COMPONENTS_DIR } from '../components/component.ts';
 import { components } from '../components/index.ts';
 import { configGenerator, connectionGenerator, connectionLiterals } from './generators.ts';
 import { credentialParts } from './credentials.ts';
-import { emptyKustomization, type Generator, type Kustomization } from './kustomization.ts';
-import { OPENAPI_FILE, openapiSchema } from './openapi.ts';
-import { overlayPatches } from './patches.ts';
+import { emptyKustomization, type Generator, type Kustomization } from '../kustomize/kustomization.ts';
+import { OPENAPI_FILE, openapiSchema } from '../kustomize/openapi.ts';
+import { overlayPatches } from '../kustomize/patches.ts';
 import { tagWithDigest } from '../k8s/images.ts';
 import { EXPORTER_IMAGE } from '../k8s/monitoring.ts';
-
-export const OVERLAYS_DIR = 'overlays';
+import { BASE_DIR, COMPONENTS_DIR, OVERLAYS_DIR } from '../vocabulary/layout.ts';
 
 /** Entries of `next` whose values differ from `previous`. */
 function changed<V>(next: Readonly<Record<string, V>>, previous: Readonly<Record<string, V>>): Record<string, V> {
-  return Object.fromEntries(Object.entries(next).filter(([key, value]) => JSON.stringify(previous[key]) !== JSON.stringify(value)));
+  return Object.fromEntries(Object.entries(next).filter(([key, value]) => !isDeepStrictEqual(previous[key], value)));
 }
 
 /** overlays/<env>/: only what differs from the base, one file per concern. */

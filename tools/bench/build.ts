@@ -12,7 +12,7 @@ import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { npmKustomize, v5Kustomize, type KustomizeBinary } from '../kustomize/binary.ts';
+import { npmKustomize, v5Kustomize, type KustomizeBinary } from '../../scripts/kustomize/binary.ts';
 import { projectWithEnvironments } from './project-copy.ts';
 import { formatSpread, spreadOf, type Spread } from './stats.ts';
 

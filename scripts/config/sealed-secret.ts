@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { ConfigError } from '../config/errors.ts';
-import type { Environment } from '../config/environment.ts';
-import { names } from '../k8s/names.ts';
-import { APPLICATION_CREDENTIAL_KEYS, CREDENTIAL_KEYS } from './generators.ts';
+import { ConfigError } from './errors.ts';
+import type { Environment } from './environment.ts';
+import { names } from '../vocabulary/names.ts';
+import { APPLICATION_CREDENTIAL_KEYS, CREDENTIAL_KEYS } from '../vocabulary/secret-keys.ts';
 
 /** The two Secrets a sealed-secrets environment provides, each from its own file. */
 export interface SealedSecretKind {
@@ -111,4 +111,27 @@ export function readSealedSecret(environment: Environment, projectRoot: string, 
   const problems = sealedSecretProblems(objects[0], environment, kind);
   if (problems.length) throw new ConfigError(problems.map((problem) => `${environment.name}: credentials.${kind.field}: ${source}: ${problem}`));
   return { object: objects[0], source, scope: sealingScope(objects[0]) };
+}
+
+/**
+ * An environment with both its SealedSecret files read and checked (source sealed-secrets; any other
+ * source is returned as it is). Every problem of both files in one ConfigError: config/load.ts calls
+ * it before anything is rendered, so the overlay assembly never reads a file.
+ */
+export function withSealedSecrets(environment: Environment, projectRoot: string): Environment {
+  if (environment.credentials.source !== 'sealed-secrets') return environment;
+  const problems: string[] = [];
+  const read = (kind: SealedSecretKind): SealedSecretFile | undefined => {
+    try {
+      return readSealedSecret(environment, projectRoot, kind);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+      return undefined;
+    }
+  };
+  const server = read(SERVER_SEALED_SECRET);
+  const application = read(APPLICATION_SEALED_SECRET);
+  if (problems.length) throw new ConfigError(problems);
+  return { ...environment, sealedSecrets: { server: server!, application: application! } };
 }

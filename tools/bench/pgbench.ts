@@ -1,5 +1,5 @@
 /**
- * npx tsx scripts/bench/pgbench.ts [--environment prod] [--duration 60] [--write-heavy 0] [--memory-limit off|pod|QUANTITY] [--clients 8] [--rounds 3] [--scale 50]
+ * npx tsx tools/bench/pgbench.ts [--environment prod] [--duration 60] [--write-heavy 0] [--memory-limit off|pod|QUANTITY] [--clients 8] [--rounds 3] [--scale 50]
  *
  * Does an environment's PostgreSQL configuration make the database faster than PostgreSQL's
  * defaults? One data directory is loaded with `pgbench -i`, then started alternately with the
@@ -26,8 +26,8 @@ import {
 import { loadData, measuredRun, type DataFacts, type Measurement, type Session } from './pgbench-session.ts';
 import { removeAfterExit } from './reaper.ts';
 import { memoryCgroup, type MemoryCgroup } from './memory-cgroup.ts';
-import { quantityValue } from '../config/quantity.ts';
-import { renderedObjects } from '../verify/schema.ts';
+import { quantityValue } from '../../scripts/config/quantity.ts';
+import { renderedObjects } from '../../scripts/verify/schema.ts';
 import { summarise, summaryTable, type RunRecord, type Workload } from './pgbench-summary.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -185,7 +185,7 @@ function benchReport(inputs: ReportInputs) {
   const runs = measurements.map((m) => m.record);
   return {
     environment: options.environment,
-    command: `npx tsx scripts/bench/pgbench.ts ${argv.join(' ')}`.trim(),
+    command: `npx tsx tools/bench/pgbench.ts ${argv.join(' ')}`.trim(),
     date: new Date().toISOString(),
     commit: gitCommit(),
     machine: machineFacts(pgbench, settings.tuned.server_version),

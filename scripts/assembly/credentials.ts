@@ -1,19 +1,15 @@
 import { createHash } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Environment } from '../config/environment.ts';
 import { externalSecrets, remoteRefs } from '../k8s/external-secret.ts';
 import { BEFORE_WORKLOADS, CREDENTIALS_CHECKSUM } from '../k8s/gitops.ts';
-import { metadataLabels } from '../k8s/labels.ts';
-import { names } from '../k8s/names.ts';
+import { metadataLabels } from '../vocabulary/labels.ts';
+import { names } from '../vocabulary/names.ts';
 import type { FileTree } from '../output/tree.ts';
 import { objectsYaml } from '../output/yaml.ts';
 import { applicationCredentialLiterals, credentialLiterals, secretGenerator } from './generators.ts';
-import type { Generator } from './kustomization.ts';
-import { pointerSegment, type Patch } from './patches.ts';
-import { APPLICATION_SEALED_SECRET, readSealedSecret, SERVER_SEALED_SECRET, type SealedSecretFile } from './sealed-secret.ts';
-
-const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import type { Generator } from '../kustomize/kustomization.ts';
+import { pointerSegment, statefulSetTarget, type Patch } from '../kustomize/patches.ts';
+import type { SealedSecretFile } from '../config/sealed-secret.ts';
 
 /** An overlay resource and the line above its entry. */
 export interface OverlayResource {
@@ -44,7 +40,7 @@ function restartPatch(checksum: string): Patch {
   return {
     file: 'patches/credentials.yaml',
     comment: 'Restarts the pods when the credentials change in git: their Secret has no hash suffix (docs/credentials.md).',
-    target: { group: 'apps', version: 'v1', kind: 'StatefulSet', name: names.statefulSet },
+    target: statefulSetTarget,
     // The base pod template always has annotations, so "add" sets this one key beside the others.
     body: [{ op: 'add', path: `/spec/template/metadata/annotations/${pointerSegment(CREDENTIALS_CHECKSUM)}`, value: checksum }],
   };
@@ -54,7 +50,7 @@ function restartPatch(checksum: string): Patch {
  * The credentials source is per environment, so it lives in the overlay, never in the base:
  * a base without a Secret cannot leak placeholder values into an environment that does not want them.
  */
-export function credentialParts(environment: Environment, projectRoot = PROJECT_ROOT): CredentialParts {
+export function credentialParts(environment: Environment): CredentialParts {
   const c = environment.credentials;
   const labels = metadataLabels(environment.image.tag);
   switch (c.source) {
@@ -95,7 +91,9 @@ export function credentialParts(environment: Environment, projectRoot = PROJECT_
       };
     }
     case 'sealed-secrets': {
-      const sealed = [readSealedSecret(environment, projectRoot, SERVER_SEALED_SECRET), readSealedSecret(environment, projectRoot, APPLICATION_SEALED_SECRET)];
+      // Read and checked with the environment (config/sealed-secret.ts): rendering reads no file.
+      if (!environment.sealedSecrets) throw new Error(`${environment.name}: its SealedSecret files were not read: load it with config/load.ts (withSealedSecrets)`);
+      const sealed = [environment.sealedSecrets.server, environment.sealedSecrets.application];
       const objects = sealed.map((file, index) => sealedObject(file, index === 0 ? names.secret : names.applicationSecret, environment.namespace, labels));
       // The server's Secret only, as above.
       const checksum = credentialsChecksum({ source: c.source, revision: c.revision, spec: objects[0].spec });

@@ -1,5 +1,5 @@
 /**
- * npx tsx scripts/bench/failover.ts [--environment prod] [--kills 5] [--stops 3]   (npm run bench:failover)
+ * npx tsx tools/bench/failover.ts [--environment prod] [--kills 5] [--stops 3]   (npm run bench:failover)
  *
  * How long an environment's writes stop when its primary dies, on real servers: the environment's
  * rendered Patroni configuration (generated/<env>.yaml) on Debian's Patroni 3.0.2 and PostgreSQL 15,
@@ -23,7 +23,7 @@ import { startWriter } from '../../test/support/writer.ts';
 import { spreadOf, type Spread } from './stats.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const USAGE = 'usage: npx tsx scripts/bench/failover.ts [--environment prod] [--kills 5] [--stops 3]';
+const USAGE = 'usage: npx tsx tools/bench/failover.ts [--environment prod] [--kills 5] [--stops 3]';
 
 interface Trial extends Failover {
   readonly how: 'kill' | 'stop';
@@ -79,7 +79,7 @@ export async function runFailoverBench(argv: readonly string[]): Promise<void> {
     };
     const report = {
       environment,
-      command: `npx tsx scripts/bench/failover.ts ${argv.join(' ')}`.trim(),
+      command: `npx tsx tools/bench/failover.ts ${argv.join(' ')}`.trim(),
       date: new Date().toISOString(),
       commit: git(['rev-parse', 'HEAD']),
       configuration: source,

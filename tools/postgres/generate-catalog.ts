@@ -1,12 +1,12 @@
 /**
  * Regenerates catalog.json from a real PostgreSQL 16 server with its default configuration:
- *   npx tsx scripts/postgres/generate-catalog.ts
+ *   npx tsx tools/postgres/generate-catalog.ts
  * test/postgres-catalog.test.ts fails whenever the committed file and the server disagree.
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import { CATALOG_FILE, type Catalog, type CatalogEntry } from './catalog.ts';
+import { CATALOG_FILE, type Catalog, type CatalogEntry } from '../../scripts/postgres/catalog.ts';
 import { withServer } from './server.ts';
 
 /** The catalog as a connected server reports it, in catalog.json's order. */

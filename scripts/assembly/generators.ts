@@ -1,7 +1,9 @@
 import type { Settings } from '../config/environment.ts';
-import { names, POSTGRES_PORT } from '../k8s/names.ts';
-import { APPLICATION_CA_PATH, APPLICATION_SSLMODE } from '../k8s/tls.ts';
-import type { Generator } from './kustomization.ts';
+import { names, POSTGRES_PORT } from '../vocabulary/names.ts';
+import { APPLICATION_SSLMODE } from '../k8s/tls.ts';
+import type { Generator } from '../kustomize/kustomization.ts';
+import { APPLICATION_CA_PATH } from '../vocabulary/paths.ts';
+import type { CredentialKey } from '../vocabulary/secret-keys.ts';
 
 /**
  * Committed credentials are placeholders for development clusters only: anyone with the
@@ -19,16 +21,10 @@ export const PLACEHOLDER_CREDENTIALS = {
   'replication-password': 'dev-only-placeholder-replication-password',
   /** The metrics exporter's pg_monitor role's password (used when monitoring is on). */
   'monitoring-password': 'dev-only-placeholder-monitoring-password',
-} as const;
+} as const satisfies Record<Exclude<CredentialKey, 'database'>, string>;
 
 /** The application role's placeholder password (Secret postgresql-app; its username is the applicationRole setting). */
 export const PLACEHOLDER_APPLICATION_PASSWORD = 'dev-only-placeholder-app-password';
-
-/** Keys of the applications' Secret, postgresql-app. */
-export const APPLICATION_CREDENTIAL_KEYS = ['username', 'password'] as const;
-
-/** Every key of the credentials Secret, whatever creates it. */
-export const CREDENTIAL_KEYS = ['database', ...Object.keys(PLACEHOLDER_CREDENTIALS)] as const;
 
 /** What applications read through `envFrom`: the seed's DB_* variables. */
 export function connectionLiterals(s: Settings): Record<string, string> {
