@@ -3,19 +3,19 @@ import type { FileTree } from '../output/tree.ts';
 import { generatedFile } from '../pipeline.ts';
 import { withAcknowledgements } from './acknowledgements.ts';
 import type { Consequence } from './consequence.ts';
-import { committedSource } from './committed.ts';
+import { committedFiles } from './committed.ts';
 import { consequencesOfChange } from './consequences.ts';
 
-/** Each environment's committed `generated/<env>.yaml` (committedSource), by file; undefined for a new environment. */
+/** Each environment's committed `generated/<env>.yaml` (committedFiles), by file; undefined for a new environment. */
 export type CommittedRenders = Map<string, string | undefined>;
 
 /**
- * The committed `generated/<env>.yaml` of every environment under `committedDir` (committedSource:
+ * The committed `generated/<env>.yaml` of every environment under `committedDir` (committedFiles:
  * HEAD, the merge base in CI, or the disk outside git). A build starts this before kustomize runs,
  * so git reads while kustomize renders; it must finish before the build writes anything.
  */
 export async function committedRenders(environments: readonly Environment[], committedDir: string): Promise<CommittedRenders> {
-  return (await committedSource(committedDir)).readAll(environments.map((environment) => generatedFile(environment.name)));
+  return (await committedFiles(committedDir, environments.map((environment) => generatedFile(environment.name)))).files;
 }
 
 /**
