@@ -50,10 +50,9 @@ function parseArguments(argv: readonly string[]): Options & { help: boolean } {
 interface Run { wallMs: number; phases: Record<string, number>; peakRssMb: number; cpuMs?: number }
 
 /**
- * CPU time of this process's reaped children so far (Linux: /proc/self/stat's cutime and cstime, in
- * ticks of 1/100 s),
- * in ms: a build's own plus every kustomize and git it ran. Elsewhere undefined. On a shared
- * machine wall time includes waiting for other jobs; CPU time mostly does not.
+ * CPU time in ms of this process's reaped children so far (Linux: /proc/self/stat's cutime and
+ * cstime, in ticks of 1/100 s): a build's own plus every kustomize and git it ran. Elsewhere
+ * undefined. On a shared machine wall time includes waiting for other jobs; CPU time mostly does not.
  */
 function childrenCpuMs(): number | undefined {
   try {
