@@ -11,7 +11,7 @@ import { burstableWarning } from './config/qos.ts';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { consequencesOfBuild } from './changes/build.ts';
+import { committedRenders, consequencesOfBuild } from './changes/build.ts';
 import { formatConsequences, refusalMessage } from './changes/format.ts';
 import { ConfigError } from './config/errors.ts';
 import { loadEnvironments, selectEnvironments, type ModuleImporter } from './config/load.ts';
@@ -126,6 +126,9 @@ export async function main(argv: readonly string[], importModule?: ModuleImporte
   const all = await loadEnvironments(options.environmentsDir, PROJECT_ROOT, importModule);
   const environments = selectEnvironments(all, options.only);
   timings.lap('config');
+  // Read from git while the rest of the build runs; a failure is reported where it is awaited.
+  const committed = committedRenders(environments, options.out);
+  committed.catch(() => undefined);
   const kustomize = findKustomize();
   timings.lap('find kustomize');
   // docs/configuration.md's generated section lists every environment: written by a build of all of them.
@@ -136,7 +139,7 @@ export async function main(argv: readonly string[], importModule?: ModuleImporte
     const cache = options.noCache ? noRenderCache : directoryRenderCache(RENDER_CACHE);
     const bundle = await renderBundle(environments, kustomize, staging, { timings, cache });
     // Against the committed render, before anything replaces it (docs/day-2.md#when-a-change-needs-a-manual-step).
-    const consequences = await consequencesOfBuild(environments, bundle.tree, options.out);
+    const consequences = await consequencesOfBuild(environments, bundle.tree, options.out, committed);
     if (consequences.length) console.error(formatConsequences(consequences));
     const refused = refusalMessage(consequences, environments);
     if (refused && !options.check) {

