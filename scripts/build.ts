@@ -19,7 +19,16 @@ import { findKustomize } from './kustomize/binary.ts';
 import { directoryRenderCache, noRenderCache } from './kustomize/render-cache.ts';
 import { Timings } from './output/timings.ts';
 import { ownedPaths, renderBundle, type RenderedBundle } from './pipeline.ts';
-import { compareTrees, mergeTrees, readOwnedFiles, replaceOwnedPaths, scratchDirectory, writeTree, type FileTree, type TreeDifference } from './output/tree.ts';
+import {
+  compareTrees,
+  mergeTrees,
+  readOwnedFiles,
+  replaceOwnedPaths,
+  scratchDirectory,
+  writeTree,
+  type FileTree,
+  type TreeDifference,
+} from './output/tree.ts';
 import { baseSettings } from './config/resolve.ts';
 import type { Environment } from './config/environment.ts';
 import { configurationSection, readmeWithConfiguration } from './docs/configuration.ts';
@@ -59,16 +68,24 @@ Exit codes:
      failed render; nothing is written`;
 
 const OPTIONS = {
-  check: { type: 'boolean' }, 'no-cache': { type: 'boolean' }, out: { type: 'string' }, environments: { type: 'string' },
-  timings: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  check: { type: 'boolean' },
+  'no-cache': { type: 'boolean' },
+  out: { type: 'string' },
+  environments: { type: 'string' },
+  timings: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
 } as const;
 
 export function parseArguments(argv: readonly string[]): Options & { help: boolean } {
-  let parsed;
+  let parsed: ReturnType<
+    typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>
+  >;
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new ConfigError([`${(error as Error).message.split('\n')[0].split('. ')[0]}; allowed: --check, --no-cache, --out DIR, --environments DIR, --timings FILE, --help, then environment names`]);
+    throw new ConfigError([
+      `${(error as Error).message.split('\n')[0].split('. ')[0]}; allowed: --check, --no-cache, --out DIR, --environments DIR, --timings FILE, --help, then environment names`,
+    ]);
   }
   const { values, positionals } = parsed;
   const resolve = (value: string | undefined) => (value === undefined ? undefined : path.resolve(value));
@@ -89,13 +106,24 @@ const README = 'docs/configuration.md';
 function readmeTree(out: string, environments: readonly Environment[]): FileTree {
   const file = path.join(out, README);
   if (!existsSync(file)) return new Map();
-  return new Map([[README, readmeWithConfiguration(readFileSync(file, 'utf8'), configurationSection(environments, baseSettings().postgresql))]]);
+  return new Map([
+    [
+      README,
+      readmeWithConfiguration(
+        readFileSync(file, 'utf8'),
+        configurationSection(environments, baseSettings().postgresql),
+      ),
+    ],
+  ]);
 }
 
 function summaryLine(name: string, detail: string, difference: TreeDifference): string {
   const changed = difference.changed.length + difference.missing.length + difference.extra.length;
   const files = (n: number) => `${n} file${n === 1 ? '' : 's'}`;
-  const state = changed === 0 ? `unchanged (${files(difference.unchanged.length)})` : `${files(changed)} changed, ${difference.unchanged.length} unchanged`;
+  const state =
+    changed === 0
+      ? `unchanged (${files(difference.unchanged.length)})`
+      : `${files(changed)} changed, ${difference.unchanged.length} unchanged`;
   return `  ${name.padEnd(10)} ${detail.padEnd(12)} ${state}`;
 }
 
@@ -103,15 +131,24 @@ function summaryLine(name: string, detail: string, difference: TreeDifference): 
 function summary(bundle: RenderedBundle, difference: TreeDifference): string[] {
   const only = (files: readonly string[]): TreeDifference => {
     const pick = (list: string[]) => list.filter((file) => files.includes(file));
-    return { changed: pick(difference.changed), missing: pick(difference.missing), extra: pick(difference.extra), unchanged: pick(difference.unchanged) };
+    return {
+      changed: pick(difference.changed),
+      missing: pick(difference.missing),
+      extra: pick(difference.extra),
+      unchanged: pick(difference.unchanged),
+    };
   };
-  const shared = [...bundle.tree.keys(), ...difference.extra].filter((file) => file.startsWith('base/') || file.startsWith('components/'));
+  const shared = [...bundle.tree.keys(), ...difference.extra].filter(
+    (file) => file.startsWith('base/') || file.startsWith('components/'),
+  );
   const lines = [summaryLine('base', '+ components', only(shared))];
   for (const environment of bundle.environments) {
     const extra = difference.extra.filter((file) => file.startsWith(`overlays/${environment.name}/`));
     lines.push(summaryLine(environment.name, `${environment.objects} objects`, only([...environment.files, ...extra])));
   }
-  const orphans = difference.extra.filter((file) => !shared.includes(file) && !bundle.environments.some((e) => file.startsWith(`overlays/${e.name}/`)));
+  const orphans = difference.extra.filter(
+    (file) => !shared.includes(file) && !bundle.environments.some((e) => file.startsWith(`overlays/${e.name}/`)),
+  );
   if (orphans.length) lines.push(`  removed    ${orphans.join(', ')}`);
   return lines;
 }
@@ -150,11 +187,16 @@ export async function main(argv: readonly string[], importModule?: ModuleImporte
     const tree = mergeTrees(bundle.tree, readme);
     const difference = compareTrees(tree, await readOwnedFiles(options.out, owned));
     timings.lap('compare');
-    const fromCache = bundle.cachedRenders ? `; ${bundle.cachedRenders} of ${environments.length} overlays reused from the render cache (inputs unchanged)` : '';
+    const fromCache = bundle.cachedRenders
+      ? `; ${bundle.cachedRenders} of ${environments.length} overlays reused from the render cache (inputs unchanged)`
+      : '';
     console.log(`Rendered with kustomize ${kustomize.version} (${kustomize.origin})${fromCache}`);
-    summary(bundle, difference).forEach((line) => console.log(line));
+    for (const line of summary(bundle, difference)) console.log(line);
     for (const warning of environments.map(burstableWarning).filter(Boolean)) console.error(`warning: ${warning}`);
-    if (readme.size) console.log(`  ${README}  configuration section ${difference.changed.includes(README) ? 'changed' : 'unchanged'}`);
+    if (readme.size)
+      console.log(
+        `  ${README}  configuration section ${difference.changed.includes(README) ? 'changed' : 'unchanged'}`,
+      );
     if (options.check) {
       const stale = [
         ...difference.changed.map((file) => `  stale:   ${file}`),
@@ -163,7 +205,9 @@ export async function main(argv: readonly string[], importModule?: ModuleImporte
       ];
       if (options.timings) await writeFile(options.timings, timings.json());
       if (stale.length === 0) return 0;
-      console.error(`The committed bundle is out of date; run \`npm run build:overlays\` and commit:\n${stale.join('\n')}`);
+      console.error(
+        `The committed bundle is out of date; run \`npm run build:overlays\` and commit:\n${stale.join('\n')}`,
+      );
       return 1;
     }
     // An unchanged bundle is left as it is: nothing to move, and its files keep their times.
@@ -186,7 +230,8 @@ export async function run(argv: readonly string[], importModule?: ModuleImporter
   try {
     return await main(argv, importModule);
   } catch (error) {
-    if (error instanceof ConfigError) console.error(`Invalid configuration, nothing written:\n${error.problems.map((p) => `  ${p}`).join('\n')}`);
+    if (error instanceof ConfigError)
+      console.error(`Invalid configuration, nothing written:\n${error.problems.map((p) => `  ${p}`).join('\n')}`);
     else console.error(`Build failed, nothing written: ${(error as Error).message}`);
     return 1;
   }

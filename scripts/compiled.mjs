@@ -87,7 +87,9 @@ function sourcePlugin(inputs) {
         const before = identity(statSync(args.path, { bigint: true }));
         const bytes = readFileSync(args.path);
         inputs.set(args.path, { digest: sha256(bytes), identity: before });
-        const contents = bytes.toString('utf8').replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href));
+        const contents = bytes
+          .toString('utf8')
+          .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href));
         return { contents, loader: /\.m?ts$/.test(args.path) ? 'ts' : 'js' };
       });
     },
@@ -98,22 +100,40 @@ async function compile(indexFile, mode, entry) {
   const { build } = await import('esbuild');
   const inputs = new Map();
   const result = await build({
-    entryPoints: [entry], absWorkingDir: ROOT, bundle: true, platform: 'node', format: 'esm', target: 'node20',
+    entryPoints: [entry],
+    absWorkingDir: ROOT,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
     // Split: a module imported lazily (a schema model, the PromQL parser) is a file of its own, read only when used.
-    write: false, metafile: true, logLevel: 'silent', plugins: [sourcePlugin(inputs)], splitting: true, outdir: 'out', entryNames: 'entry',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    plugins: [sourcePlugin(inputs)],
+    splitting: true,
+    outdir: 'out',
+    entryNames: 'entry',
     // The build bundles its dependencies (one file loads faster than node_modules); environments only their own code.
     ...(mode === 'command' ? { external: UNBUNDLED } : { packages: 'external' }),
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
   });
   const sorted = [...inputs].sort(([a], [b]) => a.localeCompare(b));
-  const key = keyOf(mode, entry, sorted.map(([file, { digest }]) => [file, digest]));
+  const key = keyOf(
+    mode,
+    entry,
+    sorted.map(([file, { digest }]) => [file, digest]),
+  );
   const dir = path.join(CACHE, key);
   const output = path.join(dir, 'entry.js');
   // Written aside and renamed: a build interrupted here never leaves a half-written directory to import.
   const partial = `${dir}.${process.pid}.partial`;
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
-  for (const file of result.outputFiles) writeFileSync(path.join(partial, path.relative(path.join(ROOT, 'out'), file.path)), file.contents);
+  for (const file of result.outputFiles)
+    writeFileSync(path.join(partial, path.relative(path.join(ROOT, 'out'), file.path)), file.contents);
   writeFileSync(path.join(partial, 'package.json'), '{"type": "module"}\n');
   try {
     renameSync(partial, dir);
@@ -124,10 +144,14 @@ async function compile(indexFile, mode, entry) {
   }
   const previous = existsSync(indexFile) ? JSON.parse(readFileSync(indexFile, 'utf8')).output : undefined;
   const identities = Object.fromEntries(sorted.map(([file, { digest, identity: id }]) => [file, [id, digest]]));
-  writeFileSync(`${indexFile}.${process.pid}.partial`, JSON.stringify({ key, output, inputs: sorted.map(([file]) => file), identities }));
+  writeFileSync(
+    `${indexFile}.${process.pid}.partial`,
+    JSON.stringify({ key, output, inputs: sorted.map(([file]) => file), identities }),
+  );
   renameSync(`${indexFile}.${process.pid}.partial`, indexFile);
   // The entry's previous compilation, and only that: a directory of its own directly under the cache.
-  if (previous && previous !== output && path.dirname(path.dirname(previous)) === CACHE) rmSync(path.dirname(previous), { recursive: true, force: true });
+  if (previous && previous !== output && path.dirname(path.dirname(previous)) === CACHE)
+    rmSync(path.dirname(previous), { recursive: true, force: true });
   return output;
 }
 

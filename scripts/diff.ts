@@ -32,14 +32,22 @@ export interface DiffIo {
 function overlaysIn(root: string): string[] {
   const dir = path.join(root, OVERLAYS_DIR);
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((name) => existsSync(path.join(dir, name, 'kustomization.yaml'))).sort();
+  return readdirSync(dir)
+    .filter((name) => existsSync(path.join(dir, name, 'kustomization.yaml')))
+    .sort();
 }
 
-async function renderAll(kustomize: KustomizeBinary, root: string, environments: readonly string[], side: string): Promise<Map<string, string>> {
+async function renderAll(
+  kustomize: KustomizeBinary,
+  root: string,
+  environments: readonly string[],
+  side: string,
+): Promise<Map<string, string>> {
   const available = environments.filter((environment) => overlaysIn(root).includes(environment));
-  const build = (environment: string) => kustomizeBuild(kustomize, path.join(root, OVERLAYS_DIR, environment)).catch((error: Error) => {
-    throw new Error(`${side}: ${error.message}`);
-  });
+  const build = (environment: string) =>
+    kustomizeBuild(kustomize, path.join(root, OVERLAYS_DIR, environment)).catch((error: Error) => {
+      throw new Error(`${side}: ${error.message}`);
+    });
   const rendered = await Promise.all(available.map(build));
   return new Map(available.map((environment, index) => [environment, rendered[index]]));
 }
@@ -61,7 +69,12 @@ Exit codes:
 export async function main(argv: readonly string[], io: DiffIo): Promise<number> {
   let positionals: string[];
   try {
-    const parsed = parseArgs({ args: [...argv], options: { help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    const parsed = parseArgs({
+      args: [...argv],
+      options: { help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
     if (parsed.values.help) {
       io.out(`${USAGE}\n`);
       return 0;
@@ -85,7 +98,9 @@ export async function main(argv: readonly string[], io: DiffIo): Promise<number>
       renderAll(kustomize, root, environments, 'working tree'),
     ]);
 
-    io.out(`Rendered with kustomize ${kustomize.version} (${kustomize.origin}): ${base.ref} (${base.commit.slice(0, 12)}) against the working tree\n`);
+    io.out(
+      `Rendered with kustomize ${kustomize.version} (${kustomize.origin}): ${base.ref} (${base.commit.slice(0, 12)}) against the working tree\n`,
+    );
     let differs = false;
     for (const environment of environments) {
       const [old, now] = [before.get(environment) ?? '', after.get(environment) ?? ''];
@@ -94,11 +109,23 @@ export async function main(argv: readonly string[], io: DiffIo): Promise<number>
         continue;
       }
       differs = true;
-      const state = !before.has(environment) ? ' (new environment)' : !after.has(environment) ? ' (environment removed)' : '';
+      const state = !before.has(environment)
+        ? ' (new environment)'
+        : !after.has(environment)
+          ? ' (environment removed)'
+          : '';
       io.out(`\n=== ${environment}${state}: ${changesLine(objectChanges(old, now))}\n`);
       const consequences = state ? [] : consequencesOfChange(environment, old, now);
       if (consequences.length) io.out(`${formatConsequences(consequences)}\n`);
-      const patch = createTwoFilesPatch(`${base.ref}:overlays/${environment}`, `working tree:overlays/${environment}`, old, now, undefined, undefined, { context: 3 });
+      const patch = createTwoFilesPatch(
+        `${base.ref}:overlays/${environment}`,
+        `working tree:overlays/${environment}`,
+        old,
+        now,
+        undefined,
+        undefined,
+        { context: 3 },
+      );
       io.out(patch.replace(/^=+\n/, ''));
     }
     return differs ? 1 : 0;
@@ -111,7 +138,11 @@ export async function main(argv: readonly string[], io: DiffIo): Promise<number>
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const io: DiffIo = { cwd: process.cwd(), out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) };
+  const io: DiffIo = {
+    cwd: process.cwd(),
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  };
   // exitCode, not exit(): a long diff written to a pipe is never cut short.
   main(process.argv.slice(2), io).then((code) => (process.exitCode = code));
 }

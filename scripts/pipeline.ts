@@ -19,7 +19,12 @@ import { GENERATED_DIR, generatedFile, COMPONENTS_DIR, BASE_DIR, OVERLAYS_DIR } 
 
 export const overlayDir = (environment: string) => `${OVERLAYS_DIR}/${environment}/`;
 /** generated/ files of one environment: its rendered YAML, its Argo CD and Flux manifests, its runbooks. */
-const generatedFiles = (environment: string) => [generatedFile(environment), argocdFile(environment), fluxFile(environment), runbookFile(environment)];
+const generatedFiles = (environment: string) => [
+  generatedFile(environment),
+  argocdFile(environment),
+  fluxFile(environment),
+  runbookFile(environment),
+];
 
 /** One environment's share of a build. */
 export interface RenderedEnvironment {
@@ -38,7 +43,14 @@ export interface RenderedBundle {
 
 /** components/<name>/ of every optional feature, rendered from the shared defaults. */
 function componentFiles(base: Settings): FileTree {
-  return mergeTrees(...components.map((component) => new Map([...component.files(base)].map(([file, content]) => [`${COMPONENTS_DIR}/${component.name}/${file}`, content]))));
+  return mergeTrees(
+    ...components.map(
+      (component) =>
+        new Map(
+          [...component.files(base)].map(([file, content]) => [`${COMPONENTS_DIR}/${component.name}/${file}`, content]),
+        ),
+    ),
+  );
 }
 
 /**
@@ -55,10 +67,20 @@ export async function renderBundle(
   // Checked before anything is built, like the environments (config/load.ts): rendering takes checked input.
   const base = checkedBaseSettings();
   const repo = resolveRepository(repository);
-  const sources = mergeTrees(baseFiles(base), componentFiles(base), ...environments.map((environment) => overlayFiles(environment, base)));
+  const sources = mergeTrees(
+    baseFiles(base),
+    componentFiles(base),
+    ...environments.map((environment) => overlayFiles(environment, base)),
+  );
   timings.lap('kustomize files');
 
-  const { builds, reused } = await overlayRenders(kustomize, sources, staging, environments.map((environment) => overlayDir(environment.name)), cache);
+  const { builds, reused } = await overlayRenders(
+    kustomize,
+    sources,
+    staging,
+    environments.map((environment) => overlayDir(environment.name)),
+    cache,
+  );
   // Each overlay is verified as soon as it is rendered, while kustomize renders the next ones.
   const verified = builds.map(async (build) => schemaProblems(await build));
   // A failed render is reported once, by Promise.all(builds); its verification's rejection is the same error.
@@ -71,11 +93,17 @@ export async function renderBundle(
   const runbooks = runbookFiles(environments);
   const rendered = await Promise.all(builds);
   timings.lap('kustomize build');
-  const problems = (await Promise.all(verified)).flatMap((found, index) => found.map((problem) => `${environments[index].name}: rendered ${problem}`));
+  const problems = (await Promise.all(verified)).flatMap((found, index) =>
+    found.map((problem) => `${environments[index].name}: rendered ${problem}`),
+  );
   if (problems.length) throw new Error(`rendered objects fail their schema:\n${problems.join('\n')}`);
   if (deliveryProblems.length) throw new Error(`Argo CD / Flux manifests are invalid:\n${deliveryProblems.join('\n')}`);
 
-  const generated: FileTree = mergeTrees(new Map(environments.map((environment, index) => [generatedFile(environment.name), rendered[index]])), delivery, runbooks);
+  const generated: FileTree = mergeTrees(
+    new Map(environments.map((environment, index) => [generatedFile(environment.name), rendered[index]])),
+    delivery,
+    runbooks,
+  );
   timings.lap('verify');
   const tree = mergeTrees(sources, generated);
   return {
@@ -84,7 +112,9 @@ export async function renderBundle(
     environments: environments.map((environment, index) => ({
       name: environment.name,
       objects: objectCount(rendered[index]),
-      files: [...tree.keys()].filter((file) => file.startsWith(overlayDir(environment.name)) || generatedFiles(environment.name).includes(file)),
+      files: [...tree.keys()].filter(
+        (file) => file.startsWith(overlayDir(environment.name)) || generatedFiles(environment.name).includes(file),
+      ),
     })),
   };
 }
@@ -92,5 +122,9 @@ export async function renderBundle(
 /** The paths a build replaces: everything it renders, or only the named environments' share. */
 export function ownedPaths(environments: readonly Environment[], all: boolean): string[] {
   if (all) return [`${BASE_DIR}/`, `${COMPONENTS_DIR}/`, `${OVERLAYS_DIR}/`, `${GENERATED_DIR}/`];
-  return [`${BASE_DIR}/`, `${COMPONENTS_DIR}/`, ...environments.flatMap((environment) => [overlayDir(environment.name), ...generatedFiles(environment.name)])];
+  return [
+    `${BASE_DIR}/`,
+    `${COMPONENTS_DIR}/`,
+    ...environments.flatMap((environment) => [overlayDir(environment.name), ...generatedFiles(environment.name)]),
+  ];
 }

@@ -3,7 +3,13 @@ import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { debianBinaries, makeServerDirectory, startTestServer, withServer, type TestServer } from '../tools/postgres/server.ts';
+import {
+  debianBinaries,
+  makeServerDirectory,
+  startTestServer,
+  withServer,
+  type TestServer,
+} from '../tools/postgres/server.ts';
 import { databaseContents } from './support/database-contents.ts';
 import { find, rendered } from './support/rendered.ts';
 import { installScript, runScript, type ScriptResult } from './support/shell.ts';
@@ -19,16 +25,29 @@ const scripts = find(rendered('staging'), 'ConfigMap', 'postgresql-backup-script
 const scriptDir = makeServerDirectory('bundle-scripts-');
 const backupSh = installScript(scriptDir, 'backup.sh', scripts['backup.sh']);
 const restoreSh = installScript(scriptDir, 'restore.sh', scripts['restore.sh']);
-const monitoringRoleSh = installScript(scriptDir, 'monitoring-role.sh', find(rendered('staging'), 'ConfigMap', 'postgresql-monitoring-init').data['30-monitoring-role.sh']);
+const monitoringRoleSh = installScript(
+  scriptDir,
+  'monitoring-role.sh',
+  find(rendered('staging'), 'ConfigMap', 'postgresql-monitoring-init').data['30-monitoring-role.sh'],
+);
 
-const SUPERUSER = { superuser: 'app_user', password: 'backup-test-password', database: 'project_template', binaries } as const;
+const SUPERUSER = {
+  superuser: 'app_user',
+  password: 'backup-test-password',
+  database: 'project_template',
+  binaries,
+} as const;
 const STAMP = /^\d{8}T\d{6}Z$/;
 const backupDir = makeServerDirectory('backups-');
 let source: TestServer;
 
 /** The libpq variables the CronJob sets, pointing at a test server instead of a Service. */
 const connection = (server: TestServer, password = SUPERUSER.password) => ({
-  PGHOST: '127.0.0.1', PGPORT: String(server.port), PGUSER: SUPERUSER.superuser, PGPASSWORD: password, BACKUP_DIR: backupDir,
+  PGHOST: '127.0.0.1',
+  PGPORT: String(server.port),
+  PGUSER: SUPERUSER.superuser,
+  PGPASSWORD: password,
+  BACKUP_DIR: backupDir,
 });
 const backup = async (server: TestServer, env: Record<string, string> = {}) => {
   // Backups are named by the second: two in the same second would be refused (rightly).
@@ -36,12 +55,23 @@ const backup = async (server: TestServer, env: Record<string, string> = {}) => {
   return runScript(backupSh, [], { ...connection(server), ...env }, toolsDir);
 };
 const restore = (server: TestServer, args: string[]) => runScript(restoreSh, args, connection(server), toolsDir);
-const createMonitoringRole = (server: TestServer) => runScript(monitoringRoleSh, [], {
-  PGHOST: '127.0.0.1', PGPORT: String(server.port), POSTGRES_USER: SUPERUSER.superuser, POSTGRES_PASSWORD: SUPERUSER.password,
-  POSTGRES_DB: SUPERUSER.database, MONITORING_PASSWORD: 'monitoring-test-password',
-}, toolsDir);
+const createMonitoringRole = (server: TestServer) =>
+  runScript(
+    monitoringRoleSh,
+    [],
+    {
+      PGHOST: '127.0.0.1',
+      PGPORT: String(server.port),
+      POSTGRES_USER: SUPERUSER.superuser,
+      POSTGRES_PASSWORD: SUPERUSER.password,
+      POSTGRES_DB: SUPERUSER.database,
+      MONITORING_PASSWORD: 'monitoring-test-password',
+    },
+    toolsDir,
+  );
 const listing = () => readdirSync(backupDir).sort();
-const ok = (result: ScriptResult) => assert.is(result.code, 0, `exit ${result.code}\n${result.stdout}\n${result.stderr}`);
+const ok = (result: ScriptResult) =>
+  assert.is(result.code, 0, `exit ${result.code}\n${result.stdout}\n${result.stderr}`);
 
 /** Two application databases and roles, with the things a dump must carry: owners, grants, odd text. */
 async function createData(server: TestServer): Promise<void> {
@@ -69,7 +99,9 @@ async function createData(server: TestServer): Promise<void> {
 test.before(async () => {
   source = await startTestServer(SUPERUSER);
   const client = await source.connect();
-  console.log(`  PostgreSQL ${(await client.query('SHOW server_version')).rows[0].server_version} (server and client programs), scripts run by busybox sh`);
+  console.log(
+    `  PostgreSQL ${(await client.query('SHOW server_version')).rows[0].server_version} (server and client programs), scripts run by busybox sh`,
+  );
   await client.end();
   await createData(source);
   // As the image does at initialisation with monitoring on: the backup then holds that role too.
@@ -89,12 +121,32 @@ test('backup.sh writes every database, in custom format, and the roles without p
   assert.equal(others, [], 'one directory, nothing left behind');
   assert.match(name, STAMP);
   const dir = path.join(backupDir, name);
-  assert.equal(readdirSync(dir).sort(), ['SHA256SUMS', 'globals.sql', 'inventory.dump', 'postgres.dump', 'project_template.dump']);
+  assert.equal(readdirSync(dir).sort(), [
+    'SHA256SUMS',
+    'globals.sql',
+    'inventory.dump',
+    'postgres.dump',
+    'project_template.dump',
+  ]);
   for (const dump of ['inventory.dump', 'postgres.dump', 'project_template.dump']) {
-    assert.is(readFileSync(path.join(dir, dump)).subarray(0, 5).toString(), 'PGDMP', `${dump} is a custom-format archive`);
+    assert.is(
+      readFileSync(path.join(dir, dump)).subarray(0, 5).toString(),
+      'PGDMP',
+      `${dump} is a custom-format archive`,
+    );
   }
-  const sums = readFileSync(path.join(dir, 'SHA256SUMS'), 'utf8').trim().split('\n').map((line) => line.split(/\s+/));
-  for (const [sum, file] of sums) assert.is(createHash('sha256').update(readFileSync(path.join(dir, file))).digest('hex'), sum, file);
+  const sums = readFileSync(path.join(dir, 'SHA256SUMS'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => line.split(/\s+/));
+  for (const [sum, file] of sums)
+    assert.is(
+      createHash('sha256')
+        .update(readFileSync(path.join(dir, file)))
+        .digest('hex'),
+      sum,
+      file,
+    );
   assert.is(sums.length, 4);
   const globals = readFileSync(path.join(dir, 'globals.sql'), 'utf8');
   assert.match(globals, /CREATE ROLE reporter;/);
@@ -106,11 +158,16 @@ test('backup.sh writes every database, in custom format, and the roles without p
 test('restore.sh lists the backups and restores one database next to the live one, under a new name', async () => {
   const list = await restore(source, []);
   ok(list);
-  assert.match(list.stdout, new RegExp(`^${firstBackup.name}\\s+\\S+\\s+inventory postgres project_template\\s*$`, 'm'));
+  assert.match(
+    list.stdout,
+    new RegExp(`^${firstBackup.name}\\s+\\S+\\s+inventory postgres project_template\\s*$`, 'm'),
+  );
   ok(await restore(source, ['latest', 'inventory', 'inventory_restored']));
   const contents = await databaseContents(source.connect);
   assert.equal(contents['database inventory_restored'], contents['database inventory']);
-  const owners = Object.fromEntries((contents.databases as { datname: string; owner: string }[]).map((d) => [d.datname, d.owner]));
+  const owners = Object.fromEntries(
+    (contents.databases as { datname: string; owner: string }[]).map((d) => [d.datname, d.owner]),
+  );
   assert.is(owners.inventory_restored, 'reporter', 'the restored database has the owner of the dumped one');
 });
 
@@ -127,7 +184,11 @@ test('restore.sh never overwrites: a database that holds tables is refused and l
 
 test('retention deletes only backups older than the window, by their names, and nothing else on the volume', async () => {
   const now = Date.now();
-  const stamp = (daysAgo: number) => new Date(now - daysAgo * 86_400_000).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = (daysAgo: number) =>
+    new Date(now - daysAgo * 86_400_000)
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
   const expired = [stamp(7.05), stamp(30)];
   const kept = [stamp(6.95), stamp(1)];
   const strangers = ['lost+found', 'manual-copy-before-upgrade', '2024-01-01'];
@@ -139,7 +200,11 @@ test('retention deletes only backups older than the window, by their names, and 
   for (const name of expired) assert.not.ok(after.includes(name), `${name} is past 7 days: deleted`);
   for (const name of [...kept, ...strangers, firstBackup.name]) assert.ok(after.includes(name), `${name} kept`);
   assert.not.ok(after.includes('.partial-20200101T000000Z'), 'what a killed run left behind is cleared');
-  assert.is(after.filter((name) => STAMP.test(name)).length, kept.length + 2, 'the kept ones, the first backup and the new one');
+  assert.is(
+    after.filter((name) => STAMP.test(name)).length,
+    kept.length + 2,
+    'the kept ones, the first backup and the new one',
+  );
   for (const name of expired) assert.match(result.stdout, `deleted ${name} (older than 7 days)`);
 });
 
@@ -160,7 +225,11 @@ test('a dump that fails half-way (no access to one database) leaves no partial b
   await admin.query('REVOKE CONNECT ON DATABASE project_template FROM PUBLIC');
   await admin.end();
   const before = listing();
-  const result = await backup(source, { PGUSER: 'limited', PGPASSWORD: 'limited-password', BACKUP_RETENTION_DAYS: '1' });
+  const result = await backup(source, {
+    PGUSER: 'limited',
+    PGPASSWORD: 'limited-password',
+    BACKUP_RETENTION_DAYS: '1',
+  });
   assert.is.not(result.code, 0);
   assert.match(result.stdout, 'dumping inventory', 'the first databases were dumped');
   assert.match(result.stderr, 'backup: FAILED: pg_dump of project_template');
@@ -182,7 +251,11 @@ test('a damaged backup is refused before anything is restored', async () => {
   assert.match(result.stderr, 'does not match its checksums');
   assert.match(result.stderr, 'inventory.dump: FAILED');
   const client = await source.connect('postgres');
-  assert.is((await client.query(`SELECT count(*)::int AS n FROM pg_database WHERE datname = 'inventory_from_damaged'`)).rows[0].n, 0);
+  assert.is(
+    (await client.query(`SELECT count(*)::int AS n FROM pg_database WHERE datname = 'inventory_from_damaged'`)).rows[0]
+      .n,
+    0,
+  );
   await client.end();
 });
 
@@ -197,10 +270,20 @@ test('after the server is destroyed, restore.sh brings every database and role b
     assert.match(result.stdout, 'restoring roles and tablespaces');
     assert.equal(await databaseContents(fresh.connect), firstBackup.contents);
     const client = await fresh.connect('postgres');
-    const passwords = (await client.query(`SELECT rolname, rolpassword IS NOT NULL AS has FROM pg_authid WHERE rolname IN ('reporter', 'postgres_exporter') ORDER BY 1`)).rows;
+    const passwords = (
+      await client.query(
+        `SELECT rolname, rolpassword IS NOT NULL AS has FROM pg_authid WHERE rolname IN ('reporter', 'postgres_exporter') ORDER BY 1`,
+      )
+    ).rows;
     await client.end();
-    assert.equal(passwords, [{ rolname: 'postgres_exporter', has: true }, { rolname: 'reporter', has: false }],
-      'the fresh server\'s own roles keep their passwords; restored roles have none until set (docs/backups-and-restore.md#restoring-a-backup)');
+    assert.equal(
+      passwords,
+      [
+        { rolname: 'postgres_exporter', has: true },
+        { rolname: 'reporter', has: false },
+      ],
+      "the fresh server's own roles keep their passwords; restored roles have none until set (docs/backups-and-restore.md#restoring-a-backup)",
+    );
   });
 });
 

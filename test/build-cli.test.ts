@@ -4,9 +4,17 @@ import { appendFileSync, rmSync, statSync } from 'node:fs';
 import fg from 'fast-glob';
 import path from 'node:path';
 import { renderedEnvironments } from './support/rendered.ts';
-import { PROJECT_ROOT, assertRefused, copyOfBundle, emptyDir, environmentsDir, runBuild, treeOf } from './support/cli.ts';
+import {
+  PROJECT_ROOT,
+  assertRefused,
+  copyOfBundle,
+  emptyDir,
+  environmentsDir,
+  runBuild,
+  treeOf,
+} from './support/cli.ts';
 
-const committed = treeOf(PROJECT_ROOT + '/generated');
+const committed = treeOf(`${PROJECT_ROOT}/generated`);
 
 test('two builds into fresh directories give identical trees, equal to the committed bundle', () => {
   const [first, second] = [emptyDir(), emptyDir()];
@@ -16,7 +24,11 @@ test('two builds into fresh directories give identical trees, equal to the commi
   assert.is(b.code, 0, b.stderr);
   assert.equal(treeOf(first), treeOf(second));
   assert.equal(treeOf(path.join(first, 'generated')), committed);
-  assert.equal(Object.keys(treeOf(first)).filter((file) => file.startsWith('.build-')), [], 'no scratch directory left behind');
+  assert.equal(
+    Object.keys(treeOf(first)).filter((file) => file.startsWith('.build-')),
+    [],
+    'no scratch directory left behind',
+  );
   rmSync(first, { recursive: true });
   rmSync(second, { recursive: true });
 });
@@ -49,10 +61,14 @@ test('--check passes on the committed bundle and names every stale, missing and 
 test('a build that changes nothing writes nothing: every file keeps its inode and modification time', () => {
   const out = copyOfBundle();
   assert.is(runBuild(['--out', out]).code, 0);
-  const stamps = () => fg.sync('**/*', { cwd: out, dot: true }).sort().map((file) => {
-    const stat = statSync(path.join(out, file));
-    return `${file} ${stat.ino} ${stat.mtimeMs}`;
-  });
+  const stamps = () =>
+    fg
+      .sync('**/*', { cwd: out, dot: true })
+      .sort()
+      .map((file) => {
+        const stat = statSync(path.join(out, file));
+        return `${file} ${stat.ino} ${stat.mtimeMs}`;
+      });
   const before = stamps();
   const again = runBuild(['--out', out]);
   assert.is(again.code, 0, again.stderr);
@@ -67,7 +83,10 @@ test('a build replaces stale files and removes the overlay of a deleted environm
   assert.is(result.code, 0, result.stderr);
   const tree = treeOf(out);
   assert.is(tree['generated/dev.yaml'], committed['dev.yaml']);
-  assert.not.ok(Object.keys(tree).some((file) => file.includes('staging')), 'staging is gone');
+  assert.not.ok(
+    Object.keys(tree).some((file) => file.includes('staging')),
+    'staging is gone',
+  );
 });
 
 test('a fourth environment is one new file: it gets its own overlay and rendered file', () => {
@@ -78,7 +97,7 @@ test('a fourth environment is one new file: it gets its own overlay and rendered
   });
   const result = runBuild(['--out', out, '--environments', environments]);
   assert.is(result.code, 0, result.stderr);
-  assert.match(result.stdout, /^  qa\s+\d+ objects/m);
+  assert.match(result.stdout, /^ {2}qa\s+\d+ objects/m);
   const tree = treeOf(out);
   assert.match(tree['overlays/qa/kustomization.yaml'], 'namespace: qa-databases');
   assert.match(tree['overlays/qa/environment.conf'], 'max_connections = 80');
@@ -92,28 +111,79 @@ test('environment names on the command line build only those; an unknown one is 
   const before = treeOf(out);
   const only = runBuild(['--out', out, 'dev']);
   assert.is(only.code, 0, only.stderr);
-  assert.match(only.stdout, /^  dev /m);
-  assert.not.match(only.stdout, /^  prod /m);
+  assert.match(only.stdout, /^ {2}dev /m);
+  assert.not.match(only.stdout, /^ {2}prod /m);
   const unknown = runBuild(['--out', out, 'dev', 'no-such-environment']);
   assert.is(unknown.code, 1);
-  assert.match(unknown.stderr, `no-such-environment: unknown environment on the command line; allowed: ${renderedEnvironments().join(', ')}`);
+  assert.match(
+    unknown.stderr,
+    `no-such-environment: unknown environment on the command line; allowed: ${renderedEnvironments().join(', ')}`,
+  );
   assert.equal(treeOf(out), before);
 });
 
 /** Each bad input: the environment file that holds it and the message it must produce. */
 const BAD_INPUTS: [string, Record<string, string | null>, string][] = [
-  ['replicas 0', { 'dev.ts': `export default { name: 'dev', replicas: 0 };\n` }, 'dev: replicas: must be a whole number of at least 1, got 0'],
-  ['storage "10Gb"', { 'dev.ts': `export default { name: 'dev', storage: { size: '10Gb' } };\n` }, 'dev: storage.size: "10Gb" is not a Kubernetes quantity: use a number with one of Ki, Mi, Gi'],
-  ['requests above limits', { 'dev.ts': `export default { name: 'dev', resources: { requests: { cpu: '2' } } };\n` }, 'dev: resources.requests.cpu: request "2" is above the limit "500m"'],
-  ['an unknown PostgreSQL parameter', { 'dev.ts': `export default { name: 'dev', postgresql: { shared_bufers: '128MB' } };\n` }, 'dev: postgresql.shared_bufers: unknown parameter; did you mean "shared_buffers"?'],
-  ['a duplicate environment', { 'dev2.ts': `export default { name: 'dev' };\n` }, 'dev: name: duplicate environment, defined in both'],
-  ['a namespace that is not a DNS label', { 'dev.ts': `export default { name: 'dev', namespace: 'Project_Template' };\n` }, 'dev: namespace: must be a namespace that is a DNS label'],
-  ['an environment name that is not a DNS label', { 'dev.ts': `export default { name: 'Dev Env' };\n` }, 'Dev Env: name: must be an environment name that is a DNS label'],
-  ['an unknown setting', { 'dev.ts': `export default { name: 'dev', replica: 2 };\n` }, 'dev: replica: unknown setting; allowed: name, namespace, replicas'],
-  ['an unknown anti-affinity mode', { 'prod.ts': `export default { name: 'prod', podAntiAffinity: 'always' };\n` }, 'prod: podAntiAffinity: must be one of none, preferred, required, got "always"'],
-  ['a bad database name', { 'dev.ts': `export default { name: 'dev', database: 'my-db' };\n` }, 'dev: database: must be a lowercase SQL identifier'],
-  ['a bundle-owned parameter', { 'dev.ts': `export default { name: 'dev', postgresql: { port: 6543 } };\n` }, 'dev: postgresql.port:'],
-  ['/dev/shm as large as the memory limit', { 'dev.ts': `export default { name: 'dev', sharedMemorySize: '1Gi' };\n` }, 'dev: sharedMemorySize: "1Gi" must be below the memory limit "1Gi"'],
+  [
+    'replicas 0',
+    { 'dev.ts': `export default { name: 'dev', replicas: 0 };\n` },
+    'dev: replicas: must be a whole number of at least 1, got 0',
+  ],
+  [
+    'storage "10Gb"',
+    { 'dev.ts': `export default { name: 'dev', storage: { size: '10Gb' } };\n` },
+    'dev: storage.size: "10Gb" is not a Kubernetes quantity: use a number with one of Ki, Mi, Gi',
+  ],
+  [
+    'requests above limits',
+    { 'dev.ts': `export default { name: 'dev', resources: { requests: { cpu: '2' } } };\n` },
+    'dev: resources.requests.cpu: request "2" is above the limit "500m"',
+  ],
+  [
+    'an unknown PostgreSQL parameter',
+    { 'dev.ts': `export default { name: 'dev', postgresql: { shared_bufers: '128MB' } };\n` },
+    'dev: postgresql.shared_bufers: unknown parameter; did you mean "shared_buffers"?',
+  ],
+  [
+    'a duplicate environment',
+    { 'dev2.ts': `export default { name: 'dev' };\n` },
+    'dev: name: duplicate environment, defined in both',
+  ],
+  [
+    'a namespace that is not a DNS label',
+    { 'dev.ts': `export default { name: 'dev', namespace: 'Project_Template' };\n` },
+    'dev: namespace: must be a namespace that is a DNS label',
+  ],
+  [
+    'an environment name that is not a DNS label',
+    { 'dev.ts': `export default { name: 'Dev Env' };\n` },
+    'Dev Env: name: must be an environment name that is a DNS label',
+  ],
+  [
+    'an unknown setting',
+    { 'dev.ts': `export default { name: 'dev', replica: 2 };\n` },
+    'dev: replica: unknown setting; allowed: name, namespace, replicas',
+  ],
+  [
+    'an unknown anti-affinity mode',
+    { 'prod.ts': `export default { name: 'prod', podAntiAffinity: 'always' };\n` },
+    'prod: podAntiAffinity: must be one of none, preferred, required, got "always"',
+  ],
+  [
+    'a bad database name',
+    { 'dev.ts': `export default { name: 'dev', database: 'my-db' };\n` },
+    'dev: database: must be a lowercase SQL identifier',
+  ],
+  [
+    'a bundle-owned parameter',
+    { 'dev.ts': `export default { name: 'dev', postgresql: { port: 6543 } };\n` },
+    'dev: postgresql.port:',
+  ],
+  [
+    '/dev/shm as large as the memory limit',
+    { 'dev.ts': `export default { name: 'dev', sharedMemorySize: '1Gi' };\n` },
+    'dev: sharedMemorySize: "1Gi" must be below the memory limit "1Gi"',
+  ],
 ];
 
 for (const [what, files, message] of BAD_INPUTS) {
@@ -123,7 +193,10 @@ for (const [what, files, message] of BAD_INPUTS) {
 test('a build that fails after rendering started leaves the previous tree intact', () => {
   const out = copyOfBundle();
   const before = treeOf(out);
-  const result = runBuild(['--out', out], { ...process.env, KUSTOMIZE: path.join(PROJECT_ROOT, 'test/support/failing-kustomize.sh') });
+  const result = runBuild(['--out', out], {
+    ...process.env,
+    KUSTOMIZE: path.join(PROJECT_ROOT, 'test/support/failing-kustomize.sh'),
+  });
   assert.is.not(result.code, 0);
   assert.match(result.stderr, 'nothing written');
   assert.equal(treeOf(out), before);

@@ -31,7 +31,10 @@ test('a larger data volume is refused with exit 1, the runbook and the line to a
   const stderr = flat(result.stderr);
   assert.match(stderr, 'prod: refused storage-resize: data volume postgresql-data 100Gi → 200Gi');
   assert.match(stderr, 'runbook: generated/runbooks/prod.md#grow-the-data-volume');
-  assert.match(stderr, "Refused, nothing written: a change above needs a manual step. Follow its runbook, then acknowledge it in the environment file: prod: acknowledge: ['storage-resize']");
+  assert.match(
+    stderr,
+    "Refused, nothing written: a change above needs a manual step. Follow its runbook, then acknowledge it in the environment file: prod: acknowledge: ['storage-resize']",
+  );
   assert.equal(treeOf(out), before);
 });
 
@@ -45,15 +48,28 @@ test('acknowledged, it builds with a warning; the next build says the acknowledg
 
   const again = build(out, files, 'prod');
   assert.is(again.code, 0, again.stderr);
-  assert.match(flat(again.stderr), "prod: warning stale-acknowledgement: acknowledge: 'storage-resize' matches no change in this build");
+  assert.match(
+    flat(again.stderr),
+    "prod: warning stale-acknowledgement: acknowledge: 'storage-resize' matches no change in this build",
+  );
   assert.not.match(again.stderr, 'storage-resize: data volume');
 });
 
 test('a parameter a reload picks up warns that the pods restart anyway, and builds', () => {
   const out = copyOfBundle();
-  const result = build(out, edited('dev', ["maintenance_work_mem: '32MB',", "maintenance_work_mem: '32MB',\n    log_min_duration_statement: '500ms',"]), 'dev');
+  const result = build(
+    out,
+    edited('dev', [
+      "maintenance_work_mem: '32MB',",
+      "maintenance_work_mem: '32MB',\n    log_min_duration_statement: '500ms',",
+    ]),
+    'dev',
+  );
   assert.is(result.code, 0, result.stderr);
-  assert.match(flat(result.stderr), "dev: warning reload-parameter: log_min_duration_statement 1s → 500ms: a reload would apply this, but the ConfigMap's new name rolls the pods anyway: postgresql-0 restarts");
+  assert.match(
+    flat(result.stderr),
+    "dev: warning reload-parameter: log_min_duration_statement 1s → 500ms: a reload would apply this, but the ConfigMap's new name rolls the pods anyway: postgresql-0 restarts",
+  );
   assert.match(treeOf(out)['generated/dev.yaml'], "log_min_duration_statement = '500ms'");
 });
 
@@ -62,8 +78,14 @@ test('a parameter that needs a restart warns with the restart and the runbook, a
   const result = build(out, edited('staging', ["shared_buffers: '512MB'", "shared_buffers: '768MB'"]), 'staging');
   assert.is(result.code, 0, result.stderr);
   const stderr = flat(result.stderr);
-  assert.match(stderr, 'staging: warning restart-parameter: shared_buffers 512MB → 768MB: PostgreSQL applies this only at a restart (context postmaster)');
-  assert.match(stderr, 'postgresql-1 first, down to postgresql-0, whichever is primary; when the roll reaches the primary, Patroni stops it cleanly');
+  assert.match(
+    stderr,
+    'staging: warning restart-parameter: shared_buffers 512MB → 768MB: PostgreSQL applies this only at a restart (context postmaster)',
+  );
+  assert.match(
+    stderr,
+    'postgresql-1 first, down to postgresql-0, whichever is primary; when the roll reaches the primary, Patroni stops it cleanly',
+  );
   assert.match(stderr, 'runbook: generated/runbooks/staging.md#apply-a-restart-only-parameter');
 });
 
@@ -71,7 +93,10 @@ test('an acknowledgement that matches nothing is a warning, not a failure', () =
   const out = copyOfBundle();
   const result = build(out, edited('dev', ["name: 'dev',", "name: 'dev',\n  acknowledge: ['major-upgrade'],"]), 'dev');
   assert.is(result.code, 0, result.stderr);
-  assert.match(flat(result.stderr), "dev: warning stale-acknowledgement: acknowledge: 'major-upgrade' matches no change in this build");
+  assert.match(
+    flat(result.stderr),
+    "dev: warning stale-acknowledgement: acknowledge: 'major-upgrade' matches no change in this build",
+  );
   assert.not.match(result.stderr, 'Refused');
 });
 
@@ -87,10 +112,17 @@ test('--check prints the consequences too, and fails on the stale files, writing
 
 test('a bad acknowledgement is invalid configuration, naming the allowed changes', () => {
   const out = copyOfBundle();
-  const result = build(out, edited('dev', ["name: 'dev',", "name: 'dev',\n  acknowledge: ['storage-size' as never],"]), 'dev');
+  const result = build(
+    out,
+    edited('dev', ["name: 'dev',", "name: 'dev',\n  acknowledge: ['storage-size' as never],"]),
+    'dev',
+  );
   assert.is(result.code, 1);
   assert.match(result.stderr, 'Invalid configuration, nothing written');
-  assert.match(result.stderr, 'dev: acknowledge[0]: "storage-size" is not a change the build refuses; allowed: statefulset-immutable, storage-resize,');
+  assert.match(
+    result.stderr,
+    'dev: acknowledge[0]: "storage-size" is not a change the build refuses; allowed: statefulset-immutable, storage-resize,',
+  );
 });
 
 test.run();

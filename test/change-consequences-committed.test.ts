@@ -10,7 +10,11 @@ import { PROJECT_ROOT, copyOfBundle, environmentsDir, runBuild } from './support
  * merge base with the target branch in CI), not with the working tree: a hand edit of
  * generated/prod.yaml neither invents a refusal nor hides one.
  */
-const git = (dir: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', ...args], { cwd: dir, encoding: 'utf8' });
+const git = (dir: string, ...args: string[]) =>
+  execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
 
 /** A copy of the bundle as a git checkout with one commit on main. */
 function checkout(): string {
@@ -49,14 +53,23 @@ test('a hand-edited generated/prod.yaml invents no refusal: the build compares w
 test('a hand edit does not hide a refusal either', () => {
   const dir = checkout();
   editRendered(dir, 'storage: 100Gi', 'storage: 200Gi');
-  const result = runBuild(['--out', dir, '--environments', prodWith("storage: { size: '100Gi' }", "storage: { size: '200Gi' }"), 'prod'], env());
+  const result = runBuild(
+    ['--out', dir, '--environments', prodWith("storage: { size: '100Gi' }", "storage: { size: '200Gi' }"), 'prod'],
+    env(),
+  );
   assert.is(result.code, 1, result.stdout);
-  assert.match(result.stderr.replace(/\s+/g, ' '), 'prod: refused storage-resize: data volume postgresql-data 100Gi → 200Gi');
+  assert.match(
+    result.stderr.replace(/\s+/g, ' '),
+    'prod: refused storage-resize: data volume postgresql-data 100Gi → 200Gi',
+  );
 });
 
 test('in a pull request (GITHUB_BASE_REF) the build compares with the merge base, not with HEAD', () => {
   const dir = checkout();
-  const environments = prodWith("storage: { size: '100Gi' }", "storage: { size: '200Gi' }, acknowledge: ['storage-resize']");
+  const environments = prodWith(
+    "storage: { size: '100Gi' }",
+    "storage: { size: '200Gi' }, acknowledge: ['storage-resize']",
+  );
   git(dir, 'checkout', '-q', '-b', 'grow');
   assert.is(runBuild(['--out', dir, '--environments', environments, 'prod'], env()).code, 0);
   git(dir, 'commit', '-q', '-am', 'grow the volume');
@@ -66,7 +79,11 @@ test('in a pull request (GITHUB_BASE_REF) the build compares with the merge base
   for (const variable of ['GITHUB_BASE_REF', 'CI_MERGE_REQUEST_TARGET_BRANCH_NAME']) {
     const result = runBuild(['--out', dir, '--environments', environments, 'prod'], env({ [variable]: 'main' }));
     assert.is(result.code, 0, result.stderr);
-    assert.match(result.stderr.replace(/\s+/g, ' '), 'prod: acknowledged storage-resize: data volume postgresql-data 100Gi → 200Gi', variable);
+    assert.match(
+      result.stderr.replace(/\s+/g, ' '),
+      'prod: acknowledged storage-resize: data volume postgresql-data 100Gi → 200Gi',
+      variable,
+    );
   }
   const missing = runBuild(['--out', dir, 'prod'], env({ GITHUB_BASE_REF: 'release' }));
   assert.is(missing.code, 1);

@@ -10,7 +10,11 @@ import { committedFiles } from '../scripts/changes/committed.ts';
  * committedFiles reads every file a build compares with in one `git cat-file --batch`: these prove
  * it answers as `git show <commit>:<file>` would, file by file, in real repositories.
  */
-const git = (dir: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', ...args], { cwd: dir, encoding: 'utf8' });
+const git = (dir: string, ...args: string[]) =>
+  execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
 const made: string[] = [];
 const scratch = () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'committed-'));
@@ -24,7 +28,9 @@ const write = (dir: string, file: string, content: string) => {
 // No target branch: the CI variables would move the comparison to a merge base.
 const { GITHUB_BASE_REF: _g, CI_MERGE_REQUEST_TARGET_BRANCH_NAME: _c, ...env } = process.env;
 
-test.after(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+test.after(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 test('in a checkout: the committed bytes (multi-byte text too), not the edited files; undefined for an uncommitted file', async () => {
   const repo = scratch();
@@ -37,7 +43,11 @@ test('in a checkout: the committed bytes (multi-byte text too), not the edited f
   git(repo, 'commit', '-q', '-m', 'one');
   write(bundle, 'generated/dev.yaml', 'edited\n');
   write(bundle, 'generated/new.yaml', 'not committed\n');
-  const found = await committedFiles(bundle, ['generated/dev.yaml', 'generated/new.yaml', 'generated/prod.yaml', 'generated'], env);
+  const found = await committedFiles(
+    bundle,
+    ['generated/dev.yaml', 'generated/new.yaml', 'generated/prod.yaml', 'generated'],
+    env,
+  );
   assert.is(found.label, 'HEAD');
   assert.is(found.files.get('generated/dev.yaml'), 'a: "é → ü"\n');
   assert.is(found.files.get('generated/new.yaml'), undefined);
@@ -50,7 +60,13 @@ test('outside git, and in a checkout without commits: the files on disk', async 
   write(plain, 'generated/dev.yaml', 'on disk\n');
   const outside = await committedFiles(plain, ['generated/dev.yaml', 'generated/gone.yaml'], env);
   assert.is(outside.label, 'the files on disk');
-  assert.equal([...outside.files], [['generated/dev.yaml', 'on disk\n'], ['generated/gone.yaml', undefined]]);
+  assert.equal(
+    [...outside.files],
+    [
+      ['generated/dev.yaml', 'on disk\n'],
+      ['generated/gone.yaml', undefined],
+    ],
+  );
 
   const empty = scratch();
   write(empty, 'generated/dev.yaml', 'on disk\n');
@@ -76,7 +92,10 @@ test('in a pull request: the merge base with the target branch', async () => {
     await committedFiles(repo, ['generated/dev.yaml'], { ...env, GITHUB_BASE_REF: 'nowhere' });
     assert.unreachable('an unknown target branch must fail');
   } catch (error) {
-    assert.match((error as Error).message, 'the target branch "nowhere" (from GITHUB_BASE_REF) is not in this checkout');
+    assert.match(
+      (error as Error).message,
+      'the target branch "nowhere" (from GITHUB_BASE_REF) is not in this checkout',
+    );
   }
 });
 

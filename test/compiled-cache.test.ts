@@ -1,7 +1,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from './support/cli.ts';
@@ -14,7 +23,8 @@ const CACHE = path.join(PROJECT_ROOT, 'node_modules/.cache/postgresql-gitops-bun
 /** A copy of the project's sources, sharing node_modules (and so the compile cache) with the project. */
 function projectCopy(): string {
   const root = mkdtempSync(path.join(tmpdir(), 'compiled-'));
-  for (const part of ['scripts', 'package.json', 'package-lock.json', 'tsconfig.json']) cpSync(path.join(PROJECT_ROOT, part), path.join(root, part), { recursive: true });
+  for (const part of ['scripts', 'package.json', 'package-lock.json', 'tsconfig.json'])
+    cpSync(path.join(PROJECT_ROOT, part), path.join(root, part), { recursive: true });
   symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(root, 'node_modules'));
   return root;
 }
@@ -22,7 +32,9 @@ function projectCopy(): string {
 /** The build as npm runs it, in `root`, writing into a fresh directory: that directory's kustomization of `environment`. */
 function built(root: string, environment = 'dev'): { kustomization: string; stderr: string } {
   const out = mkdtempSync(path.join(tmpdir(), 'compiled-out-'));
-  const [command, ...args] = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts['build:overlays'].split(' ');
+  const [command, ...args] = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts[
+    'build:overlays'
+  ].split(' ');
   const result = spawnSync(command, [...args, '--out', out, environment], { cwd: root, encoding: 'utf8' });
   assert.is(result.status, 0, result.stderr);
   const kustomization = readFileSync(path.join(out, 'overlays', environment, 'kustomization.yaml'), 'utf8');
@@ -33,7 +45,8 @@ function built(root: string, environment = 'dev'): { kustomization: string; stde
 /** The compiled files the cache holds for the copy at `root` (index files name their entry's path). */
 function compiledFor(root: string): string[] {
   if (!existsSync(CACHE)) return [];
-  return readdirSync(CACHE).filter((file) => file.startsWith('index-'))
+  return readdirSync(CACHE)
+    .filter((file) => file.startsWith('index-'))
     .map((file) => JSON.parse(readFileSync(path.join(CACHE, file), 'utf8')) as { output: string; inputs: string[] })
     .filter((index) => index.inputs.some((input) => input.startsWith(`${root}/`)))
     .map((index) => index.output)
@@ -43,7 +56,10 @@ function compiledFor(root: string): string[] {
 function removeCopy(root: string): void {
   for (const file of readdirSync(CACHE).filter((name) => name.startsWith('index-'))) {
     const index = JSON.parse(readFileSync(path.join(CACHE, file), 'utf8')) as { output: string; inputs: string[] };
-    if (index.inputs.some((input) => input.startsWith(`${root}/`))) rmSync(path.dirname(index.output), { recursive: true, force: true }), rmSync(path.join(CACHE, file));
+    if (index.inputs.some((input) => input.startsWith(`${root}/`))) {
+      rmSync(path.dirname(index.output), { recursive: true, force: true });
+      rmSync(path.join(CACHE, file));
+    }
   }
   rmSync(root, { recursive: true, force: true });
 }
@@ -64,7 +80,11 @@ test('an unchanged project runs the same compiled files; each edit of a source c
     assert.equal(compiledFor(root), compiled, 'a second run reuses the compiled files');
 
     // A module deep in the pipeline, not the entry point.
-    edit(path.join(root, 'scripts/assembly/overlay.ts'), 'only what differs from the base.', 'only what differs from the base (edited).');
+    edit(
+      path.join(root, 'scripts/assembly/overlay.ts'),
+      'only what differs from the base.',
+      'only what differs from the base (edited).',
+    );
     assert.match(built(root).kustomization, 'only what differs from the base (edited).');
 
     // An environment file: compiled on its own when the build imports it.
@@ -74,7 +94,11 @@ test('an unchanged project runs the same compiled files; each edit of a source c
     assert.match(resized.kustomization, 'patches/storage.yaml');
 
     // Back to the original bytes: the original output, whatever the cache held meanwhile.
-    edit(path.join(root, 'scripts/assembly/overlay.ts'), 'only what differs from the base (edited).', 'only what differs from the base.');
+    edit(
+      path.join(root, 'scripts/assembly/overlay.ts'),
+      'only what differs from the base (edited).',
+      'only what differs from the base.',
+    );
     assert.not.match(built(root).kustomization, '(edited)');
   } finally {
     removeCopy(root);
@@ -92,7 +116,10 @@ test('a changed lockfile (another dependency version) compiles anew', () => {
     built(root);
     const after = compiledFor(root);
     assert.is(after.length, before.length);
-    assert.ok(after.every((file) => !before.includes(file)), 'every compiled file is new');
+    assert.ok(
+      after.every((file) => !before.includes(file)),
+      'every compiled file is new',
+    );
   } finally {
     removeCopy(root);
   }
@@ -103,7 +130,9 @@ test('the compiled build refuses bad input like the TypeScript one: a message na
   try {
     edit(path.join(root, 'scripts/environments/dev.ts'), 'replicas: 1,', "replicas: 'one' as unknown as number,");
     const out = mkdtempSync(path.join(tmpdir(), 'compiled-out-'));
-    const [command, ...args] = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts['build:overlays'].split(' ');
+    const [command, ...args] = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts[
+      'build:overlays'
+    ].split(' ');
     const result = spawnSync(command, [...args, '--out', out], { cwd: root, encoding: 'utf8' });
     assert.is(result.status, 1);
     assert.match(result.stderr, 'Invalid configuration, nothing written');

@@ -24,8 +24,11 @@ test('the four sources: generator, sealed-secrets and existing build next to eac
   assert.is(result.code, 0, result.stderr);
   const tree = treeOf(out);
   const objects = (environment: string) => renderedObjects(tree[`generated/${environment}.yaml`]);
-  const podsRead = (environment: string) => objects(environment).find((o) => o.kind === 'StatefulSet')!.spec.template.spec.containers[0].env
-    .filter((variable: any) => variable.valueFrom?.secretKeyRef).map((variable: any) => variable.valueFrom.secretKeyRef.name);
+  const podsRead = (environment: string) =>
+    objects(environment)
+      .find((o) => o.kind === 'StatefulSet')!
+      .spec.template.spec.containers[0].env.filter((variable: any) => variable.valueFrom?.secretKeyRef)
+      .map((variable: any) => variable.valueFrom.secretKeyRef.name);
 
   // existing: nothing rendered; the pods read the Secret created out of band.
   assert.is(renderedCredentials(objects('dev')).renderedBy, 'nothing');
@@ -63,40 +66,46 @@ test('the four sources: generator, sealed-secrets and existing build next to eac
 });
 
 test('refuses placeholders in an environment that did not accept them, and every bad credentials or delivery field', () => {
-  assertRefused({
-    'staging.ts': `export default { name: 'staging', credentials: { source: 'generator' } };\n`,
-    'prod.ts': `export default { name: 'prod', credentials: { source: 'vault' } };\n`,
-    'dev.ts': `export default { name: 'dev', credentials: { externalSecrets: { storeRef: { kind: 'Vault' }, remoteRefs: { pasword: { key: 'x' } }, refreshInterval: 'hourly' } }, delivery: { automatic: true, flux: { timeout: '20 minutes' } } };\n`,
-    'qa.ts': `export default { name: 'qa', credentials: { source: 'sealed-secrets' } };\n`,
-  }, [
-    'staging: credentials.source: "generator" commits PLACEHOLDER credentials that anyone with the repository can read; set credentials.allowPlaceholder: true for this environment',
-    'prod: credentials.source: must be one of generator, external-secrets, sealed-secrets, existing, got "vault"',
-    'dev: credentials.externalSecrets.storeRef.kind: must be one of ClusterSecretStore, SecretStore, got "Vault"',
-    'dev: credentials.externalSecrets.remoteRefs.pasword: unknown Secret key; allowed: "username", "password"',
-    'dev: credentials.externalSecrets.refreshInterval: must be a duration such as "1h"',
-    'dev: delivery.automatic: unknown setting; allowed: automated, prune, argocd, flux',
-    'dev: delivery.flux.timeout: must be a duration such as "5m" or "1h30m", got "20 minutes"',
-    'qa: credentials.sealedSecretFile: source "sealed-secrets" needs the SealedSecret\'s YAML file',
-    'qa: credentials.applicationSealedSecretFile: source "sealed-secrets" needs the applications\' SealedSecret (postgresql-app: username, password)',
-  ]);
+  assertRefused(
+    {
+      'staging.ts': `export default { name: 'staging', credentials: { source: 'generator' } };\n`,
+      'prod.ts': `export default { name: 'prod', credentials: { source: 'vault' } };\n`,
+      'dev.ts': `export default { name: 'dev', credentials: { externalSecrets: { storeRef: { kind: 'Vault' }, remoteRefs: { pasword: { key: 'x' } }, refreshInterval: 'hourly' } }, delivery: { automatic: true, flux: { timeout: '20 minutes' } } };\n`,
+      'qa.ts': `export default { name: 'qa', credentials: { source: 'sealed-secrets' } };\n`,
+    },
+    [
+      'staging: credentials.source: "generator" commits PLACEHOLDER credentials that anyone with the repository can read; set credentials.allowPlaceholder: true for this environment',
+      'prod: credentials.source: must be one of generator, external-secrets, sealed-secrets, existing, got "vault"',
+      'dev: credentials.externalSecrets.storeRef.kind: must be one of ClusterSecretStore, SecretStore, got "Vault"',
+      'dev: credentials.externalSecrets.remoteRefs.pasword: unknown Secret key; allowed: "username", "password"',
+      'dev: credentials.externalSecrets.refreshInterval: must be a duration such as "1h"',
+      'dev: delivery.automatic: unknown setting; allowed: automated, prune, argocd, flux',
+      'dev: delivery.flux.timeout: must be a duration such as "5m" or "1h30m", got "20 minutes"',
+      'qa: credentials.sealedSecretFile: source "sealed-secrets" needs the SealedSecret\'s YAML file',
+      'qa: credentials.applicationSealedSecretFile: source "sealed-secrets" needs the applications\' SealedSecret (postgresql-app: username, password)',
+    ],
+  );
 });
 
 test('refuses a SealedSecret with the wrong name, namespace or keys, or a readable password', () => {
-  assertRefused({
-    'prod.ts': `export default { name: 'prod', credentials: { source: 'sealed-secrets', sealedSecretFile: 'prod.sealed-secret.yaml', applicationSealedSecretFile: 'prod.app.sealed-secret.yaml' } };\n`,
-    'prod.app.sealed-secret.yaml': sealedSecretYaml(APP_SEALED),
-    'prod.sealed-secret.yaml': sealedSecretYaml({
-      name: 'db-credentials',
-      namespace: 'other',
-      keys: ['database', 'username', 'replication-password'],
-      templateData: { password: 'hunter2' },
-    }),
-  }, [
-    /prod: credentials\.sealedSecretFile: scripts\/\.environments-\w+\/prod\.sealed-secret\.yaml: metadata\.name is "db-credentials"; the pods read "postgresql-secret"/,
-    'prod.sealed-secret.yaml: sealed with strict scope for namespace "other", but prod deploys to "project-template"',
-    'prod.sealed-secret.yaml: missing keys monitoring-password; the Secret needs database, username, password, replication-password, monitoring-password',
-    'prod.sealed-secret.yaml: spec.template.data.password is readable by anyone with the repository; seal it',
-  ]);
+  assertRefused(
+    {
+      'prod.ts': `export default { name: 'prod', credentials: { source: 'sealed-secrets', sealedSecretFile: 'prod.sealed-secret.yaml', applicationSealedSecretFile: 'prod.app.sealed-secret.yaml' } };\n`,
+      'prod.app.sealed-secret.yaml': sealedSecretYaml(APP_SEALED),
+      'prod.sealed-secret.yaml': sealedSecretYaml({
+        name: 'db-credentials',
+        namespace: 'other',
+        keys: ['database', 'username', 'replication-password'],
+        templateData: { password: 'hunter2' },
+      }),
+    },
+    [
+      /prod: credentials\.sealedSecretFile: scripts\/\.environments-\w+\/prod\.sealed-secret\.yaml: metadata\.name is "db-credentials"; the pods read "postgresql-secret"/,
+      'prod.sealed-secret.yaml: sealed with strict scope for namespace "other", but prod deploys to "project-template"',
+      'prod.sealed-secret.yaml: missing keys monitoring-password; the Secret needs database, username, password, replication-password, monitoring-password',
+      'prod.sealed-secret.yaml: spec.template.data.password is readable by anyone with the repository; seal it',
+    ],
+  );
 });
 
 test.run();

@@ -11,7 +11,12 @@ import { rendered, renderedEnvironments } from './support/rendered.ts';
 const BUILT_IN_GROUPS = /^(v1|(apps|batch|policy|networking\.k8s\.io|rbac\.authorization\.k8s\.io)\/v1)$/;
 
 test('the defaults table reads a path where the object has it, and reports it missing where its parent exists', () => {
-  const object = { spec: { data: [{ remoteRef: { key: 'a', conversionStrategy: 'Default' } }, { remoteRef: { key: 'b' } }], dataFrom: [] } };
+  const object = {
+    spec: {
+      data: [{ remoteRef: { key: 'a', conversionStrategy: 'Default' } }, { remoteRef: { key: 'b' } }],
+      dataFrom: [],
+    },
+  };
   assert.equal(defaultedFields(object, 'spec.data[].remoteRef.conversionStrategy'), [
     ['spec.data[0].remoteRef.conversionStrategy', true],
     ['spec.data[1].remoteRef.conversionStrategy', false],
@@ -34,7 +39,10 @@ for (const environment of renderedEnvironments()) {
       }
       for (const { path, value } of defaults) {
         for (const [where, present] of defaultedFields(object, path)) {
-          if (!present) missing.push(`${object.kind}/${object.metadata.name}: ${where} is absent; its CRD defaults it to ${JSON.stringify(value)}`);
+          if (!present)
+            missing.push(
+              `${object.kind}/${object.metadata.name}: ${where} is absent; its CRD defaults it to ${JSON.stringify(value)}`,
+            );
         }
       }
     }
@@ -44,11 +52,24 @@ for (const environment of renderedEnvironments()) {
 
 test('the check finds the problem it exists for: the ExternalSecret as rendered before issue 15', () => {
   const before = {
-    apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'postgresql-secret' },
-    spec: { refreshInterval: '1h', target: { creationPolicy: 'Owner', deletionPolicy: 'Retain' }, data: [{ secretKey: 'password', remoteRef: { key: 'postgresql', property: 'password' } }] },
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'ExternalSecret',
+    metadata: { name: 'postgresql-secret' },
+    spec: {
+      refreshInterval: '1h',
+      target: { creationPolicy: 'Owner', deletionPolicy: 'Retain' },
+      data: [{ secretKey: 'password', remoteRef: { key: 'postgresql', property: 'password' } }],
+    },
   };
-  const absent = CRD_DEFAULTS['external-secrets.io/v1 ExternalSecret'].flatMap(({ path }) => defaultedFields(before, path)).filter(([, present]) => !present).map(([where]) => where);
-  assert.equal(absent, ['spec.data[0].remoteRef.conversionStrategy', 'spec.data[0].remoteRef.decodingStrategy', 'spec.data[0].remoteRef.metadataPolicy']);
+  const absent = CRD_DEFAULTS['external-secrets.io/v1 ExternalSecret']
+    .flatMap(({ path }) => defaultedFields(before, path))
+    .filter(([, present]) => !present)
+    .map(([where]) => where);
+  assert.equal(absent, [
+    'spec.data[0].remoteRef.conversionStrategy',
+    'spec.data[0].remoteRef.decodingStrategy',
+    'spec.data[0].remoteRef.metadataPolicy',
+  ]);
 });
 
 test.run();

@@ -20,7 +20,11 @@ const manifests = (environment: string) => ({
   argocd: renderedObjects(committed(`generated/argocd/postgresql-${environment}.yaml`)),
   flux: renderedObjects(committed(`generated/flux/postgresql-${environment}.yaml`)),
 });
-const seconds = (duration: string) => [...duration.matchAll(/(\d+)(h|m|s)/g)].reduce((total, [, n, unit]) => total + Number(n) * { h: 3600, m: 60, s: 1 }[unit]!, 0);
+const seconds = (duration: string) =>
+  [...duration.matchAll(/(\d+)(h|m|s)/g)].reduce(
+    (total, [, n, unit]) => total + Number(n) * { h: 3600, m: 60, s: 1 }[unit]!,
+    0,
+  );
 
 for (const environment of renderedEnvironments()) {
   const { argocd, flux } = manifests(environment);
@@ -53,7 +57,10 @@ for (const environment of renderedEnvironments()) {
     for (const labels of [app.spec.syncPolicy.managedNamespaceMetadata.labels, namespace.metadata.labels]) {
       assert.is(labels['pod-security.kubernetes.io/audit'], 'restricted');
       assert.is(labels['pod-security.kubernetes.io/warn'], 'restricted');
-      assert.not.ok('pod-security.kubernetes.io/enforce' in labels, 'a shared namespace: enforcing could stop other applications\' pods');
+      assert.not.ok(
+        'pod-security.kubernetes.io/enforce' in labels,
+        "a shared namespace: enforcing could stop other applications' pods",
+      );
     }
     assert.is(namespace.metadata.annotations['kustomize.toolkit.fluxcd.io/prune'], 'disabled');
     // Deleting the Application or the Kustomization must orphan, not cascade to, the database.
@@ -66,7 +73,12 @@ for (const environment of renderedEnvironments()) {
 
   test(`${environment}: syncs retry with backoff and wait for the StatefulSet to be ready`, () => {
     const { backoff, limit } = app.spec.syncPolicy.retry;
-    assert.ok(limit >= 3 && backoff.factor >= 2 && seconds(backoff.duration) > 0 && seconds(backoff.maxDuration) > seconds(backoff.duration));
+    assert.ok(
+      limit >= 3 &&
+        backoff.factor >= 2 &&
+        seconds(backoff.duration) > 0 &&
+        seconds(backoff.maxDuration) > seconds(backoff.duration),
+    );
     assert.is(kustomization.spec.wait, true);
     assert.ok(seconds(kustomization.spec.retryInterval) > 0);
     // A rolling update restarts pods one after another, each within its startup probe's budget
@@ -74,15 +86,21 @@ for (const environment of renderedEnvironments()) {
     const sts = find(objects, 'StatefulSet', 'postgresql');
     const container = sts.spec.template.spec.containers[0];
     const budget = container.startupProbe ?? container.livenessProbe;
-    assert.ok(seconds(kustomization.spec.timeout) >= sts.spec.replicas * budget.periodSeconds * budget.failureThreshold,
-      `timeout ${kustomization.spec.timeout} covers ${sts.spec.replicas} pods' startup`);
+    assert.ok(
+      seconds(kustomization.spec.timeout) >= sts.spec.replicas * budget.periodSeconds * budget.failureThreshold,
+      `timeout ${kustomization.spec.timeout} covers ${sts.spec.replicas} pods' startup`,
+    );
   });
 }
 
 test('dev and staging sync automatically with self-heal; prod waits for a person in both tools', () => {
   for (const environment of ['dev', 'staging']) {
     const { argocd, flux } = manifests(environment);
-    assert.equal(find(argocd, 'Application', `postgresql-${environment}`).spec.syncPolicy.automated, { prune: true, selfHeal: true }, environment);
+    assert.equal(
+      find(argocd, 'Application', `postgresql-${environment}`).spec.syncPolicy.automated,
+      { prune: true, selfHeal: true },
+      environment,
+    );
     assert.is(find(flux, 'Kustomization', `postgresql-${environment}`).spec.suspend, undefined, environment);
   }
   const prod = manifests('prod');
@@ -90,23 +108,41 @@ test('dev and staging sync automatically with self-heal; prod waits for a person
   assert.is(find(prod.flux, 'Kustomization', 'postgresql-prod').spec.suspend, true);
 });
 
-test('the manifest check refuses a path that is not the environment\'s overlay, or an overlay that does not exist', async () => {
+test("the manifest check refuses a path that is not the environment's overlay, or an overlay that does not exist", async () => {
   const prod = environments.find((environment) => environment.name === 'prod')!;
   const files = deliveryFiles([prod], { url: 'https://git.test/bundle.git', revision: { branch: 'main' } });
-  const sources = new Map([['overlays/prod/kustomization.yaml', readFileSync(path.join(PROJECT_ROOT, 'overlays/prod/kustomization.yaml'), 'utf8')]]);
+  const sources = new Map([
+    [
+      'overlays/prod/kustomization.yaml',
+      readFileSync(path.join(PROJECT_ROOT, 'overlays/prod/kustomization.yaml'), 'utf8'),
+    ],
+  ]);
   assert.equal(await manifestProblems(files, [prod], sources), []);
-  const wrongPath = new Map([...files].map(([file, yaml]) => [file, yaml.replace('path: overlays/prod', 'path: overlays/staging')]));
+  const wrongPath = new Map(
+    [...files].map(([file, yaml]) => [file, yaml.replace('path: overlays/prod', 'path: overlays/staging')]),
+  );
   assert.equal(await manifestProblems(wrongPath, [prod], sources), [
     'generated/argocd/postgresql-prod.yaml: spec.source.path is "overlays/staging", not the environment\'s overlay overlays/prod',
   ]);
   const missing = await manifestProblems(files, [prod], new Map());
-  assert.ok(missing.includes('generated/argocd/postgresql-prod.yaml: spec.source.path: overlays/prod/kustomization.yaml does not exist'), missing.join('\n'));
-  assert.ok(missing.includes('generated/flux/postgresql-prod.yaml: spec.path: overlays/prod/kustomization.yaml does not exist'), missing.join('\n'));
+  assert.ok(
+    missing.includes(
+      'generated/argocd/postgresql-prod.yaml: spec.source.path: overlays/prod/kustomization.yaml does not exist',
+    ),
+    missing.join('\n'),
+  );
+  assert.ok(
+    missing.includes('generated/flux/postgresql-prod.yaml: spec.path: overlays/prod/kustomization.yaml does not exist'),
+    missing.join('\n'),
+  );
 });
 
 test('the repository URL comes from the config, else from origin; neither is an error naming the file and field', () => {
   const noOrigin = () => undefined;
-  assert.equal(resolveRepository({ url: 'https://git.test/a.git' }, () => 'https://elsewhere.test/b.git'), { url: 'https://git.test/a.git', revision: { branch: 'main' } });
+  assert.equal(
+    resolveRepository({ url: 'https://git.test/a.git' }, () => 'https://elsewhere.test/b.git'),
+    { url: 'https://git.test/a.git', revision: { branch: 'main' } },
+  );
   assert.is(resolveRepository({}, () => 'git@git.test:team/bundle.git').url, 'ssh://git@git.test/team/bundle.git');
   const refused = (config: object, origin: () => string | undefined) => {
     try {
@@ -117,10 +153,21 @@ test('the repository URL comes from the config, else from origin; neither is an 
     }
     throw new Error('accepted');
   };
-  assert.equal(refused({}, noOrigin), ['scripts/config/repository.ts: url: not set, and this checkout has no git remote "origin"; set it to the repository Argo CD and Flux clone (https://… or ssh://…)']);
-  assert.match(refused({}, () => '/srv/git/bundle.git')[0], 'scripts/config/repository.ts: url: not set, so the git remote "origin" was used ("/srv/git/bundle.git") is not an https:// or ssh://');
-  assert.match(refused({ url: 'https://git.test/a.git', revision: { branch: 'main', tag: 'v1' } }, noOrigin)[0], 'scripts/config/repository.ts: revision: must be exactly one of');
-  assert.match(refused({ url: 'https://git.test/a.git', revision: { commit: 'abc123' } }, noOrigin)[0], 'commit must be a full 40-character commit id');
+  assert.equal(refused({}, noOrigin), [
+    'scripts/config/repository.ts: url: not set, and this checkout has no git remote "origin"; set it to the repository Argo CD and Flux clone (https://… or ssh://…)',
+  ]);
+  assert.match(
+    refused({}, () => '/srv/git/bundle.git')[0],
+    'scripts/config/repository.ts: url: not set, so the git remote "origin" was used ("/srv/git/bundle.git") is not an https:// or ssh://',
+  );
+  assert.match(
+    refused({ url: 'https://git.test/a.git', revision: { branch: 'main', tag: 'v1' } }, noOrigin)[0],
+    'scripts/config/repository.ts: revision: must be exactly one of',
+  );
+  assert.match(
+    refused({ url: 'https://git.test/a.git', revision: { commit: 'abc123' } }, noOrigin)[0],
+    'commit must be a full 40-character commit id',
+  );
 });
 
 test('origin is read from the checkout: a repository without remotes has none', () => {

@@ -12,9 +12,14 @@ import { PROJECT_ROOT } from './support/cli.ts';
  * its environments, to keep the renders few): the project's own checkout is never touched.
  */
 const repo = mkdtempSync(path.join(tmpdir(), 'diff-repo-'));
-const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.invalid', ...args], { cwd: repo, encoding: 'utf8' }).trim();
+const git = (...args: string[]) =>
+  execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.invalid', ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+  }).trim();
 for (const part of ['base', 'components', 'overlays/dev', 'overlays/prod']) {
-  if (existsSync(path.join(PROJECT_ROOT, part))) cpSync(path.join(PROJECT_ROOT, part), path.join(repo, part), { recursive: true });
+  if (existsSync(path.join(PROJECT_ROOT, part)))
+    cpSync(path.join(PROJECT_ROOT, part), path.join(repo, part), { recursive: true });
 }
 git('init', '-q', '-b', 'main');
 git('add', '-A');
@@ -53,12 +58,19 @@ test('changed overlays: exit 1, a summary and a unified diff per environment; th
   const status = git('status', '--porcelain');
   const result = await diff('HEAD');
   assert.is(result.code, 1, result.err);
-  assert.match(result.out, '=== prod: 1 changed (StatefulSet/postgresql), 0 added, 0 removed\n--- HEAD:overlays/prod\n+++ working tree:overlays/prod\n@@');
-  assert.match(result.out, /^-  replicas: 3$/m);
-  assert.match(result.out, /^\+  replicas: 4$/m);
-  // The ConfigMap's hash-suffixed name changes with its content: still one changed object, not one added and one removed.
-  assert.match(result.out, '=== dev: 2 changed (ConfigMap/postgresql-config-*, StatefulSet/postgresql), 0 added, 0 removed');
-  assert.match(result.out, /^-    max_connections = 50$/m);
+  assert.match(
+    result.out,
+    '=== prod: 1 changed (StatefulSet/postgresql), 0 added, 0 removed\n--- HEAD:overlays/prod\n+++ working tree:overlays/prod\n@@',
+  );
+  assert.match(result.out, /^- {2}replicas: 3$/m);
+  assert.match(result.out, /^\+ {2}replicas: 4$/m);
+  // The ConfigMap's hash-suffixed name changes with its content: still one changed object, not one added and one
+  // removed.
+  assert.match(
+    result.out,
+    '=== dev: 2 changed (ConfigMap/postgresql-config-*, StatefulSet/postgresql), 0 added, 0 removed',
+  );
+  assert.match(result.out, /^- {4}max_connections = 50$/m);
   assert.is(git('status', '--porcelain'), status, 'the diff wrote nothing into the repository');
   assert.is(git('worktree', 'list').split('\n').length, 1, 'no worktree left behind');
   reset();
@@ -89,8 +101,11 @@ test('a new environment is all additions; without a ref, the base is where HEAD 
   const result = await diff();
   assert.is(result.code, 1, result.err);
   assert.match(result.out, /: merge-base\(HEAD, main\) \([0-9a-f]{12}\) against the working tree/);
-  assert.match(result.out, /=== qa \(new environment\): 0 changed, \d+ added \(.*StatefulSet\/postgresql.*\), 0 removed/);
-  assert.match(result.out, '=== prod: unchanged', 'main\'s later commit is not this branch\'s change');
+  assert.match(
+    result.out,
+    /=== qa \(new environment\): 0 changed, \d+ added \(.*StatefulSet\/postgresql.*\), 0 removed/,
+  );
+  assert.match(result.out, '=== prod: unchanged', "main's later commit is not this branch's change");
   assert.match((await diff('main')).out, /=== prod: 1 changed \(StatefulSet\/postgresql\)/);
   git('checkout', '-q', 'main');
 });
@@ -108,7 +123,11 @@ test('an unknown ref or an overlay that does not build: exit 2 with the reason',
 
 test('npm run diff: the command line exits 1 on a difference and prints the summary', () => {
   edit('overlays/prod/kustomization.yaml', /count: \d+/, 'count: 7');
-  const result = spawnSync(path.join(PROJECT_ROOT, 'node_modules/.bin/tsx'), [path.join(PROJECT_ROOT, 'scripts/diff.ts'), 'HEAD'], { cwd: repo, encoding: 'utf8' });
+  const result = spawnSync(
+    path.join(PROJECT_ROOT, 'node_modules/.bin/tsx'),
+    [path.join(PROJECT_ROOT, 'scripts/diff.ts'), 'HEAD'],
+    { cwd: repo, encoding: 'utf8' },
+  );
   assert.is(result.status, 1, result.stderr);
   assert.match(result.stdout, '=== prod: 1 changed (StatefulSet/postgresql)');
   reset();

@@ -16,7 +16,11 @@ import { PROJECT_ROOT } from './support/cli.ts';
 
 /** GitHub's anchor for a heading: lowercase, punctuation dropped, each space a '-'. */
 export function slug(heading: string): string {
-  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\- _]/gu, '').replace(/ /g, '-');
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\- _]/gu, '')
+    .replace(/ /g, '-');
 }
 
 /** The anchors of a Markdown text's headings (outside code fences); a repeated one gets -1, -2, … as on GitHub. */
@@ -37,10 +41,16 @@ export function anchors(markdown: string): Set<string> {
 }
 
 /** A pointer found in a file: where it is and what it names. */
-interface Pointer { readonly file: string; readonly line: number; readonly text: string; readonly problem?: string }
+interface Pointer {
+  readonly file: string;
+  readonly line: number;
+  readonly text: string;
+  readonly problem?: string;
+}
 
 type Read = (file: string) => string | undefined;
-const readProject: Read = (file) => (existsSync(path.join(PROJECT_ROOT, file)) ? readFileSync(path.join(PROJECT_ROOT, file), 'utf8') : undefined);
+const readProject: Read = (file) =>
+  existsSync(path.join(PROJECT_ROOT, file)) ? readFileSync(path.join(PROJECT_ROOT, file), 'utf8') : undefined;
 
 /** Whether `target` (a project-relative path, with an optional #anchor) names an existing file and heading. */
 function resolve(target: string, read: Read): string | undefined {
@@ -62,18 +72,28 @@ const EXTERNAL = /^(?:[a-z][\w+.-]*:|\/\/)/i;
 /** Every pointer in one file of the project, each with its problem if it does not resolve. */
 export function pointersIn(file: string, text: string, read: Read = readProject): Pointer[] {
   const found: Pointer[] = [];
-  const add = (index: number, target: string, problem: string | undefined) => found.push({ file, line: lineOf(text, index), text: target, problem });
+  const add = (index: number, target: string, problem: string | undefined) =>
+    found.push({ file, line: lineOf(text, index), text: target, problem });
   for (const m of text.matchAll(POINTER)) add(m.index!, m[0], resolve(m[0], read));
   for (const m of text.matchAll(OLD_POINTER)) {
-    add(m.index!, m[0], anchors(read('README.md') ?? '').has(slug(m[1])) ? undefined : `README.md has no heading "${m[1]}" (#${slug(m[1])})`);
+    add(
+      m.index!,
+      m[0],
+      anchors(read('README.md') ?? '').has(slug(m[1]))
+        ? undefined
+        : `README.md has no heading "${m[1]}" (#${slug(m[1])})`,
+    );
   }
   if (file.endsWith('.md')) {
     // Markdown links, outside code fences and code spans, relative to the file's own directory.
     let fence = false;
-    const prose = text.split('\n').map((line) => {
-      if (/^\s*(```|~~~)/.test(line)) fence = !fence;
-      return fence ? '' : line.replace(/`[^`]*`/g, (code) => ' '.repeat(code.length));
-    }).join('\n');
+    const prose = text
+      .split('\n')
+      .map((line) => {
+        if (/^\s*(```|~~~)/.test(line)) fence = !fence;
+        return fence ? '' : line.replace(/`[^`]*`/g, (code) => ' '.repeat(code.length));
+      })
+      .join('\n');
     for (const m of prose.matchAll(/\]\(([^)\s]+)\)/g)) {
       const target = m[1];
       if (EXTERNAL.test(target)) continue;
@@ -86,10 +106,22 @@ export function pointersIn(file: string, text: string, read: Read = readProject)
 
 /** The files whose pointers must resolve: the sources, the manuals, and everything the build renders. */
 function projectFiles(): string[] {
-  return fg.sync([
-    'README.md', 'docs/**/*.md', 'scripts/**/*', 'test/setup/**/*', '.ci/run',
-    'generated/**/*', 'overlays/**/*', 'base/**/*', 'components/**/*',
-  ], { cwd: PROJECT_ROOT, dot: true, ignore: ['**/*.json', '**/node_modules/**'] }).sort();
+  return fg
+    .sync(
+      [
+        'README.md',
+        'docs/**/*.md',
+        'scripts/**/*',
+        'test/setup/**/*',
+        '.ci/run',
+        'generated/**/*',
+        'overlays/**/*',
+        'base/**/*',
+        'components/**/*',
+      ],
+      { cwd: PROJECT_ROOT, dot: true, ignore: ['**/*.json', '**/node_modules/**'] },
+    )
+    .sort();
 }
 
 const format = (p: Pointer) => `${p.file}:${p.line}: ${p.text}: ${p.problem}`;
@@ -107,13 +139,28 @@ test('every link and pointer in the project resolves to an existing file and hea
 test('a pointer to a heading that does not exist fails, in each form', () => {
   const problems = (file: string, text: string) => pointersIn(file, text).map((p) => p.problem);
   // "Switchover" is a runbook section, not a heading of README.md or of the Patroni manual.
-  assert.match(String(problems('scripts/x.ts', '// see (README, "Switchover")')[0]), 'README.md has no heading "Switchover"');
-  assert.match(String(problems('scripts/x.ts', '// docs/replication-and-failover.md#switchover')[0]), 'docs/replication-and-failover.md has no heading #switchover');
+  assert.match(
+    String(problems('scripts/x.ts', '// see (README, "Switchover")')[0]),
+    'README.md has no heading "Switchover"',
+  );
+  assert.match(
+    String(problems('scripts/x.ts', '// docs/replication-and-failover.md#switchover')[0]),
+    'docs/replication-and-failover.md has no heading #switchover',
+  );
   assert.is(problems('scripts/x.ts', '// generated/runbooks/prod.md#switchover')[0], undefined);
   assert.match(String(problems('scripts/x.ts', "'docs/nowhere.md'")[0]), 'no file docs/nowhere.md');
-  assert.match(String(problems('docs/x.md', 'See [it](credentials.md#rotation-by-magic).')[0]), 'docs/credentials.md has no heading #rotation-by-magic');
-  assert.match(String(problems('docs/x.md', '[runbook](../generated/runbooks/prod.md#switchover-now)')[0]), 'no heading #switchover-now');
-  assert.match(String(problems('README.md', '[same file](#nothing-here)')[0]), 'README.md has no heading #nothing-here');
+  assert.match(
+    String(problems('docs/x.md', 'See [it](credentials.md#rotation-by-magic).')[0]),
+    'docs/credentials.md has no heading #rotation-by-magic',
+  );
+  assert.match(
+    String(problems('docs/x.md', '[runbook](../generated/runbooks/prod.md#switchover-now)')[0]),
+    'no heading #switchover-now',
+  );
+  assert.match(
+    String(problems('README.md', '[same file](#nothing-here)')[0]),
+    'README.md has no heading #nothing-here',
+  );
   // Code is not a link; an external address is not checked.
   assert.equal(problems('docs/x.md', '`[a](b.md)` and [site](https://example.org/x.md)\n```\n[c](d.md)\n```'), []);
 });
@@ -124,7 +171,10 @@ test('anchors follow GitHub\'s rule: lowercase, punctuation dropped, spaces to "
   assert.is(slug('Restoring to a time, an LSN or the latest'), 'restoring-to-a-time-an-lsn-or-the-latest');
   assert.is(slug('Day-2 operations'), 'day-2-operations');
   assert.is(slug('`pg_hba.conf` and TLS'), 'pg_hbaconf-and-tls');
-  assert.equal([...anchors('# A\n## Usage\n```sh\n# not a heading\n```\n## Usage\n### Usage')], ['a', 'usage', 'usage-1', 'usage-2']);
+  assert.equal(
+    [...anchors('# A\n## Usage\n```sh\n# not a heading\n```\n## Usage\n### Usage')],
+    ['a', 'usage', 'usage-1', 'usage-2'],
+  );
   // The runbook writer's anchors are written by hand beside their titles: each is the title's slug.
   for (const section of Object.values(RUNBOOK_SECTIONS)) assert.is(section.anchor, slug(section.title), section.title);
 });

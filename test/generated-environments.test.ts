@@ -28,7 +28,9 @@ const TRAP_RATE = Number(process.env.GENERATED_TRAP_RATE ?? 0.04);
 const CONCURRENT_BOOTS = 2;
 
 const random = prng(SEED);
-const configs = Array.from({ length: COUNT }, (_, index) => randomEnvironment(random, `gen-${index}`, { trapRate: TRAP_RATE }));
+const configs = Array.from({ length: COUNT }, (_, index) =>
+  randomEnvironment(random, `gen-${index}`, { trapRate: TRAP_RATE }),
+);
 const accepted: Environment[] = [];
 const refused: { config: EnvironmentConfig; problems: readonly string[] }[] = [];
 for (const config of configs) {
@@ -40,27 +42,38 @@ for (const config of configs) {
   }
 }
 const fields = refused.flatMap(({ problems }) => problems.map((problem) => problem.split(': ')[1]));
-console.log(`  seed ${SEED} (GENERATED_SEED), ${COUNT} environments, trap rate ${TRAP_RATE}: ${accepted.length} accepted, ${refused.length} refused`);
+console.log(
+  `  seed ${SEED} (GENERATED_SEED), ${COUNT} environments, trap rate ${TRAP_RATE}: ${accepted.length} accepted, ${refused.length} refused`,
+);
 console.log(`  refused fields: ${[...new Set(fields)].sort().join(', ')}`);
 
 test('every refusal names its environment and a field, with a message', () => {
   for (const { config, problems } of refused) {
     for (const problem of problems) {
-      assert.match(problem, new RegExp(`^${config.name}: [A-Za-z_][\\w.\\[\\]]*: \\S`), `${problem}\n${JSON.stringify(config)}`);
+      assert.match(
+        problem,
+        new RegExp(`^${config.name}: [A-Za-z_][\\w.\\[\\]]*: \\S`),
+        `${problem}\n${JSON.stringify(config)}`,
+      );
     }
   }
 });
 
 test('the build refuses the refused environments and writes nothing', () => {
   if (refused.length === 0) return;
-  const files = Object.fromEntries(refused.map(({ config }) => [`${config.name}.ts`, `export default ${JSON.stringify(config)};\n`]));
-  assertRefused(files, refused.map(({ config }) => `  ${config.name}: `));
+  const files = Object.fromEntries(
+    refused.map(({ config }) => [`${config.name}.ts`, `export default ${JSON.stringify(config)};\n`]),
+  );
+  assertRefused(
+    files,
+    refused.map(({ config }) => `  ${config.name}: `),
+  );
 });
 
 test('every accepted environment renders, passes its schemas and boots PostgreSQL 16 with password logins', async () => {
   const start = Date.now();
   const staging = mkdtempSync(path.join(tmpdir(), 'generated-'));
-  let tree;
+  let tree: Awaited<ReturnType<typeof renderBundle>>['tree'];
   try {
     tree = (await renderBundle(accepted, findKustomize(), staging)).tree;
   } finally {
@@ -72,11 +85,16 @@ test('every accepted environment renders, passes its schemas and boots PostgreSQ
   const worker = async () => {
     for (let environment = queue.shift(); environment; environment = queue.shift()) {
       const problem = await bootProblem(environment, tree.get(generatedFile(environment.name))!);
-      if (problem) failures.push(`${environment.name}: ${problem}\n    ${JSON.stringify(configs.find((c) => c.name === environment!.name))}`);
+      if (problem)
+        failures.push(
+          `${environment.name}: ${problem}\n    ${JSON.stringify(configs.find((c) => c.name === environment!.name))}`,
+        );
     }
   };
   await Promise.all(Array.from({ length: CONCURRENT_BOOTS }, worker));
-  console.log(`  rendered ${accepted.length} in ${((rendered - start) / 1000).toFixed(1)} s, booted them in ${((Date.now() - rendered) / 1000).toFixed(1)} s`);
+  console.log(
+    `  rendered ${accepted.length} in ${((rendered - start) / 1000).toFixed(1)} s, booted them in ${((Date.now() - rendered) / 1000).toFixed(1)} s`,
+  );
   assert.equal(failures, []);
 });
 

@@ -18,11 +18,24 @@ test('image.digest and monitoring.exporterDigest render every container as name:
   assert.is(result.code, 0, result.stderr);
   const images = (environment: string) => {
     const objects = renderedObjects(treeOf(out)[`generated/${environment}.yaml`]);
-    const pods = objects.flatMap((o) => (o.kind === 'StatefulSet' ? [o.spec.template.spec] : o.kind === 'CronJob' ? [o.spec.jobTemplate.spec.template.spec] : []));
-    return Object.fromEntries(pods.flatMap((pod) => [...pod.containers, ...(pod.initContainers ?? [])]).map((c) => [c.name, c.image]));
+    const pods = objects.flatMap((o) =>
+      o.kind === 'StatefulSet'
+        ? [o.spec.template.spec]
+        : o.kind === 'CronJob'
+          ? [o.spec.jobTemplate.spec.template.spec]
+          : [],
+    );
+    return Object.fromEntries(
+      pods.flatMap((pod) => [...pod.containers, ...(pod.initContainers ?? [])]).map((c) => [c.name, c.image]),
+    );
   };
   const prod = images('prod');
-  for (const name of ['postgresql', 'tls-reload', 'backup']) assert.is(prod[name], `ghcr.io/penguintechinc/postgresql-patroni:16.4-alpine-patroni4.0.6@${DATABASE_DIGEST}`, name);
+  for (const name of ['postgresql', 'tls-reload', 'backup'])
+    assert.is(
+      prod[name],
+      `ghcr.io/penguintechinc/postgresql-patroni:16.4-alpine-patroni4.0.6@${DATABASE_DIGEST}`,
+      name,
+    );
   assert.is(prod.exporter, `quay.io/prometheuscommunity/postgres-exporter:v0.17.1@${EXPORTER_DIGEST}`);
   const staging = images('staging');
   assert.is(staging.postgresql, 'postgres:16-alpine');
@@ -30,12 +43,15 @@ test('image.digest and monitoring.exporterDigest render every container as name:
 });
 
 test('a digest that is not sha256 and 64 hex digits is refused, naming the field', () => {
-  assertRefused({
-    'prod.ts': `export default { name: 'prod', image: { digest: 'sha256:abc' }, monitoring: { enabled: true, exporterDigest: 'latest' } };\n`,
-  }, [
-    'prod: image.digest: must be a manifest digest "sha256:" and 64 hex digits',
-    'prod: monitoring.exporterDigest: must be a manifest digest "sha256:" and 64 hex digits',
-  ]);
+  assertRefused(
+    {
+      'prod.ts': `export default { name: 'prod', image: { digest: 'sha256:abc' }, monitoring: { enabled: true, exporterDigest: 'latest' } };\n`,
+    },
+    [
+      'prod: image.digest: must be a manifest digest "sha256:" and 64 hex digits',
+      'prod: monitoring.exporterDigest: must be a manifest digest "sha256:" and 64 hex digits',
+    ],
+  );
 });
 
 test.run();

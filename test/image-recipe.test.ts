@@ -16,10 +16,26 @@ const dockerfile = readFileSync(path.join(dir, 'Dockerfile'), 'utf8');
 const requirements = readFileSync(path.join(dir, 'requirements.txt'), 'utf8');
 const workflow = parse(readFileSync(path.join(PROJECT_ROOT, '.github/workflows/postgresql-image.yml'), 'utf8'));
 /** Instructions with their continuation lines joined and comments dropped, as Docker reads them. */
-const instructions = dockerfile.replace(/\\\n(\s*#.*\n)*/g, ' ').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
-const args = Object.fromEntries(instructions.filter((i) => i.startsWith('ARG ')).map((i) => i.slice(4).split('=')).filter((kv) => kv.length === 2));
-const froms = instructions.filter((i) => i.startsWith('FROM ')).map((i) => i.split(/\s+/)[1].replace(/^\$\{(\w+)\}$/, (_, name) => args[name]));
-const pins: Record<string, string> = Object.fromEntries(requirements.split('\n').filter((line) => line && !line.startsWith('#')).map((line) => line.split('=='))) as Record<string, string>;
+const instructions = dockerfile
+  .replace(/\\\n(\s*#.*\n)*/g, ' ')
+  .split('\n')
+  .map((line) => line.trim())
+  .filter((line) => line && !line.startsWith('#'));
+const args = Object.fromEntries(
+  instructions
+    .filter((i) => i.startsWith('ARG '))
+    .map((i) => i.slice(4).split('='))
+    .filter((kv) => kv.length === 2),
+);
+const froms = instructions
+  .filter((i) => i.startsWith('FROM '))
+  .map((i) => i.split(/\s+/)[1].replace(/^\$\{(\w+)\}$/, (_, name) => args[name]));
+const pins: Record<string, string> = Object.fromEntries(
+  requirements
+    .split('\n')
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => line.split('==')),
+) as Record<string, string>;
 const environments = await loadEnvironments(path.join(PROJECT_ROOT, 'scripts/environments'), PROJECT_ROOT);
 
 test('every stage starts from the official postgres 16 alpine image, by digest', () => {

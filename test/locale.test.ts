@@ -8,7 +8,13 @@ import { defaults } from '../scripts/config/defaults.ts';
 import { resolveEnvironment } from '../scripts/config/resolve.ts';
 import { localeParameters } from '../scripts/postgres/locale.ts';
 import { normalizedSetting } from '../scripts/postgres/parameters.ts';
-import { asServerAccount, EMBEDDED_16, makeServerDirectory, removeServerDirectory, startServer } from '../tools/postgres/server.ts';
+import {
+  asServerAccount,
+  EMBEDDED_16,
+  makeServerDirectory,
+  removeServerDirectory,
+  startServer,
+} from '../tools/postgres/server.ts';
 import { serverEnvironment } from '../tools/postgres/server-account.ts';
 import { effectiveParameters } from './support/postgresql-conf.ts';
 import { find, rendered, renderedEnvironments } from './support/rendered.ts';
@@ -25,13 +31,27 @@ async function stock(locale: string): Promise<{ written: Record<string, string>;
   const root = makeServerDirectory('locale-');
   const dataDir = path.join(root, 'data');
   try {
-    const [command, args] = asServerAccount(EMBEDDED_16.initdb, [`--pgdata=${dataDir}`, `--locale=${locale}`, '--encoding=UTF8', '--no-sync', '--username=postgres', '--auth=trust']);
+    const [command, args] = asServerAccount(EMBEDDED_16.initdb, [
+      `--pgdata=${dataDir}`,
+      `--locale=${locale}`,
+      '--encoding=UTF8',
+      '--no-sync',
+      '--username=postgres',
+      '--auth=trust',
+    ]);
     await promisify(execFile)(command, args, { env: { ...serverEnvironment(), TZ: 'UTC', LANG: locale } });
-    const written = effectiveParameters({ 'postgresql.conf': readFileSync(path.join(dataDir, 'postgresql.conf'), 'utf8') });
+    const written = effectiveParameters({
+      'postgresql.conf': readFileSync(path.join(dataDir, 'postgresql.conf'), 'utf8'),
+    });
     const server = await startServer({ dataDir });
     try {
       const pg = (await import('pg')).default;
-      const client = new pg.Client({ host: server.socketDir, port: server.port, user: 'postgres', database: 'postgres' });
+      const client = new pg.Client({
+        host: server.socketDir,
+        port: server.port,
+        user: 'postgres',
+        database: 'postgres',
+      });
       await client.connect();
       const { rows } = await client.query('SELECT name, setting FROM pg_settings WHERE lower(name) = ANY($1)', [NAMES]);
       await client.end();
@@ -50,8 +70,16 @@ for (const locale of [defaults.locale, 'C']) {
     const ours = localeParameters(locale);
     for (const name of NAMES) {
       assert.ok(written[name] !== undefined, `initdb wrote ${name}`);
-      assert.is(normalizedSetting(name, ours[name]), normalizedSetting(name, written[name]), `${name}: rendered ${ours[name]}, initdb wrote ${written[name]}`);
-      assert.is(normalizedSetting(name, ours[name]), reported[name], `${name}: the stock server reports ${reported[name]}`);
+      assert.is(
+        normalizedSetting(name, ours[name]),
+        normalizedSetting(name, written[name]),
+        `${name}: rendered ${ours[name]}, initdb wrote ${written[name]}`,
+      );
+      assert.is(
+        normalizedSetting(name, ours[name]),
+        reported[name],
+        `${name}: the stock server reports ${reported[name]}`,
+      );
     }
   });
 }
@@ -59,16 +87,20 @@ for (const locale of [defaults.locale, 'C']) {
 for (const environment of renderedEnvironments()) {
   test(`${environment}: the rendered ConfigMap carries the locale parameters of the image's locale`, () => {
     const effective = effectiveParameters(find(rendered(environment), 'ConfigMap', 'postgresql-config').data);
-    for (const [name, value] of Object.entries(localeParameters(defaults.locale))) assert.is(effective[name], String(value), name);
+    for (const [name, value] of Object.entries(localeParameters(defaults.locale)))
+      assert.is(effective[name], String(value), name);
   });
 }
 
-test('another locale brings its own parameters; an environment\'s own parameter still wins; a bad locale is refused', () => {
+test("another locale brings its own parameters; an environment's own parameter still wins; a bad locale is refused", () => {
   const german = resolveEnvironment({ name: 'qa', locale: 'de_DE.utf8', postgresql: { lc_time: 'C' } }, 'qa.ts');
   assert.is(german.postgresql.lc_messages, 'de_DE.utf8');
   assert.is(german.postgresql.default_text_search_config, 'pg_catalog.german');
   assert.is(german.postgresql.lc_time, 'C');
-  assert.throws(() => resolveEnvironment({ name: 'qa', locale: 'german' }, 'qa.ts'), /qa: locale: must be a locale such as "en_US\.utf8"/);
+  assert.throws(
+    () => resolveEnvironment({ name: 'qa', locale: 'german' }, 'qa.ts'),
+    /qa: locale: must be a locale such as "en_US\.utf8"/,
+  );
 });
 
 test.run();

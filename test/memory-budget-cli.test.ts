@@ -10,14 +10,19 @@ test('a hidden OOM (shared_buffers 2GB at a 1Gi limit) is refused with the break
   });
   const result = runBuild(['--out', out, '--environments', environments]);
   assert.is(result.code, 1);
-  assert.match(result.stderr, 'staging: resources.limits.memory: PostgreSQL may use more memory than the container\'s limit allows');
+  assert.match(
+    result.stderr,
+    "staging: resources.limits.memory: PostgreSQL may use more memory than the container's limit allows",
+  );
   assert.match(result.stderr, /shared_buffers\s+2048 MiB/);
   assert.match(result.stderr, /total\s+\d+ MiB\s+\d+\.\d% of the 1024 MiB memory limit/);
   assert.equal(treeOf(out), before);
 });
 
 test('max_connections × work_mem beyond the limit is refused too', () => {
-  const environments = environmentsDir({ 'dev.ts': `export default { name: 'dev', postgresql: { max_connections: 400, work_mem: '8MB' } };\n` });
+  const environments = environmentsDir({
+    'dev.ts': `export default { name: 'dev', postgresql: { max_connections: 400, work_mem: '8MB' } };\n`,
+  });
   const result = runBuild(['--out', copyOfBundle(), '--environments', environments]);
   assert.is(result.code, 1);
   assert.match(result.stderr, /max_connections × work_mem\s+3200 MiB/);

@@ -13,7 +13,13 @@ const staging = {
   sharedMemoryLimit: 128 * Mi,
 };
 const prod = {
-  parameters: { max_connections: 300, shared_buffers: '1GB', effective_cache_size: '4GB', max_wal_senders: 5, max_worker_processes: 4 },
+  parameters: {
+    max_connections: 300,
+    shared_buffers: '1GB',
+    effective_cache_size: '4GB',
+    max_wal_senders: 5,
+    max_worker_processes: 4,
+  },
   memoryLimit: 4 * Gi,
   sharedMemoryLimit: 128 * Mi,
 };
@@ -28,23 +34,28 @@ const dev = { ...seededDev, memoryLimit: 1 * Gi };
 test('prod fits, and the breakdown says where the memory goes', () => {
   const budget = memoryBudget(prod);
   assert.ok(budget.ok);
-  assert.fixture(formatBudget(budget), [
-    'shared_buffers                                   1024 MiB  shared buffer cache, allocated at start',
-    'wal_buffers                                        16 MiB  WAL buffers: -1 = shared_buffers/32, 64kB .. 16MB',
-    'max_connections × work_mem                       1200 MiB  300 × 4 MiB: one sort or hash per connection',
-    'autovacuum_max_workers × maintenance_work_mem     192 MiB  3 × 64 MiB: every autovacuum worker busy',
-    '/dev/shm                                          128 MiB  memory-backed emptyDir, charged to the container limit',
-    'max_connections × backend overhead                600 MiB  300 × 2 MiB: private memory of each backend',
-    'max_wal_senders × backend overhead                 10 MiB  5 × 2 MiB: private memory of each WAL sender',
-    'parallel workers × (work_mem + overhead)           24 MiB  4 × 6 MiB: parallel query workers, processes of their own',
-    'total                                            3194 MiB  78.0% of the 4096 MiB memory limit',
-  ].join('\n'));
+  assert.fixture(
+    formatBudget(budget),
+    [
+      'shared_buffers                                   1024 MiB  shared buffer cache, allocated at start',
+      'wal_buffers                                        16 MiB  WAL buffers: -1 = shared_buffers/32, 64kB .. 16MB',
+      'max_connections × work_mem                       1200 MiB  300 × 4 MiB: one sort or hash per connection',
+      'autovacuum_max_workers × maintenance_work_mem     192 MiB  3 × 64 MiB: every autovacuum worker busy',
+      '/dev/shm                                          128 MiB  memory-backed emptyDir, charged to the container limit',
+      'max_connections × backend overhead                600 MiB  300 × 2 MiB: private memory of each backend',
+      'max_wal_senders × backend overhead                 10 MiB  5 × 2 MiB: private memory of each WAL sender',
+      'parallel workers × (work_mem + overhead)           24 MiB  4 × 6 MiB: parallel query workers, processes of their own',
+      'total                                            3194 MiB  78.0% of the 4096 MiB memory limit',
+    ].join('\n'),
+  );
 });
 
-test('staging with PostgreSQL\'s default work_mem (4MB) would not fit 2Gi: why the defaults set work_mem 2MB', () => {
+test("staging with PostgreSQL's default work_mem (4MB) would not fit 2Gi: why the defaults set work_mem 2MB", () => {
   const budget = memoryBudget(staging);
   assert.not.ok(budget.ok);
-  assert.equal(budget.problems, ['needs 2116 MiB but the memory limit is 2048 MiB; the largest item is max_connections × work_mem (800 MiB)']);
+  assert.equal(budget.problems, [
+    'needs 2116 MiB but the memory limit is 2048 MiB; the largest item is max_connections × work_mem (800 MiB)',
+  ]);
   assert.ok(memoryBudget({ ...staging, parameters: { ...staging.parameters, work_mem: '2MB' } }).ok);
 });
 
@@ -54,7 +65,7 @@ test('dev fits at a 1Gi limit', () => {
   assert.is(budget.totalBytes, 820 * Mi);
 });
 
-test('512Mi cannot hold 50 connections with PostgreSQL\'s default work_mem and maintenance_work_mem', () => {
+test("512Mi cannot hold 50 connections with PostgreSQL's default work_mem and maintenance_work_mem", () => {
   const budget = memoryBudget(seededDev);
   assert.not.ok(budget.ok);
   assert.equal(budget.problems, [
@@ -63,7 +74,11 @@ test('512Mi cannot hold 50 connections with PostgreSQL\'s default work_mem and m
 });
 
 test('shared_buffers 2GB at a 1Gi limit fails, on both rules', () => {
-  const budget = memoryBudget({ parameters: { shared_buffers: '2GB' }, memoryLimit: 1 * Gi, sharedMemoryLimit: 128 * Mi });
+  const budget = memoryBudget({
+    parameters: { shared_buffers: '2GB' },
+    memoryLimit: 1 * Gi,
+    sharedMemoryLimit: 128 * Mi,
+  });
   assert.not.ok(budget.ok);
   assert.equal(budget.problems, [
     'needs 3052 MiB but the memory limit is 1024 MiB; the largest item is shared_buffers (2048 MiB)',
@@ -91,7 +106,9 @@ test('max_connections × work_mem beyond the limit fails', () => {
 
 test('wal_buffers -1 follows shared_buffers / 32 within 64kB .. 16MB; an explicit value is taken as is', () => {
   const walBuffers = (parameters: Record<string, string>) =>
-    memoryBudget({ parameters, memoryLimit: 4 * Gi, sharedMemoryLimit: 0 }).items.find((item) => item.name === 'wal_buffers')?.bytes;
+    memoryBudget({ parameters, memoryLimit: 4 * Gi, sharedMemoryLimit: 0 }).items.find(
+      (item) => item.name === 'wal_buffers',
+    )?.bytes;
   assert.is(walBuffers({ shared_buffers: '128MB' }), 4 * Mi);
   assert.is(walBuffers({ shared_buffers: '1GB' }), 16 * Mi);
   assert.is(walBuffers({ shared_buffers: '1MB' }), 64 * 1024);
@@ -101,7 +118,11 @@ test('wal_buffers -1 follows shared_buffers / 32 within 64kB .. 16MB; an explici
 test('autovacuum_work_mem, when set, replaces maintenance_work_mem for autovacuum workers', () => {
   const budget = memoryBudget({ ...prod, parameters: { ...prod.parameters, autovacuum_work_mem: '32MB' } });
   const item = budget.items.find((entry) => entry.name.startsWith('autovacuum_max_workers'));
-  assert.equal(item, { name: 'autovacuum_max_workers × autovacuum_work_mem', bytes: 96 * Mi, why: '3 × 32 MiB: every autovacuum worker busy' });
+  assert.equal(item, {
+    name: 'autovacuum_max_workers × autovacuum_work_mem',
+    bytes: 96 * Mi,
+    why: '3 × 32 MiB: every autovacuum worker busy',
+  });
 });
 
 test.run();

@@ -22,7 +22,10 @@ const environments = await loadEnvironments(path.join(PROJECT_ROOT, 'scripts/env
 
 /** Drops what kustomize adds by design, so the rest can be compared exactly. */
 function normalized(object: Record<string, any>): Record<string, any> {
-  const json = JSON.stringify(object).replace(/"(postgresql-(?:config|secret|app|patroni-scripts|patroni|backup-scripts|monitoring-init|application-init|tls-reload|pgbackrest-config))-[a-z0-9]{10}"/g, '"$1"');
+  const json = JSON.stringify(object).replace(
+    /"(postgresql-(?:config|secret|app|patroni-scripts|patroni|backup-scripts|monitoring-init|application-init|tls-reload|pgbackrest-config))-[a-z0-9]{10}"/g,
+    '"$1"',
+  );
   const copy = JSON.parse(json);
   delete copy.metadata.namespace;
   delete copy.metadata.labels;
@@ -36,8 +39,12 @@ function normalized(object: Record<string, any>): Record<string, any> {
 for (const environment of environments) {
   const objects = rendered(environment.name);
   // The base's objects, then each enabled component's changes and objects, in the overlay's order.
-  const direct = components.filter((component) => component.enabled(environment))
-    .reduce((objects, component) => component.applied?.(objects, environment) ?? objects, Object.values(resourceFiles(environment)).flat()) as Record<string, any>[];
+  const direct = components
+    .filter((component) => component.enabled(environment))
+    .reduce(
+      (objects, component) => component.applied?.(objects, environment) ?? objects,
+      Object.values(resourceFiles(environment)).flat(),
+    ) as Record<string, any>[];
 
   test(`${environment.name}: base + overlay renders the same objects as the environment's complete settings`, () => {
     for (const object of direct) {
@@ -48,7 +55,17 @@ for (const environment of environments) {
 
   test(`${environment.name}: the rendered ConfigMap gives PostgreSQL exactly the environment's parameters`, () => {
     const expected = Object.fromEntries(
-      Object.entries({ ...bundleParameters, ...(environment.tls.enabled ? tlsParameters(environment) : {}), ...environment.postgresql, ...(environment.pitr.enabled ? archivingParameters() : {}) }).map(([name, value]) => [name, formatParameterValue(value).replace(/^'(.*)'$/, '$1').replace(/''/g, "'")]),
+      Object.entries({
+        ...bundleParameters,
+        ...(environment.tls.enabled ? tlsParameters(environment) : {}),
+        ...environment.postgresql,
+        ...(environment.pitr.enabled ? archivingParameters() : {}),
+      }).map(([name, value]) => [
+        name,
+        formatParameterValue(value)
+          .replace(/^'(.*)'$/, '$1')
+          .replace(/''/g, "'"),
+      ]),
     );
     assert.equal(effectiveParameters(find(objects, 'ConfigMap', 'postgresql-config').data), expected);
   });
@@ -57,7 +74,8 @@ for (const environment of environments) {
     assert.ok(objects.every((object) => object.metadata.namespace === environment.namespace));
     const credentials = renderedCredentials(objects);
     // A sealed or out-of-band Secret's database is not readable in git.
-    if (credentials.renderedBy === 'Secret' || credentials.renderedBy === 'ExternalSecret') assert.is(credentials.database, environment.database);
+    if (credentials.renderedBy === 'Secret' || credentials.renderedBy === 'ExternalSecret')
+      assert.is(credentials.database, environment.database);
   });
 }
 

@@ -13,12 +13,19 @@ import { withCredentials } from './support/pod-env.ts';
  */
 const test = suite('Patroni test harness: what it changes in the rendered configuration');
 
-const ALLOWED = new Set(['restapi.listen', 'restapi.connect_address', 'postgresql.listen', 'postgresql.connect_address', 'postgresql.bin_dir']);
+const ALLOWED = new Set([
+  'restapi.listen',
+  'restapi.connect_address',
+  'postgresql.listen',
+  'postgresql.connect_address',
+  'postgresql.bin_dir',
+]);
 
 function leaves(value: unknown, prefix = ''): Map<string, unknown> {
   const found = new Map<string, unknown>();
   if (value !== null && typeof value === 'object') {
-    for (const [key, child] of Object.entries(value)) for (const [path, leaf] of leaves(child, prefix ? `${prefix}.${key}` : key)) found.set(path, leaf);
+    for (const [key, child] of Object.entries(value))
+      for (const [path, leaf] of leaves(child, prefix ? `${prefix}.${key}` : key)) found.set(path, leaf);
   } else {
     found.set(prefix, value);
   }
@@ -30,12 +37,27 @@ for (const environment of ['prod', 'staging']) {
     const render = readPatroniRender(withCredentials(rendered(environment)));
     const root = makeServerDirectory('patroni-config-');
     try {
-      const tls = () => new Map(['tls.crt', 'tls.key', 'ca.crt'].map((key) => [key, { content: `test ${key}`, mode: 0o600 }]));
-      const member = memberConfig(render, 1, root, { postgresql: 5433, restapi: 8009 }, '127.0.0.1:2379', '/usr/lib/postgresql/15/bin', tls);
+      const tls = () =>
+        new Map(['tls.crt', 'tls.key', 'ca.crt'].map((key) => [key, { content: `test ${key}`, mode: 0o600 }]));
+      const member = memberConfig(
+        render,
+        1,
+        root,
+        { postgresql: 5433, restapi: 8009 },
+        '127.0.0.1:2379',
+        '/usr/lib/postgresql/15/bin',
+        tls,
+      );
       const inGit = leaves(YAML.parse(render.patroniYml, { version: '1.1' }));
       const running = leaves(member.config);
-      assert.ok([...inGit.keys()].some((key) => key.startsWith('kubernetes.')), 'the render uses the Kubernetes store');
-      assert.equal([...running.keys()].filter((key) => key.startsWith('etcd3.')), ['etcd3.hosts.0']);
+      assert.ok(
+        [...inGit.keys()].some((key) => key.startsWith('kubernetes.')),
+        'the render uses the Kubernetes store',
+      );
+      assert.equal(
+        [...running.keys()].filter((key) => key.startsWith('etcd3.')),
+        ['etcd3.hosts.0'],
+      );
       for (const [key, value] of inGit) {
         if (key.startsWith('kubernetes.')) {
           assert.not.ok(running.has(key), `${key} is gone`);
@@ -49,8 +71,15 @@ for (const environment of ['prod', 'staging']) {
         }
       }
       const added = [...running.keys()].filter((key) => !inGit.has(key) && !key.startsWith('etcd3.'));
-      assert.ok(added.every((key) => ALLOWED.has(key)), `only addresses added: ${added.join(', ')}`);
-      assert.equal(Object.keys(member.env).filter((name) => name.startsWith('PATRONI_KUBERNETES_')), [], 'no Kubernetes store settings in the environment');
+      assert.ok(
+        added.every((key) => ALLOWED.has(key)),
+        `only addresses added: ${added.join(', ')}`,
+      );
+      assert.equal(
+        Object.keys(member.env).filter((name) => name.startsWith('PATRONI_KUBERNETES_')),
+        [],
+        'no Kubernetes store settings in the environment',
+      );
       assert.is(member.env.PATRONI_NAME ?? member.config.name, 'postgresql-1', 'the member is named after its pod');
     } finally {
       removeServerDirectory(root);

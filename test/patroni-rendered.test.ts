@@ -15,11 +15,14 @@ import { find, rendered, renderedEnvironments } from './support/rendered.ts';
  * rendered objects. Patroni itself runs on real servers in test/patroni-*.test.ts.
  */
 const TRACKING_LABEL = 'app.kubernetes.io/instance';
-const selects = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([key, value]) => labels[key] === value);
+const selects = (selector: Record<string, string>, labels: Record<string, string>) =>
+  Object.entries(selector).every(([key, value]) => labels[key] === value);
 /** What PyYAML (Patroni's parser) reads: YAML 1.1, where a plain off is false. */
 const patroniRead = (text: string) => parse(text, { version: '1.1' });
 
-const replicated = renderedEnvironments().filter((name) => find(rendered(name), 'StatefulSet', 'postgresql').spec.replicas > 1);
+const replicated = renderedEnvironments().filter(
+  (name) => find(rendered(name), 'StatefulSet', 'postgresql').spec.replicas > 1,
+);
 
 test('the project has replicated environments to check', () => {
   assert.ok(replicated.length > 0);
@@ -37,13 +40,20 @@ for (const name of replicated) {
   /** Pods as they run: the template's labels, the controller's pod name, and the role Patroni gives each. */
   const pods = Array.from({ length: replicas }, (_, ordinal) => ({
     ordinal,
-    labels: { ...sts.spec.template.metadata.labels, 'statefulset.kubernetes.io/pod-name': `postgresql-${ordinal}`, role: ordinal === 1 ? 'primary' : 'replica' },
+    labels: {
+      ...sts.spec.template.metadata.labels,
+      'statefulset.kubernetes.io/pod-name': `postgresql-${ordinal}`,
+      role: ordinal === 1 ? 'primary' : 'replica',
+    },
   }));
 
   test(`${name}: the database container runs Patroni on the mounted configuration, with its REST API declared and probed`, () => {
     const mount = postgres.volumeMounts.find((m: any) => m.mountPath === '/etc/patroni');
     const volume = pod.volumes.find((v: any) => v.name === mount.name);
-    assert.equal(volume.projected.sources.map((s: any) => s.configMap.name), [configMap.metadata.name, scripts.metadata.name]);
+    assert.equal(
+      volume.projected.sources.map((s: any) => s.configMap.name),
+      [configMap.metadata.name, scripts.metadata.name],
+    );
     assert.equal(postgres.command, ['patroni', '/etc/patroni/patroni.yml']);
     assert.is(postgres.args, undefined, 'no "postgres" for the image\'s entrypoint');
     assert.ok(postgres.ports.some((p: any) => p.containerPort === 8008));
@@ -61,28 +71,44 @@ for (const name of replicated) {
     const order = postgres.env.map((e: any) => e.name);
     for (const address of ['PATRONI_RESTAPI_CONNECT_ADDRESS', 'PATRONI_POSTGRESQL_CONNECT_ADDRESS']) {
       assert.match(env[address].value, /^\$\(PATRONI_KUBERNETES_POD_IP\):\d+$/);
-      assert.ok(order.indexOf(address) > order.indexOf('PATRONI_KUBERNETES_POD_IP'), `${address} comes after the variable it expands`);
+      assert.ok(
+        order.indexOf(address) > order.indexOf('PATRONI_KUBERNETES_POD_IP'),
+        `${address} comes after the variable it expands`,
+      );
     }
     // The pgBackRest repository's Secret is the pitr component's (test/pitr-rendered.test.ts).
-    for (const entry of postgres.env.filter((e: any) => e.valueFrom?.secretKeyRef && e.valueFrom.secretKeyRef.name !== 'postgresql-pgbackrest-repository')) {
+    for (const entry of postgres.env.filter(
+      (e: any) => e.valueFrom?.secretKeyRef && e.valueFrom.secretKeyRef.name !== 'postgresql-pgbackrest-repository',
+    )) {
       const credentials = renderedCredentials(objects, entry.valueFrom.secretKeyRef.name.replace(/-[a-z0-9]{10}$/, ''));
       assert.is(entry.valueFrom.secretKeyRef.name, credentials.secretName);
       if (credentials.keys) assert.ok(credentials.keys.includes(entry.valueFrom.secretKeyRef.key), entry.name);
     }
     for (const name of ['PATRONI_SUPERUSER_PASSWORD', 'PATRONI_REPLICATION_PASSWORD']) {
-      assert.match(env[name].valueFrom.secretKeyRef.name, /^postgresql-secret/, `${name} from the server's Secret, never the application's`);
+      assert.match(
+        env[name].valueFrom.secretKeyRef.name,
+        /^postgresql-secret/,
+        `${name} from the server's Secret, never the application's`,
+      );
     }
     assert.not.ok(/password/i.test(JSON.stringify(config.postgresql.authentication)), 'no password in the ConfigMap');
   });
 
   test(`${name}: Kubernetes is the store, in ConfigMaps mode, and Patroni's labels never carry Argo CD's tracking label`, () => {
     assert.is(config.kubernetes.use_endpoints, false);
-    assert.not.ok(TRACKING_LABEL in config.kubernetes.labels, 'Patroni copies these onto its leader lock: a prune would delete it');
-    assert.is(config.kubernetes.bypass_api_service, undefined, 'that would need a ClusterRole on the default namespace\'s Endpoints');
+    assert.not.ok(
+      TRACKING_LABEL in config.kubernetes.labels,
+      'Patroni copies these onto its leader lock: a prune would delete it',
+    );
+    assert.is(
+      config.kubernetes.bypass_api_service,
+      undefined,
+      "that would need a ClusterRole on the default namespace's Endpoints",
+    );
     // Patroni lists its members with its labels plus the scope label: every pod of the StatefulSet, nothing else.
     const members = { ...config.kubernetes.labels, [config.kubernetes.scope_label]: config.scope };
     assert.is(pods.filter((p) => selects(members, p.labels)).length, replicas);
-    for (const other of objects.filter((o) => o.spec?.jobTemplate || (o.kind === 'Job'))) {
+    for (const other of objects.filter((o) => o.spec?.jobTemplate || o.kind === 'Job')) {
       const labels = (other.spec.jobTemplate?.spec ?? other.spec).template.metadata?.labels ?? {};
       assert.not.ok(selects(members, labels), `${other.kind}/${other.metadata.name}'s pods are no members`);
     }
@@ -90,16 +116,21 @@ for (const name of replicated) {
 
   test(`${name}: nothing Patroni creates and owns is in git`, () => {
     for (const suffix of ['config', 'leader', 'sync', 'failover']) {
-      assert.not.ok(objects.some((o) => o.metadata.name === `${config.scope}-${suffix}`), `${config.scope}-${suffix}`);
+      assert.not.ok(
+        objects.some((o) => o.metadata.name === `${config.scope}-${suffix}`),
+        `${config.scope}-${suffix}`,
+      );
     }
     assert.not.ok(objects.some((o) => o.kind === 'Endpoints' || o.kind === 'EndpointSlice'));
-    assert.not.ok('role' in sts.spec.template.metadata.labels, 'the role label is Patroni\'s to set on each pod');
+    assert.not.ok('role' in sts.spec.template.metadata.labels, "the role label is Patroni's to set on each pod");
     assert.not.ok('status' in (sts.spec.template.metadata.annotations ?? {}));
   });
 
   test(`${name}: the RBAC is namespaced, bound to the pods' ServiceAccount, with Patroni's verbs only`, () => {
     const role = find(objects, 'Role', 'postgresql-patroni');
-    const rules = Object.fromEntries(role.rules.map((r: any) => [r.resources.join(','), { groups: r.apiGroups, verbs: [...r.verbs].sort() }]));
+    const rules = Object.fromEntries(
+      role.rules.map((r: any) => [r.resources.join(','), { groups: r.apiGroups, verbs: [...r.verbs].sort() }]),
+    );
     assert.equal(rules, {
       configmaps: { groups: [''], verbs: ['create', 'get', 'list', 'patch', 'update', 'watch'] },
       pods: { groups: [''], verbs: ['get', 'list', 'patch', 'update', 'watch'] },
@@ -107,7 +138,9 @@ for (const name of replicated) {
     assert.not.ok(objects.some((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding'));
     const binding = find(objects, 'RoleBinding', 'postgresql-patroni');
     assert.equal(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name });
-    assert.equal(binding.subjects, [{ kind: 'ServiceAccount', name: pod.serviceAccountName, namespace: sts.metadata.namespace }]);
+    assert.equal(binding.subjects, [
+      { kind: 'ServiceAccount', name: pod.serviceAccountName, namespace: sts.metadata.namespace },
+    ]);
   });
 
   test(`${name}: the API token is mounted in Patroni's pods only, never by the ServiceAccount itself`, () => {
@@ -115,14 +148,21 @@ for (const name of replicated) {
     assert.is(pod.automountServiceAccountToken, true);
     for (const other of objects.filter((o) => o.kind === 'CronJob')) {
       const spec = other.spec.jobTemplate.spec.template.spec;
-      assert.ok(spec.automountServiceAccountToken === false || spec.serviceAccountName !== pod.serviceAccountName, `${other.metadata.name} mounts no token of the database's account`);
+      assert.ok(
+        spec.automountServiceAccountToken === false || spec.serviceAccountName !== pod.serviceAccountName,
+        `${other.metadata.name} mounts no token of the database's account`,
+      );
     }
   });
 
   test(`${name}: the read-write Service selects the pod Patroni labels primary, postgresql-read the standbys, the headless one every pod`, () => {
-    const chosen = (service: string) => pods.filter((p) => selects(find(objects, 'Service', service).spec.selector, p.labels)).map((p) => p.ordinal);
+    const chosen = (service: string) =>
+      pods.filter((p) => selects(find(objects, 'Service', service).spec.selector, p.labels)).map((p) => p.ordinal);
     assert.equal(chosen('postgresql'), [1]);
-    assert.equal(chosen('postgresql-read'), pods.map((p) => p.ordinal).filter((o) => o !== 1));
+    assert.equal(
+      chosen('postgresql-read'),
+      pods.map((p) => p.ordinal).filter((o) => o !== 1),
+    );
     assert.is(chosen('postgresql-headless').length, replicas);
     assert.is(config.kubernetes.role_label, 'role');
     assert.is(config.kubernetes.leader_label_value, 'primary');
@@ -154,7 +194,10 @@ for (const name of replicated) {
   });
 
   test(`${name}: a rolling update waits two Patroni loops after each pod is ready, so a new primary has named its synchronous standby before the next stop`, () => {
-    assert.ok(sts.spec.minReadySeconds >= 2 * config.bootstrap.dcs.loop_wait, `minReadySeconds ${sts.spec.minReadySeconds}`);
+    assert.ok(
+      sts.spec.minReadySeconds >= 2 * config.bootstrap.dcs.loop_wait,
+      `minReadySeconds ${sts.spec.minReadySeconds}`,
+    );
   });
 
   test(`${name}: failsafe, rewind and slots on; synchronous mode as the environment says; Patroni's timing rules hold`, () => {
@@ -171,13 +214,27 @@ for (const name of replicated) {
   test(`${name}: the parameters Patroni keeps in its store are the ones the ConfigMap gives PostgreSQL`, () => {
     const parameters = effectiveParameters(find(objects, 'ConfigMap', 'postgresql-config').data);
     const dcs = config.bootstrap.dcs.postgresql.parameters;
-    for (const key of ['max_connections', 'max_wal_senders', 'max_replication_slots', 'wal_level', 'wal_keep_size', 'wal_log_hints']) {
+    for (const key of [
+      'max_connections',
+      'max_wal_senders',
+      'max_replication_slots',
+      'wal_level',
+      'wal_keep_size',
+      'wal_log_hints',
+    ]) {
       assert.is(String(dcs[key]), parameters[key], key);
     }
-    assert.equal(patroniRead(configMap.data['dcs.yml']), config.bootstrap.dcs, 'the config Job applies what bootstrap applied');
+    assert.equal(
+      patroniRead(configMap.data['dcs.yml']),
+      config.bootstrap.dcs,
+      'the config Job applies what bootstrap applied',
+    );
     assert.is(config.postgresql.custom_conf, '/etc/postgresql/postgresql.conf');
     const configMount = postgres.volumeMounts.find((m: any) => m.mountPath === '/etc/postgresql');
-    assert.is(pod.volumes.find((v: any) => v.name === configMount.name).configMap.name, find(objects, 'ConfigMap', 'postgresql-config').metadata.name);
+    assert.is(
+      pod.volumes.find((v: any) => v.name === configMount.name).configMap.name,
+      find(objects, 'ConfigMap', 'postgresql-config').metadata.name,
+    );
   });
 
   test(`${name}: the config Job runs after each sync with the database's image, account and configuration`, () => {
@@ -189,7 +246,10 @@ for (const name of replicated) {
     assert.is(spec.serviceAccountName, pod.serviceAccountName);
     assert.is(spec.containers[0].image, postgres.image);
     assert.equal(spec.containers[0].command, ['sh', '/etc/patroni/apply-dcs.sh']);
-    assert.equal(spec.volumes.find((v: any) => v.projected).projected, pod.volumes.find((v: any) => v.projected).projected);
+    assert.equal(
+      spec.volumes.find((v: any) => v.projected).projected,
+      pod.volumes.find((v: any) => v.projected).projected,
+    );
     assert.equal(restrictedViolations(spec), []);
   });
 

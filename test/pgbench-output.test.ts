@@ -12,7 +12,10 @@ import { PROJECT_ROOT } from './support/cli.ts';
 const fixture = (name: string) => readFileSync(path.join(PROJECT_ROOT, 'test/fixtures', name), 'utf8');
 
 test('read-write: the summary on stdout and the progress lines on stderr', () => {
-  const result = parsePgbenchOutput(fixture('pgbench-15-read-write.stdout.txt'), fixture('pgbench-15-read-write.stderr.txt'));
+  const result = parsePgbenchOutput(
+    fixture('pgbench-15-read-write.stdout.txt'),
+    fixture('pgbench-15-read-write.stderr.txt'),
+  );
   assert.equal(result, {
     transactionType: 'TPC-B (sort of)',
     scale: 5,
@@ -33,13 +36,19 @@ test('read-write: the summary on stdout and the progress lines on stderr', () =>
 });
 
 test('read-only (-S): the select-only script', () => {
-  const result = parsePgbenchOutput(fixture('pgbench-15-read-only.stdout.txt'), fixture('pgbench-15-read-only.stderr.txt'));
+  const result = parsePgbenchOutput(
+    fixture('pgbench-15-read-only.stdout.txt'),
+    fixture('pgbench-15-read-only.stderr.txt'),
+  );
   assert.is(result.transactionType, 'select only');
   assert.is(result.tps, 7354.878184);
   assert.is(result.latencyAverageMs, 1.043);
   assert.is(result.latencyStddevMs, 2.216);
   assert.is(result.transactions, 86885);
-  assert.equal(result.progress.map((p) => p.tps), [6850.4, 7512.3]);
+  assert.equal(
+    result.progress.map((p) => p.tps),
+    [6850.4, 7512.3],
+  );
 });
 
 test('without --progress there is no stddev line, and no stddev in the result', () => {

@@ -18,14 +18,27 @@ let primary: TestServer;
 let sidecarEnv: Record<string, string>;
 const measured: Record<string, number> = {};
 
-const ok = (result: CommandResult, what: string) => assert.is(result.code, 0, `${what}: exit ${result.code}\n${result.stdout}\n${result.stderr}`);
+const ok = (result: CommandResult, what: string) =>
+  assert.is(result.code, 0, `${what}: exit ${result.code}\n${result.stdout}\n${result.stderr}`);
 
 /** pg_stat_archiver as postgres_exporter reads it. */
-async function archiver(): Promise<{ archived: number; failed: number; lastArchived: string | null; lastFailed: string | null }> {
+async function archiver(): Promise<{
+  archived: number;
+  failed: number;
+  lastArchived: string | null;
+  lastFailed: string | null;
+}> {
   const client = await primary.connect();
   try {
-    const { rows } = await client.query('SELECT archived_count, failed_count, last_archived_wal, last_failed_wal FROM pg_stat_archiver');
-    return { archived: Number(rows[0].archived_count), failed: Number(rows[0].failed_count), lastArchived: rows[0].last_archived_wal, lastFailed: rows[0].last_failed_wal };
+    const { rows } = await client.query(
+      'SELECT archived_count, failed_count, last_archived_wal, last_failed_wal FROM pg_stat_archiver',
+    );
+    return {
+      archived: Number(rows[0].archived_count),
+      failed: Number(rows[0].failed_count),
+      lastArchived: rows[0].last_archived_wal,
+      lastFailed: rows[0].last_failed_wal,
+    };
   } finally {
     await client.end();
   }
@@ -53,7 +66,14 @@ async function sql(text: string): Promise<any[]> {
 test.before(async () => {
   lab = await startLab('prod', USER);
   const config = path.join(lab.dir, 'database.conf');
-  primary = await startTestServer({ superuser: USER.user, password: USER.password, database: 'project_template', binaries, args: containers.archivingArgs, env: lab.env(containers.database, config) });
+  primary = await startTestServer({
+    superuser: USER.user,
+    password: USER.password,
+    database: 'project_template',
+    binaries,
+    args: containers.archivingArgs,
+    env: lab.env(containers.database, config),
+  });
   const paths = { pgdata: primary.dataDir, socketDir: primary.socketDir, port: primary.port };
   lab.podConfig('database.conf', paths);
   // Commands an operator runs in the sidecar (`kubectl exec -c pgbackrest`): it has the database password.
@@ -75,11 +95,19 @@ test.after(async () => {
 
 test('archive_timeout: one write on an otherwise idle server reaches the repository within 60 s plus the push', async () => {
   // The first timed switch archives CREATE TABLE's segment; the write after it is the one measured.
-  await until('a first segment archived by archive_timeout', async () => ((await archiver()).archived > 0 ? true : undefined), 75_000);
+  await until(
+    'a first segment archived by archive_timeout',
+    async () => ((await archiver()).archived > 0 ? true : undefined),
+    75_000,
+  );
   const { archived } = await archiver();
   await sql('INSERT INTO events DEFAULT VALUES');
   const written = Date.now();
-  await until('a segment archived after one write', async () => ((await archiver()).archived > archived ? true : undefined), 90_000);
+  await until(
+    'a segment archived after one write',
+    async () => ((await archiver()).archived > archived ? true : undefined),
+    90_000,
+  );
   measured.idleRpo = Date.now() - written;
   assert.ok(measured.idleRpo <= 60_000 + 15_000, `archived after ${measured.idleRpo} ms`);
 });
@@ -89,10 +117,14 @@ test('the repository unreachable: archive-push fails and failed_count grows, the
   await lab.s3.stop();
   await sql('INSERT INTO events DEFAULT VALUES');
   const [{ segment }] = await sql('SELECT pg_walfile_name(pg_switch_wal()) AS segment');
-  const failing = await until('failed_count growing', async () => {
-    const now = await archiver();
-    return now.failed > before.failed ? now : undefined;
-  }, 180_000);
+  const failing = await until(
+    'failed_count growing',
+    async () => {
+      const now = await archiver();
+      return now.failed > before.failed ? now : undefined;
+    },
+    180_000,
+  );
   // PostgreSQLWALArchivingFailing reads this counter: increase(pg_stat_archiver_failed_count[15m]) > 0.
   assert.is(failing.lastFailed, segment, 'the segment that could not be pushed');
   assert.is(failing.lastArchived, before.lastArchived, 'nothing archived meanwhile');
@@ -105,10 +137,14 @@ test('the repository unreachable: archive-push fails and failed_count grows, the
   await sql('INSERT INTO events DEFAULT VALUES');
   const [{ segment: next }] = await sql('SELECT pg_walfile_name(pg_switch_wal()) AS segment');
   const started = Date.now();
-  const healed = await until('the backlog archived', async () => {
-    const now = await archiver();
-    return now.lastArchived === next ? now : undefined;
-  }, 120_000);
+  const healed = await until(
+    'the backlog archived',
+    async () => {
+      const now = await archiver();
+      return now.lastArchived === next ? now : undefined;
+    },
+    120_000,
+  );
   measured.catchUp = Date.now() - started;
   assert.ok(healed.archived >= before.archived + 2, 'the failed segment and the next one');
   const get = await run(PGBACKREST, ['archive-get', segment, path.join(lab.dir, 'fetched')], sidecarEnv);
@@ -117,7 +153,12 @@ test('the repository unreachable: archive-push fails and failed_count grows, the
 });
 
 test('wrong S3 credentials: the backup fails loudly, naming the refusal', async () => {
-  const wrong = await run(PGBACKREST, ['backup', '--type=diff'], { ...sidecarEnv, PGBACKREST_REPO1_S3_KEY: 'NOT-THE-KEY' }, 180_000);
+  const wrong = await run(
+    PGBACKREST,
+    ['backup', '--type=diff'],
+    { ...sidecarEnv, PGBACKREST_REPO1_S3_KEY: 'NOT-THE-KEY' },
+    180_000,
+  );
   assert.is.not(wrong.code, 0);
   assert.match(wrong.stderr + wrong.stdout, /403|InvalidAccessKeyId|Forbidden/);
 });

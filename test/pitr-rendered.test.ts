@@ -20,15 +20,26 @@ for (const [environment, expected] of Object.entries(EXPECTED)) {
     const external = find(objects, 'ExternalSecret', 'postgresql-pgbackrest-repository');
     const keys = external.spec.data.map((entry: any) => entry.secretKey);
     assert.equal(keys, ['s3-key', 's3-key-secret', 'cipher-pass']);
-    const jobs = ['postgresql-pgbackrest-full', 'postgresql-pgbackrest-diff'].map((name) => find(objects, 'CronJob', name).spec.jobTemplate.spec.template.spec.containers[0]);
+    const jobs = ['postgresql-pgbackrest-full', 'postgresql-pgbackrest-diff'].map(
+      (name) => find(objects, 'CronJob', name).spec.jobTemplate.spec.template.spec.containers[0],
+    );
     for (const container of [...pod.containers, ...(pod.initContainers ?? []), ...jobs]) {
-      for (const entry of (container.env ?? []).filter((e: any) => e.valueFrom?.secretKeyRef?.name === 'postgresql-pgbackrest-repository')) {
+      for (const entry of (container.env ?? []).filter(
+        (e: any) => e.valueFrom?.secretKeyRef?.name === 'postgresql-pgbackrest-repository',
+      )) {
         assert.ok(keys.includes(entry.valueFrom.secretKeyRef.key), `${container.name}: ${entry.name}`);
       }
     }
     const database = pod.containers.find((c: any) => c.name === 'postgresql');
-    assert.equal(database.env.filter((e: any) => e.name.startsWith('PGBACKREST_')).map((e: any) => e.name),
-      ['PGBACKREST_STANZA', 'PGBACKREST_REPO1_S3_KEY', 'PGBACKREST_REPO1_S3_KEY_SECRET', 'PGBACKREST_REPO1_CIPHER_PASS']);
+    assert.equal(
+      database.env.filter((e: any) => e.name.startsWith('PGBACKREST_')).map((e: any) => e.name),
+      [
+        'PGBACKREST_STANZA',
+        'PGBACKREST_REPO1_S3_KEY',
+        'PGBACKREST_REPO1_S3_KEY_SECRET',
+        'PGBACKREST_REPO1_CIPHER_PASS',
+      ],
+    );
   });
 
   test(`${environment}: retention keeps ${expected.days} days, the repository is encrypted, the job reaches all ${expected.members} members over TLS`, () => {
@@ -38,7 +49,10 @@ for (const [environment, expected] of Object.entries(EXPECTED)) {
       assert.equal(value(files[file], 'repo1-cipher-type'), ['aes-256-cbc']);
       assert.equal(value(files[file], 'repo1-path'), [expected.path]);
     }
-    assert.equal(value(files['backup.conf'], 'pg\\d-host'), Array.from({ length: expected.members }, (_, i) => `postgresql-${i}.postgresql-headless`));
+    assert.equal(
+      value(files['backup.conf'], 'pg\\d-host'),
+      Array.from({ length: expected.members }, (_, i) => `postgresql-${i}.postgresql-headless`),
+    );
     assert.equal(value(files['backup.conf'], 'pg\\d-host-type'), Array(expected.members).fill('tls'));
   });
 
@@ -49,10 +63,18 @@ for (const [environment, expected] of Object.entries(EXPECTED)) {
     const server = find(objects, 'Certificate', 'postgresql-pgbackrest-server-tls');
     assert.ok(server.spec.dnsNames.includes('*.postgresql-headless'), 'covers postgresql-N.postgresql-headless');
     const policy = find(objects, 'NetworkPolicy', 'postgresql-pgbackrest-server');
-    assert.equal(policy.spec.ingress, [{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'postgresql-pgbackrest-backup' } } }], ports: [{ protocol: 'TCP', port: 8432 }] }]);
+    assert.equal(policy.spec.ingress, [
+      {
+        from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'postgresql-pgbackrest-backup' } } }],
+        ports: [{ protocol: 'TCP', port: 8432 }],
+      },
+    ]);
     for (const name of ['postgresql-pgbackrest-full', 'postgresql-pgbackrest-diff']) {
       const job = find(objects, 'CronJob', name).spec;
-      assert.is(job.jobTemplate.spec.template.metadata.labels['app.kubernetes.io/name'], 'postgresql-pgbackrest-backup');
+      assert.is(
+        job.jobTemplate.spec.template.metadata.labels['app.kubernetes.io/name'],
+        'postgresql-pgbackrest-backup',
+      );
       assert.is(job.jobTemplate.spec.template.spec.automountServiceAccountToken, false);
       assert.is(job.timeZone, 'Etc/UTC');
     }
@@ -60,13 +82,19 @@ for (const [environment, expected] of Object.entries(EXPECTED)) {
     assert.is(find(objects, 'CronJob', 'postgresql-pgbackrest-diff').spec.schedule, '0 2 * * 1-6');
     const sidecar = pod.containers.find((c: any) => c.name === 'pgbackrest');
     assert.equal(sidecar.command, ['pgbackrest', 'server']);
-    assert.ok(sidecar.volumeMounts.find((m: any) => m.name === 'postgresql-data').readOnly, 'the sidecar reads PGDATA, never writes it');
+    assert.ok(
+      sidecar.volumeMounts.find((m: any) => m.name === 'postgresql-data').readOnly,
+      'the sidecar reads PGDATA, never writes it',
+    );
   });
 }
 
 test('dev archives nothing: no pgBackRest object, no archive_command', () => {
   const objects = rendered('dev');
-  assert.equal(objects.filter((o) => /pgbackrest/.test(o.metadata.name)).map((o) => o.metadata.name), []);
+  assert.equal(
+    objects.filter((o) => /pgbackrest/.test(o.metadata.name)).map((o) => o.metadata.name),
+    [],
+  );
   assert.not.ok('archiving.conf' in find(objects, 'ConfigMap', 'postgresql-config').data);
 });
 
@@ -74,14 +102,31 @@ test('bad pitr settings: every problem as env: field: what is allowed', () => {
   const config = {
     name: 'broken',
     postgresql: { archive_command: '/bin/true' },
-    pitr: { enabled: true, repository: { endpoint: 'https://s3.example.com', bucket: 'B', uriStyle: 'virtual' }, schedule: { full: '0 25 * * 0' }, retentionDays: 0, credentials: { source: 'generator' } },
+    pitr: {
+      enabled: true,
+      repository: { endpoint: 'https://s3.example.com', bucket: 'B', uriStyle: 'virtual' },
+      schedule: { full: '0 25 * * 0' },
+      retentionDays: 0,
+      credentials: { source: 'generator' },
+    },
   };
-  const error = (() => { try { resolveEnvironment(config as never, 'broken.ts'); } catch (e) { return e; } })();
+  const error = (() => {
+    try {
+      resolveEnvironment(config as never, 'broken.ts');
+    } catch (e) {
+      return e;
+    }
+  })();
   assert.instance(error, ConfigError);
   const problems = (error as ConfigError).problems.map((line) => line.split(': ').slice(0, 2).join(': '));
   assert.equal(problems.sort(), [
-    'broken: pitr.credentials.source', 'broken: pitr.repository.bucket', 'broken: pitr.repository.endpoint', 'broken: pitr.repository.uriStyle',
-    'broken: pitr.retentionDays', 'broken: pitr.schedule.full', 'broken: postgresql.archive_command',
+    'broken: pitr.credentials.source',
+    'broken: pitr.repository.bucket',
+    'broken: pitr.repository.endpoint',
+    'broken: pitr.repository.uriStyle',
+    'broken: pitr.retentionDays',
+    'broken: pitr.schedule.full',
+    'broken: postgresql.archive_command',
   ]);
   assert.match((error as ConfigError).message, 'never a committed key');
 });

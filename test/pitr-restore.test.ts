@@ -5,7 +5,14 @@ import { readFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import path from 'node:path';
 import {
-  asServerAccount, connect, debianBinaries, freePort, makeServerDirectory, startServer, startTestServer, type TestServer,
+  asServerAccount,
+  connect,
+  debianBinaries,
+  freePort,
+  makeServerDirectory,
+  startServer,
+  startTestServer,
+  type TestServer,
 } from '../tools/postgres/server.ts';
 import { serverEnvironment, signal } from '../tools/postgres/server-account.ts';
 import { PGBACKREST, renderedContainers, run, startLab, type CommandResult, type PitrLab } from './support/pitr-lab.ts';
@@ -25,13 +32,17 @@ let databaseEnv: Record<string, string>;
 let sidecarEnv: Record<string, string>;
 const timings: Record<string, number> = {};
 
-const ok = (result: CommandResult, what: string) => assert.is(result.code, 0, `${what}: exit ${result.code}\n${result.stdout}\n${result.stderr}`);
+const ok = (result: CommandResult, what: string) =>
+  assert.is(result.code, 0, `${what}: exit ${result.code}\n${result.stdout}\n${result.stderr}`);
 
 async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const open = await new Promise<boolean>((resolve) => {
-      const socket = tcpConnect(port, '127.0.0.1', () => { socket.end(); resolve(true); });
+      const socket = tcpConnect(port, '127.0.0.1', () => {
+        socket.end();
+        resolve(true);
+      });
       socket.once('error', () => resolve(false));
     });
     if (open) return;
@@ -63,13 +74,24 @@ async function backupJob(container: Record<string, any>, cn: string): Promise<Co
   return run(shell, args, lab.env(container, config), 300_000);
 }
 
-const serverPaths = (server: TestServer) => ({ pgdata: server.dataDir, socketDir: server.socketDir, port: server.port });
+const serverPaths = (server: TestServer) => ({
+  pgdata: server.dataDir,
+  socketDir: server.socketDir,
+  port: server.port,
+});
 
 test.before(async () => {
   lab = await startLab('staging', USER);
   const databaseConfig = path.join(lab.dir, 'database.conf');
   databaseEnv = lab.env(containers.database, databaseConfig);
-  primary = await startTestServer({ superuser: USER.user, password: USER.password, database: 'project_template', binaries, args: containers.archivingArgs, env: databaseEnv });
+  primary = await startTestServer({
+    superuser: USER.user,
+    password: USER.password,
+    database: 'project_template',
+    binaries,
+    args: containers.archivingArgs,
+    env: databaseEnv,
+  });
   // Written once the server's paths are known, before any segment is complete.
   lab.podConfig('database.conf', serverPaths(primary));
   const port = await freePort();
@@ -88,7 +110,7 @@ test.after(async () => {
   if (Object.keys(timings).length) console.log(`\n  pitr timings (ms): ${JSON.stringify(timings)}`);
 });
 
-test('the backup job, through the sidecar\'s TLS server, creates the stanza and takes a full backup; another CN is refused', async () => {
+test("the backup job, through the sidecar's TLS server, creates the stanza and takes a full backup; another CN is refused", async () => {
   const refused = await backupJob(containers.job, 'intruder');
   assert.is.not(refused.code, 0, 'a client certificate with another CN');
   assert.match(refused.stdout + refused.stderr, /access denied/i);
@@ -99,7 +121,10 @@ test('the backup job, through the sidecar\'s TLS server, creates the stanza and 
   ok(info, 'info');
   const [stanza] = JSON.parse(info.stdout);
   assert.is(stanza.status.message, 'ok');
-  assert.equal(stanza.backup.map((b: any) => b.type), ['full']);
+  assert.equal(
+    stanza.backup.map((b: any) => b.type),
+    ['full'],
+  );
   assert.is(stanza.cipher, 'aes-256-cbc', 'the repository is encrypted');
   // What the bucket holds is ciphertext (openssl's "Salted__" format): the passphrase is only in the Secret.
   const stored = readFileSync(path.join(lab.s3Dir, lab.bucket, 'staging/backup/postgresql/backup.info._S3rver_object'));
@@ -108,7 +133,7 @@ test('the backup job, through the sidecar\'s TLS server, creates the stanza and 
   assert.match(wrong.stdout + wrong.stderr, /error|unable/i, 'a wrong passphrase reads nothing');
 });
 
-let target = { time: '', lsn: '' };
+const target = { time: '', lsn: '' };
 
 test('writes, a timestamp, more writes and a destructive statement: every segment reaches the repository', async () => {
   const client = await primary.connect();
@@ -117,7 +142,9 @@ test('writes, a timestamp, more writes and a destructive statement: every segmen
   // pgBackRest picks a backup whose stop time, in whole seconds, is before the target: a backup that
   // ended in the same second as the target would not count (seen once in CI, under load).
   await new Promise((wake) => setTimeout(wake, 1100));
-  target.time = (await client.query(`SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00' AS t`)).rows[0].t;
+  target.time = (
+    await client.query(`SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00' AS t`)
+  ).rows[0].t;
   // Commit timestamps on either side of the target, never equal to it.
   await new Promise((wake) => setTimeout(wake, 1100));
   await client.query(`INSERT INTO orders SELECT n, 'after ' || n FROM generate_series(101, 150) n`);
@@ -133,7 +160,10 @@ test('writes, a timestamp, more writes and a destructive statement: every segmen
 });
 
 /** `pgbackrest restore` into a new directory with the database container's variables, then a server on it. */
-async function restore(name: string, options: string[]): Promise<{ dataDir: string; env: Record<string, string>; ms: number }> {
+async function restore(
+  name: string,
+  options: string[],
+): Promise<{ dataDir: string; env: Record<string, string>; ms: number }> {
   const dataDir = path.join(makeServerDirectory(`pitr-${name}-`), 'data');
   const config = lab.podConfig(`${name}.conf`, { pgdata: dataDir, socketDir: primary.socketDir, port: primary.port });
   const env = lab.env(containers.database, config);
@@ -147,7 +177,12 @@ async function orders(dataDir: string, env: Record<string, string>): Promise<{ i
   // No archiving on the restored servers: each would push a timeline of its own into the same stanza.
   const server = await startServer({ dataDir, binaries, env, startTimeoutMs: 60_000 });
   try {
-    const client = await connect({ port: server.port, user: USER.user, password: USER.password, database: 'project_template' });
+    const client = await connect({
+      port: server.port,
+      user: USER.user,
+      password: USER.password,
+      database: 'project_template',
+    });
     // A hot standby answers before replay reaches the target: the rows count once recovery has ended.
     const deadline = Date.now() + 60_000;
     while ((await client.query('SELECT pg_is_in_recovery() AS r')).rows[0].r) {
@@ -168,17 +203,30 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 
 test('restore to the timestamp on a fresh server: exactly the rows committed before it', async () => {
   // As the Patroni bootstrap command gives it: the source's repository path on the command line.
-  const restored = await restore('time', ['--repo1-path=/staging', '--type=time', `--target=${target.time}`, '--target-action=promote']);
+  const restored = await restore('time', [
+    '--repo1-path=/staging',
+    '--type=time',
+    `--target=${target.time}`,
+    '--target-action=promote',
+  ]);
   const autoConf = readFileSync(path.join(restored.dataDir, 'postgresql.auto.conf'), 'utf8');
   // The trap: the stanza came from PGBACKREST_STANZA, so restore_command does not carry it.
   assert.match(autoConf, /restore_command = '\S*pgbackrest --repo1-path=\/staging archive-get %f "%p"'/, autoConf);
   assert.not.match(autoConf, /--stanza/);
   const { PGBACKREST_STANZA: _, ...withoutStanza } = restored.env;
-  const failed = await startServer({ dataDir: restored.dataDir, binaries, env: withoutStanza, startTimeoutMs: 20_000 }).then(
-    async (server) => { await server.stop(); return ''; },
+  const failed = await startServer({
+    dataDir: restored.dataDir,
+    binaries,
+    env: withoutStanza,
+    startTimeoutMs: 20_000,
+  }).then(
+    async (server) => {
+      await server.stop();
+      return '';
+    },
     (error: Error) => error.message,
   );
-  assert.match(failed, /stanza/, 'without the pods\' PGBACKREST_STANZA, recovery cannot fetch WAL');
+  assert.match(failed, /stanza/, "without the pods' PGBACKREST_STANZA, recovery cannot fetch WAL");
   const result = await orders(restored.dataDir, restored.env);
   assert.equal(result.ids, range(1, 100));
   timings.restoreToTime = restored.ms;
@@ -200,7 +248,10 @@ test('a differential backup through the same path builds on the full one', async
   ok(differential, 'differential backup');
   timings.differentialBackup = differential.ms;
   const [stanza] = JSON.parse((await run(PGBACKREST, ['info', '--output=json'], databaseEnv)).stdout);
-  assert.equal(stanza.backup.map((b: any) => b.type), ['full', 'diff']);
+  assert.equal(
+    stanza.backup.map((b: any) => b.type),
+    ['full', 'diff'],
+  );
   assert.is(stanza.backup[1].reference[0], stanza.backup[0].label, 'the differential refers to the full backup only');
 });
 

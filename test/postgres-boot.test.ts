@@ -9,7 +9,12 @@ import { tlsParameters } from '../scripts/k8s/tls.ts';
 import { localTlsConf, makeTestCa } from './support/tls.ts';
 import { normalizedSetting } from '../scripts/postgres/parameters.ts';
 import {
-  connect, initDataDirectory, makeServerDirectory, removeServerDirectory, startServer, TEST_MACHINE_OVERRIDES,
+  connect,
+  initDataDirectory,
+  makeServerDirectory,
+  removeServerDirectory,
+  startServer,
+  TEST_MACHINE_OVERRIDES,
 } from '../tools/postgres/server.ts';
 import { PLACEHOLDER_CREDENTIALS } from '../scripts/assembly/generators.ts';
 import { PROJECT_ROOT } from './support/cli.ts';
@@ -33,7 +38,8 @@ for (const name of renderedEnvironments()) {
     // The committed values where git has them (dev's placeholders); otherwise the keys the
     // ExternalSecret or SealedSecret provides, with the placeholder user and a password made here.
     const credentials = renderedCredentials(objects);
-    for (const key of credentials.keys ? ['database', 'username', 'password'] : []) assert.ok(credentials.keys!.includes(key), `the credentials provide ${key}`);
+    for (const key of credentials.keys ? ['database', 'username', 'password'] : [])
+      assert.ok(credentials.keys!.includes(key), `the credentials provide ${key}`);
     const database = credentials.database ?? environment.database;
     const user = credentials.values?.username ?? PLACEHOLDER_CREDENTIALS.username;
     const password = credentials.values?.password ?? randomBytes(18).toString('base64url');
@@ -44,9 +50,14 @@ for (const name of renderedEnvironments()) {
     makeDir(configDir, uid, gid);
     // Where the environment serves TLS, a certificate made here stands in for the mounted Secret's.
     const certificate = objects.find((o) => o.kind === 'Certificate' && o.spec?.secretName === 'postgresql-tls');
-    const tlsFiles = certificate ? makeTestCa(root).issue('server', [...certificate.spec.dnsNames, ...certificate.spec.ipAddresses]) : undefined;
+    const tlsFiles = certificate
+      ? makeTestCa(root).issue('server', [...certificate.spec.dnsNames, ...certificate.spec.ipAddresses])
+      : undefined;
     for (const [file, content] of Object.entries(configMap.data as Record<string, string>)) {
-      writeFileSync(path.join(configDir, file), file === 'tls.conf' && tlsFiles ? localTlsConf(content, TLS_DIR, tlsFiles) : content);
+      writeFileSync(
+        path.join(configDir, file),
+        file === 'tls.conf' && tlsFiles ? localTlsConf(content, TLS_DIR, tlsFiles) : content,
+      );
       chownSync(path.join(configDir, file), uid, gid);
     }
     const dataDir = path.join(root, 'pgdata');
@@ -54,10 +65,20 @@ for (const name of renderedEnvironments()) {
     const server = await startServer({
       dataDir,
       // No pgBackRest repository here: archiving is off on this machine (test/pitr-*.test.ts test it).
-      args: [`config_file=${configDir}/postgresql.conf`, `hba_file=${configDir}/pg_hba.conf`, ...(environment.pitr.enabled ? ['archive_mode=off'] : [])],
+      args: [
+        `config_file=${configDir}/postgresql.conf`,
+        `hba_file=${configDir}/pg_hba.conf`,
+        ...(environment.pitr.enabled ? ['archive_mode=off'] : []),
+      ],
     });
     try {
-      const client = await connect({ port: server.port, user, password, database, ...(tlsFiles ? { ssl: { ca: readFileSync(path.join(root, 'ca.crt'), 'utf8') } } : {}) });
+      const client = await connect({
+        port: server.port,
+        user,
+        password,
+        database,
+        ...(tlsFiles ? { ssl: { ca: readFileSync(path.join(root, 'ca.crt'), 'utf8') } } : {}),
+      });
       try {
         assert.is((await client.query('SELECT current_user, current_database()')).rows[0].current_database, database);
         const version = (await client.query('SHOW server_version_num')).rows[0].server_version_num;
@@ -65,11 +86,16 @@ for (const name of renderedEnvironments()) {
 
         const owned = Object.keys(TEST_MACHINE_OVERRIDES);
         // The certificate files are the test machine's (the pod's Secret mount does not exist here).
-        const tls: Record<string, string | number | boolean> = environment.tls.enabled ? { ...tlsParameters(environment), ssl_cert_file: tlsFiles!.cert, ssl_key_file: tlsFiles!.key } : {};
+        const tls: Record<string, string | number | boolean> = environment.tls.enabled
+          ? { ...tlsParameters(environment), ssl_cert_file: tlsFiles!.cert, ssl_key_file: tlsFiles!.key }
+          : {};
         const expected = { ...bundleParameters, ...tls, ...environment.postgresql };
         const names = Object.keys(expected).filter((parameter) => !owned.includes(parameter));
         // pg_settings spells one of them "TimeZone"; postgresql.conf names are case-insensitive.
-        const { rows } = await client.query('SELECT lower(name) AS name, setting, source, sourcefile FROM pg_settings WHERE lower(name) = ANY($1)', [names]);
+        const { rows } = await client.query(
+          'SELECT lower(name) AS name, setting, source, sourcefile FROM pg_settings WHERE lower(name) = ANY($1)',
+          [names],
+        );
         const settings = new Map(rows.map((row) => [row.name, row]));
         for (const parameter of names) {
           const row = settings.get(parameter);
@@ -77,8 +103,13 @@ for (const name of renderedEnvironments()) {
           assert.is(row.setting, normalizedSetting(parameter, expected[parameter]), parameter);
           assert.is(row.source, 'configuration file', `${parameter} comes from the rendered files`);
         }
-        const fromEnvironmentFile = rows.filter((row) => row.sourcefile?.endsWith('/environment.conf')).map((row) => row.name).sort();
-        const changed = Object.keys(environment.postgresql).filter((p) => new RegExp(`^${p} = `, 'm').test(configMap.data['environment.conf'] ?? ''));
+        const fromEnvironmentFile = rows
+          .filter((row) => row.sourcefile?.endsWith('/environment.conf'))
+          .map((row) => row.name)
+          .sort();
+        const changed = Object.keys(environment.postgresql).filter((p) =>
+          new RegExp(`^${p} = `, 'm').test(configMap.data['environment.conf'] ?? ''),
+        );
         assert.equal(fromEnvironmentFile, changed.sort(), 'environment.conf wins for the parameters it changes');
       } finally {
         await client.end();
@@ -87,7 +118,10 @@ for (const name of renderedEnvironments()) {
       await server.stop();
       removeServerDirectory(root);
     }
-    const problems = server.log().split('\n').filter((line) => /\b(WARNING|FATAL|PANIC|ERROR):/.test(line));
+    const problems = server
+      .log()
+      .split('\n')
+      .filter((line) => /\b(WARNING|FATAL|PANIC|ERROR):/.test(line));
     assert.equal(problems, [], 'the server log has no warnings or errors');
   });
 }

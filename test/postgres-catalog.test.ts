@@ -27,11 +27,17 @@ test('catalog.json is exactly what the PostgreSQL 16 server reports (regenerate:
 });
 
 test('the test server overrides only what cannot work on a test machine', async () => {
-  assert.equal(Object.keys(TEST_MACHINE_OVERRIDES), ['data_directory', 'port', 'unix_socket_directories', 'listen_addresses']);
+  assert.equal(Object.keys(TEST_MACHINE_OVERRIDES), [
+    'data_directory',
+    'port',
+    'unix_socket_directories',
+    'listen_addresses',
+  ]);
   const client = await server.connect();
   try {
     const setting = async (name: string) =>
-      (await client.query<{ setting: string }>('SELECT setting FROM pg_settings WHERE name = $1', [name])).rows[0].setting;
+      (await client.query<{ setting: string }>('SELECT setting FROM pg_settings WHERE name = $1', [name])).rows[0]
+        .setting;
     const { rows } = await client.query<{ name: string; setting: string }>(
       "SELECT name, setting FROM pg_settings WHERE source = 'command line' ORDER BY name",
     );
@@ -56,7 +62,9 @@ test('the test server overrides only what cannot work on a test machine', async 
 test('a connection over TCP is authenticated with SCRAM', async () => {
   const client = await server.connect();
   try {
-    const { rows } = await client.query("SELECT rolpassword LIKE 'SCRAM-SHA-256$%' AS scram FROM pg_authid WHERE rolname = current_user");
+    const { rows } = await client.query(
+      "SELECT rolpassword LIKE 'SCRAM-SHA-256$%' AS scram FROM pg_authid WHERE rolname = current_user",
+    );
     assert.is(rows[0].scram, true);
   } finally {
     await client.end();

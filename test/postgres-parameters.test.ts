@@ -2,7 +2,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ParameterValue } from '../scripts/config/environment.ts';
 import {
-  formatParameterValue, normalizedSetting, parameterBytes, parameterProblem,
+  formatParameterValue,
+  normalizedSetting,
+  parameterBytes,
+  parameterProblem,
 } from '../scripts/postgres/parameters.ts';
 import { withServer } from '../tools/postgres/server.ts';
 
@@ -71,7 +74,14 @@ test('parameters the bundle owns are refused with the reason', () => {
     parameterProblem('listen_addresses', '*'),
     "set by the bundle, not by an environment: the pod must listen on '*' for its Service; allowedClients (the NetworkPolicy) decides who may connect",
   );
-  for (const name of ['data_directory', 'config_file', 'hba_file', 'ident_file', 'unix_socket_directories', 'external_pid_file']) {
+  for (const name of [
+    'data_directory',
+    'config_file',
+    'hba_file',
+    'ident_file',
+    'unix_socket_directories',
+    'external_pid_file',
+  ]) {
     assert.match(parameterProblem(name, '/somewhere') ?? '', /^set by the bundle, not by an environment: /, name);
   }
 });
@@ -83,9 +93,10 @@ test('read-only parameters are refused', () => {
   );
 });
 
-test('booleans accept true/false and PostgreSQL\'s spellings', () => {
+test("booleans accept true/false and PostgreSQL's spellings", () => {
   for (const value of [true, 'on', 'TRUE', 'yes', '1', 1]) assert.is(normalizedSetting('log_connections', value), 'on');
-  for (const value of [false, 'off', 'False', 'no', '0', 0]) assert.is(normalizedSetting('log_connections', value), 'off');
+  for (const value of [false, 'off', 'False', 'no', '0', 0])
+    assert.is(normalizedSetting('log_connections', value), 'off');
 });
 
 test('normalizedSetting gives pg_settings.setting: base units, rounded as PostgreSQL rounds', () => {
@@ -125,7 +136,8 @@ test('formatParameterValue writes postgresql.conf syntax', () => {
 });
 
 // A server's -c option takes the raw value: no quotes, booleans as on/off.
-const commandLineValue = (value: ParameterValue) => (typeof value === 'boolean' ? (value ? 'on' : 'off') : String(value));
+const commandLineValue = (value: ParameterValue) =>
+  typeof value === 'boolean' ? (value ? 'on' : 'off') : String(value);
 
 test('the real server shows exactly normalizedSetting, via -c and via postgresql.conf', async () => {
   const onCommandLine: Record<string, ParameterValue> = {
@@ -163,7 +175,9 @@ test('the real server shows exactly normalizedSetting, via -c and via postgresql
     seq_page_cost: 0.5,
   };
   const args = Object.entries(onCommandLine).map(([name, value]) => `${name}=${commandLineValue(value)}`);
-  const postgresqlConf = Object.entries(inConfFile).map(([name, value]) => `${name} = ${formatParameterValue(value)}`).join('\n');
+  const postgresqlConf = Object.entries(inConfFile)
+    .map(([name, value]) => `${name} = ${formatParameterValue(value)}`)
+    .join('\n');
   const expected = { ...onCommandLine, ...inConfFile };
   for (const [name, value] of Object.entries(expected)) assert.is(parameterProblem(name, value), undefined, name);
 
@@ -171,14 +185,17 @@ test('the real server shows exactly normalizedSetting, via -c and via postgresql
     const client = await server.connect();
     try {
       const { rows } = await client.query<{ name: string; setting: string }>(
-        'SELECT name, setting FROM pg_settings WHERE name = ANY($1)', [Object.keys(expected)],
+        'SELECT name, setting FROM pg_settings WHERE name = ANY($1)',
+        [Object.keys(expected)],
       );
       return Object.fromEntries(rows.map((row) => [row.name, row.setting]));
     } finally {
       await client.end();
     }
   });
-  const predicted = Object.fromEntries(Object.keys(shown).map((name) => [name, normalizedSetting(name, expected[name])]));
+  const predicted = Object.fromEntries(
+    Object.keys(shown).map((name) => [name, normalizedSetting(name, expected[name])]),
+  );
   assert.equal(shown, predicted);
   assert.equal(Object.keys(shown).sort(), Object.keys(expected).sort());
 });

@@ -3,7 +3,14 @@ import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { debianBinaries, initDataDirectory, makeServerDirectory, removeServerDirectory, startServer, type ServerHandle } from '../tools/postgres/server.ts';
+import {
+  debianBinaries,
+  initDataDirectory,
+  makeServerDirectory,
+  removeServerDirectory,
+  startServer,
+  type ServerHandle,
+} from '../tools/postgres/server.ts';
 import { find, rendered } from './support/rendered.ts';
 import { runAsServerAccount } from './support/shell.ts';
 
@@ -14,21 +21,31 @@ import { runAsServerAccount } from './support/shell.ts';
  */
 const tools = debianBinaries(15).toolsDir!;
 const container = find(rendered('dev'), 'StatefulSet', 'postgresql').spec.template.spec.containers[0];
-const probes = { startup: container.startupProbe.exec.command, liveness: container.livenessProbe.exec.command, readiness: container.readinessProbe.exec.command } as Record<string, string[]>;
+const probes = {
+  startup: container.startupProbe.exec.command,
+  liveness: container.livenessProbe.exec.command,
+  readiness: container.readinessProbe.exec.command,
+} as Record<string, string[]>;
 const PASSWORD = 'probe-test-password';
 
 async function results(dataDir: string): Promise<Record<string, number>> {
-  const entries = await Promise.all(Object.entries(probes).map(async ([name, command]) => {
-    const [shell, ...args] = command;
-    assert.is(shell, 'sh');
-    const run = await runAsServerAccount(['/bin/busybox', 'sh', ...args], { PGDATA: dataDir }, tools);
-    return [name, run.code] as const;
-  }));
+  const entries = await Promise.all(
+    Object.entries(probes).map(async ([name, command]) => {
+      const [shell, ...args] = command;
+      assert.is(shell, 'sh');
+      const run = await runAsServerAccount(['/bin/busybox', 'sh', ...args], { PGDATA: dataDir }, tools);
+      return [name, run.code] as const;
+    }),
+  );
   return Object.fromEntries(entries);
 }
 
 function pgIsReady(server: ServerHandle): Promise<number> {
-  return new Promise((resolve) => execFile(path.join(tools, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(server.port)], (error) => resolve(error ? Number((error as { code?: number }).code) : 0)));
+  return new Promise((resolve) =>
+    execFile(path.join(tools, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(server.port)], (error) =>
+      resolve(error ? Number((error as { code?: number }).code) : 0),
+    ),
+  );
 }
 
 /** A data directory, initialised; removed by the caller. */
@@ -66,8 +83,24 @@ test('a server in recovery that rejects connections (pg_isready exit 1) is alive
   const primary = await startServer({ dataDir: primaryDir, binaries });
   let clone: ServerHandle | undefined;
   try {
-    const backup = await runAsServerAccount([path.join(tools, 'pg_basebackup'), '-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-X', 'none', '-D', cloneDir, '--no-sync'],
-      { PGPASSWORD: PASSWORD }, tools);
+    const backup = await runAsServerAccount(
+      [
+        path.join(tools, 'pg_basebackup'),
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(primary.port),
+        '-U',
+        'postgres',
+        '-X',
+        'none',
+        '-D',
+        cloneDir,
+        '--no-sync',
+      ],
+      { PGPASSWORD: PASSWORD },
+      tools,
+    );
     assert.is(backup.code, 0, backup.stderr);
     writeFileSync(path.join(cloneDir, 'standby.signal'), '');
     appendFileSync(path.join(cloneDir, 'postgresql.conf'), '\nhot_standby = on\n');
@@ -82,7 +115,7 @@ test('a server in recovery that rejects connections (pg_isready exit 1) is alive
   }
 });
 
-test('the entrypoint\'s socket-only server for the init scripts does not end the startup probe; a stopped server is dead', async () => {
+test("the entrypoint's socket-only server for the init scripts does not end the startup probe; a stopped server is dead", async () => {
   const { root, dataDir } = await cluster();
   const server = await startServer({ dataDir, socketOnly: true });
   try {

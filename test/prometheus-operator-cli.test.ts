@@ -25,24 +25,29 @@ test('monitoring.labels reach the ServiceMonitor and the PrometheusRule; the Ser
   // Argo CD (label tracking) sets app.kubernetes.io/instance to the Application's name on every object it syncs.
   const service = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'postgresql-metrics')!;
   const tracked = { ...service.metadata.labels, 'app.kubernetes.io/instance': 'postgresql-prod' };
-  const selects = (labels: Record<string, string>) => Object.entries(monitor.spec.selector.matchLabels).every(([key, value]) => labels[key] === value);
+  const selects = (labels: Record<string, string>) =>
+    Object.entries(monitor.spec.selector.matchLabels).every(([key, value]) => labels[key] === value);
   assert.ok(selects(tracked), 'the ServiceMonitor selects the metrics Service after Argo CD relabels it');
   const others = objects.filter((o) => o.kind === 'Service' && o.metadata.name !== 'postgresql-metrics');
   assert.ok(others.length > 0 && others.every((o) => !selects(o.metadata.labels)), 'and no other Service');
 
   // One scrape path each: the ServiceMonitor in prod, the pod annotations where there is no operator.
-  const annotations = (tree: string) => renderedObjects(treeOf(out)[tree]).find((o) => o.kind === 'StatefulSet')!.spec.template.metadata.annotations;
+  const annotations = (tree: string) =>
+    renderedObjects(treeOf(out)[tree]).find((o) => o.kind === 'StatefulSet')!.spec.template.metadata.annotations;
   assert.not.ok('prometheus.io/scrape' in annotations('generated/prod.yaml'));
   assert.is(annotations('generated/staging.yaml')['prometheus.io/scrape'], 'true');
 });
 
 test('a label that Kubernetes would refuse is refused, naming the environment and the field', () => {
-  assertRefused({
-    'prod.ts': `export default { name: 'prod', monitoring: { enabled: true, serviceMonitor: true, labels: { 'bad key!': 'x', release: 'has space' } } };\n`,
-  }, [
-    'prod: monitoring.labels.bad key!: is not a Kubernetes label key',
-    'prod: monitoring.labels.release: must be a label value',
-  ]);
+  assertRefused(
+    {
+      'prod.ts': `export default { name: 'prod', monitoring: { enabled: true, serviceMonitor: true, labels: { 'bad key!': 'x', release: 'has space' } } };\n`,
+    },
+    [
+      'prod: monitoring.labels.bad key!: is not a Kubernetes label key',
+      'prod: monitoring.labels.release: must be a label value',
+    ],
+  );
 });
 
 test.run();

@@ -12,7 +12,7 @@ const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
 const CONFIGURATION = 'docs/configuration.md';
 const configuration = readFileSync(path.join(PROJECT_ROOT, CONFIGURATION), 'utf8');
 
-test('docs/configuration.md lists every environment\'s effective parameters and memory budget as the code computes them (npm run build:overlays writes it)', async () => {
+test("docs/configuration.md lists every environment's effective parameters and memory budget as the code computes them (npm run build:overlays writes it)", async () => {
   const environments = await loadEnvironments(path.join(PROJECT_ROOT, 'scripts/environments'), PROJECT_ROOT);
   const start = configuration.indexOf(SECTION_START);
   const end = configuration.indexOf(SECTION_END) + SECTION_END.length;
@@ -37,25 +37,35 @@ test('build:overlays writes the configuration section, and --check fails while i
 });
 
 test('the README shows the two commands and the check', () => {
-  for (const command of ['npm ci', 'npm run build:overlays', 'npm test', 'npm run build:overlays -- --check']) assert.ok(readme.includes(command), command);
+  for (const command of ['npm ci', 'npm run build:overlays', 'npm test', 'npm run build:overlays -- --check'])
+    assert.ok(readme.includes(command), command);
   const ci = readFileSync(path.join(PROJECT_ROOT, '.ci/run'), 'utf8');
-  assert.match(ci, /^npm test$/m, '.ci/run runs the README\'s test command');
+  assert.match(ci, /^npm test$/m, ".ci/run runs the README's test command");
   assert.match(ci, /^npm run build:overlays -- --check$/m);
 });
 
-test('the README\'s first screen stays a first screen: under 200 lines, every docs/ file in its table', () => {
+test("the README's first screen stays a first screen: under 200 lines, every docs/ file in its table", () => {
   assert.ok(readme.split('\n').length < 200, `README.md has ${readme.split('\n').length} lines`);
   const listed = new Set([...readme.matchAll(/\]\((docs\/[\w-]+\.md)\)/g)].map((m) => m[1]));
-  const docs = readdirSync(path.join(PROJECT_ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
-  assert.equal(docs.filter((file) => !listed.has(file)), [], 'docs/ files the README does not link');
+  const docs = readdirSync(path.join(PROJECT_ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`);
+  assert.equal(
+    docs.filter((file) => !listed.has(file)),
+    [],
+    'docs/ files the README does not link',
+  );
 });
 
-test('the README\'s machine requirements name every Debian package test/setup/prerequisites.sh installs', () => {
+test("the README's machine requirements name every Debian package test/setup/prerequisites.sh installs", () => {
   const script = readFileSync(path.join(PROJECT_ROOT, 'test/setup/prerequisites.sh'), 'utf8');
   const packages = [...script.matchAll(/^need ([\w.-]+) /gm)].map((m) => m[1]).concat('python3-etcd');
   assert.ok(packages.length >= 7, packages.join(' '));
   const section = readme.slice(readme.indexOf('## What the machine needs'), readme.indexOf('## Two commands'));
-  assert.equal(packages.filter((name) => !section.includes(`\`${name}\``)), []);
+  assert.equal(
+    packages.filter((name) => !section.includes(`\`${name}\``)),
+    [],
+  );
 });
 
 test.run();

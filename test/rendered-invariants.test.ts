@@ -16,9 +16,30 @@ import { parameterBytes } from '../scripts/postgres/parameters.ts';
  * charged to its limit, so the bundle derives it from what the limit leaves (scripts/postgres/tuning.ts).
  */
 const SEED = {
-  dev: { replicas: 1, storage: '5Gi', requests: ['100m', '256Mi'], limits: ['250m', '512Mi'], postgresql: { max_connections: '50', shared_buffers: '128MB' }, antiAffinity: false },
-  staging: { replicas: 2, storage: '20Gi', requests: ['500m', '1Gi'], limits: ['1000m', '2Gi'], postgresql: { max_connections: '200', shared_buffers: '512MB' }, antiAffinity: false },
-  prod: { replicas: 3, storage: '100Gi', requests: ['1000m', '2Gi'], limits: ['2000m', '4Gi'], postgresql: { max_connections: '300', shared_buffers: '1GB', max_wal_senders: '5', max_worker_processes: '4' }, antiAffinity: true },
+  dev: {
+    replicas: 1,
+    storage: '5Gi',
+    requests: ['100m', '256Mi'],
+    limits: ['250m', '512Mi'],
+    postgresql: { max_connections: '50', shared_buffers: '128MB' },
+    antiAffinity: false,
+  },
+  staging: {
+    replicas: 2,
+    storage: '20Gi',
+    requests: ['500m', '1Gi'],
+    limits: ['1000m', '2Gi'],
+    postgresql: { max_connections: '200', shared_buffers: '512MB' },
+    antiAffinity: false,
+  },
+  prod: {
+    replicas: 3,
+    storage: '100Gi',
+    requests: ['1000m', '2Gi'],
+    limits: ['2000m', '4Gi'],
+    postgresql: { max_connections: '300', shared_buffers: '1GB', max_wal_senders: '5', max_worker_processes: '4' },
+    antiAffinity: true,
+  },
 } as const;
 
 const SELECTOR = { 'app.kubernetes.io/name': 'postgresql', 'app.kubernetes.io/instance': 'postgresql' };
@@ -26,7 +47,8 @@ const SELECTOR = { 'app.kubernetes.io/name': 'postgresql', 'app.kubernetes.io/in
 /** Every environment file, so a new one is checked against its own settings. */
 const environments = await loadEnvironments(path.join(PROJECT_ROOT, 'scripts/environments'), PROJECT_ROOT);
 /** How postgresql.conf spells a value, as effectiveParameters reads it back. */
-const confText = (value: string | number | boolean) => (typeof value === 'boolean' ? (value ? 'on' : 'off') : String(value));
+const confText = (value: string | number | boolean) =>
+  typeof value === 'boolean' ? (value ? 'on' : 'off') : String(value);
 
 for (const [environment, seed] of Object.entries(SEED)) {
   const settings = environments.find((e) => e.name === environment);
@@ -36,7 +58,8 @@ for (const [environment, seed] of Object.entries(SEED)) {
     assert.is(settings.storage.size, seed.storage);
     assert.equal([settings.resources.requests.cpu, settings.resources.requests.memory], seed.requests);
     assert.equal([settings.resources.limits.cpu, settings.resources.limits.memory], seed.limits);
-    for (const [name, value] of Object.entries(seed.postgresql)) assert.is(confText(settings.postgresql[name]), value, name);
+    for (const [name, value] of Object.entries(seed.postgresql))
+      assert.is(confText(settings.postgresql[name]), value, name);
     assert.is(settings.podAntiAffinity !== 'none', seed.antiAffinity);
   });
 }
@@ -60,22 +83,35 @@ for (const environment of renderedEnvironments()) {
     const requests = settings.resources.guaranteed ? settings.resources.limits : settings.resources.requests;
     assert.equal(container.resources, { requests, limits: settings.resources.limits });
     assert.is(container.image, `${settings.image.name}:${settings.image.tag}`);
-    if (patroni) assert.match(container.image, /^[a-z0-9.-]+\/[a-z0-9./-]*postgresql-patroni:16-alpine-patroni[0-9.]+$/, 'Patroni\'s image');
+    if (patroni)
+      assert.match(
+        container.image,
+        /^[a-z0-9.-]+\/[a-z0-9./-]*postgresql-patroni:16-alpine-patroni[0-9.]+$/,
+        "Patroni's image",
+      );
   });
 
   test(`${environment}: postgresql.conf carries the environment's parameters, audit logging, and listens everywhere`, () => {
     const parameters = effectiveParameters(config.data);
     for (const [name, value] of Object.entries(settings.postgresql)) assert.is(parameters[name], confText(value), name);
     assert.ok(['replica', 'logical'].includes(parameters.wal_level), 'WAL a standby or pg_basebackup can use');
-    assert.ok(parameterBytes('effective_cache_size', parameters.effective_cache_size) <= 0.75 * quantityValue(settings.resources.limits.memory)!,
-      'effective_cache_size counts only the page cache the memory limit leaves');
+    assert.ok(
+      parameterBytes('effective_cache_size', parameters.effective_cache_size) <=
+        0.75 * quantityValue(settings.resources.limits.memory)!,
+      'effective_cache_size counts only the page cache the memory limit leaves',
+    );
     assert.is(parameters.listen_addresses, '*');
     assert.is(parameters.log_connections, 'on');
     assert.is(parameters.log_disconnections, 'on');
     assert.match(parameters.log_line_prefix, /%u.*%d.*%h/);
     assert.ok(parameters.log_min_duration_statement, 'slow statements are logged');
     // TCP from anywhere with scram-sha-256; over TLS only where the environment serves it (all but dev).
-    assert.match(config.data['pg_hba.conf'], environment === 'dev' ? /^host\s+all\s+all\s+0\.0\.0\.0\/0\s+scram-sha-256$/m : /^hostssl\s+all\s+all\s+0\.0\.0\.0\/0\s+scram-sha-256$/m);
+    assert.match(
+      config.data['pg_hba.conf'],
+      environment === 'dev'
+        ? /^host\s+all\s+all\s+0\.0\.0\.0\/0\s+scram-sha-256$/m
+        : /^hostssl\s+all\s+all\s+0\.0\.0\.0\/0\s+scram-sha-256$/m,
+    );
     if (environment !== 'dev') assert.match(config.data['pg_hba.conf'], /^hostnossl\s+all\s+all\s+all\s+reject$/m);
     assert.not.match(config.data['pg_hba.conf'], /\b(trust|md5|password)\b/);
   });
@@ -100,7 +136,11 @@ for (const environment of renderedEnvironments()) {
     const env = Object.fromEntries(container.env.map((e: any) => [e.name, e]));
     assert.is(env.PGDATA.value, '/var/lib/postgresql/data/pgdata');
     const credentials = renderedCredentials(objects);
-    for (const [name, key] of [['POSTGRES_DB', 'database'], ['POSTGRES_USER', 'username'], ['POSTGRES_PASSWORD', 'password']]) {
+    for (const [name, key] of [
+      ['POSTGRES_DB', 'database'],
+      ['POSTGRES_USER', 'username'],
+      ['POSTGRES_PASSWORD', 'password'],
+    ]) {
       const ref = env[name].valueFrom.secretKeyRef;
       assert.is(ref.key, key);
       assert.is(ref.name, credentials.secretName);
@@ -133,7 +173,10 @@ for (const environment of renderedEnvironments()) {
 
   test(`${environment}: the read-write Service routes to one pod (ordinal 0, or Patroni's primary); the headless one to every pod`, () => {
     const service = find(objects, 'Service', 'postgresql');
-    assert.equal(service.spec.selector, { ...SELECTOR, ...(patroni ? { role: 'primary' } : { 'statefulset.kubernetes.io/pod-name': 'postgresql-0' }) });
+    assert.equal(service.spec.selector, {
+      ...SELECTOR,
+      ...(patroni ? { role: 'primary' } : { 'statefulset.kubernetes.io/pod-name': 'postgresql-0' }),
+    });
     const headless = find(objects, 'Service', 'postgresql-headless');
     assert.is(headless.spec.clusterIP, 'None');
     assert.is(headless.spec.publishNotReadyAddresses, true);
@@ -157,8 +200,17 @@ for (const environment of renderedEnvironments()) {
     const connection = find(objects, 'ConfigMap', 'postgresql-connection');
     assert.is(connection.metadata.name, 'postgresql-connection');
     // DB_USER is the application role: an ordinary role, never the superuser of the server's Secret.
-    const ssl = settings.tls.enabled ? { DB_SSLMODE: 'verify-full', DB_SSLROOTCERT: '/etc/postgresql-ca/ca.crt' } : { DB_SSLMODE: 'disable', DB_SSLROOTCERT: '' };
-    assert.equal(connection.data, { DB_HOST: `postgresql.${settings.namespace}.svc.cluster.local`, DB_NAME: settings.database, DB_PORT: '5432', DB_TYPE: 'postgres', DB_USER: settings.applicationRole, ...ssl });
+    const ssl = settings.tls.enabled
+      ? { DB_SSLMODE: 'verify-full', DB_SSLROOTCERT: '/etc/postgresql-ca/ca.crt' }
+      : { DB_SSLMODE: 'disable', DB_SSLROOTCERT: '' };
+    assert.equal(connection.data, {
+      DB_HOST: `postgresql.${settings.namespace}.svc.cluster.local`,
+      DB_NAME: settings.database,
+      DB_PORT: '5432',
+      DB_TYPE: 'postgres',
+      DB_USER: settings.applicationRole,
+      ...ssl,
+    });
     const application = renderedCredentials(objects, 'postgresql-app');
     if (application.keys) assert.equal([...application.keys].sort(), ['password', 'username']);
     if (application.values) assert.is(application.values.username, settings.applicationRole);
@@ -179,7 +231,10 @@ test('prod prefers to spread its pods across nodes', () => {
 test('selector labels are identical in every environment', () => {
   const selectors = renderedEnvironments().map((environment) => {
     const objects = rendered(environment);
-    return JSON.stringify([find(objects, 'StatefulSet', 'postgresql').spec.selector, find(objects, 'Service', 'postgresql-headless').spec.selector]);
+    return JSON.stringify([
+      find(objects, 'StatefulSet', 'postgresql').spec.selector,
+      find(objects, 'Service', 'postgresql-headless').spec.selector,
+    ]);
   });
   assert.is(new Set(selectors).size, 1);
 });

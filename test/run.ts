@@ -5,6 +5,7 @@
  */
 import { parse } from 'uvu/parse';
 import { run } from 'uvu/run';
+import { stripVTControlCharacters } from 'node:util';
 
 const pattern = process.argv[2] ?? '\\.test\\.ts$';
 let printed = '';
@@ -14,14 +15,17 @@ process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
   return write(chunk, ...rest);
 }) as typeof process.stdout.write;
 
-const count = (label: string) => Number(/\d+/.exec(printed.replace(/\x1b\[[0-9;]*m/g, '').split(`${label}:`).at(-1) ?? '')?.[0] ?? NaN);
+const count = (label: string) =>
+  Number(/\d+/.exec(stripVTControlCharacters(printed).split(`${label}:`).at(-1) ?? '')?.[0] ?? NaN);
 
 const { suites } = await parse('test', pattern, {});
 await run(suites, { bail: false });
 const [total, passed, skipped] = ['Total', 'Passed', 'Skipped'].map(count);
 // uvu's Total counts the tests it ran; test.skip ones are only in Skipped.
 if (!(passed === total)) {
-  console.error(`\n  ${total - passed} of ${total} tests did not pass (above: the failures, and suites cut short by a failing hook)`);
+  console.error(
+    `\n  ${total - passed} of ${total} tests did not pass (above: the failures, and suites cut short by a failing hook)`,
+  );
   process.exitCode = 1;
 }
 if (skipped > 0) console.error(`\n  ${skipped} skipped: each test.skip is a known gap with its reason beside it`);

@@ -2,7 +2,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { connect, debianBinaries, EMBEDDED_16, makeServerDirectory, startTestServer, type TestServer } from '../tools/postgres/server.ts';
+import {
+  connect,
+  debianBinaries,
+  EMBEDDED_16,
+  makeServerDirectory,
+  startTestServer,
+  type TestServer,
+} from '../tools/postgres/server.ts';
 import { SCRIPTS_DIR } from '../scripts/runbooks/shell.ts';
 import { UPGRADE_SCRIPT } from '../scripts/runbooks/upgrades.ts';
 import { PROJECT_ROOT } from './support/cli.ts';
@@ -21,23 +28,44 @@ import { installScript, runScript, type ScriptResult } from './support/shell.ts'
 const debian15 = debianBinaries(15);
 const CREDENTIALS = { superuser: 'app_user', password: `upgrade's \\ password`, database: 'project_template' } as const;
 const scriptDir = makeServerDirectory('upgrade-scripts-');
-const upgradeCopy = installScript(scriptDir, UPGRADE_SCRIPT, readFileSync(path.join(PROJECT_ROOT, SCRIPTS_DIR, UPGRADE_SCRIPT), 'utf8'));
-const monitoringRole = installScript(scriptDir, 'monitoring-role.sh', find(rendered('prod'), 'ConfigMap', 'postgresql-monitoring-init').data['30-monitoring-role.sh']);
+const upgradeCopy = installScript(
+  scriptDir,
+  UPGRADE_SCRIPT,
+  readFileSync(path.join(PROJECT_ROOT, SCRIPTS_DIR, UPGRADE_SCRIPT), 'utf8'),
+);
+const monitoringRole = installScript(
+  scriptDir,
+  'monitoring-role.sh',
+  find(rendered('prod'), 'ConfigMap', 'postgresql-monitoring-init').data['30-monitoring-role.sh'],
+);
 let source: TestServer;
 let target: TestServer;
 
-const ok = (result: ScriptResult) => assert.is(result.code, 0, `exit ${result.code}\n${result.stdout}\n${result.stderr}`);
+const ok = (result: ScriptResult) =>
+  assert.is(result.code, 0, `exit ${result.code}\n${result.stdout}\n${result.stderr}`);
 /** The new primary's database container: the Secret's superuser, this server on its local socket. */
 const podEnv = (server: TestServer) => ({
-  POSTGRES_USER: CREDENTIALS.superuser, POSTGRES_PASSWORD: CREDENTIALS.password, POSTGRES_DB: CREDENTIALS.database,
-  PGHOST: server.socketDir, PGPORT: String(server.port),
+  POSTGRES_USER: CREDENTIALS.superuser,
+  POSTGRES_PASSWORD: CREDENTIALS.password,
+  POSTGRES_DB: CREDENTIALS.database,
+  PGHOST: server.socketDir,
+  PGPORT: String(server.port),
 });
 const copy = () => runScript(upgradeCopy, ['127.0.0.1', String(source.port)], podEnv(target), debian15.toolsDir!);
 /** What initialisation runs with monitoring on: the exporter's role. */
-const initialise = async (server: TestServer) => ok(await runScript(monitoringRole, [], { ...podEnv(server), MONITORING_PASSWORD: 'monitoring-password' }, debian15.toolsDir!));
+const initialise = async (server: TestServer) =>
+  ok(
+    await runScript(
+      monitoringRole,
+      [],
+      { ...podEnv(server), MONITORING_PASSWORD: 'monitoring-password' },
+      debian15.toolsDir!,
+    ),
+  );
 
 /** Contents without views' definitions: each major prints the same view differently (16 drops the table qualifiers 15 writes). */
-const withoutViewText = (contents: unknown): unknown => JSON.parse(JSON.stringify(contents, (key, value) => (key === 'definition' ? undefined : value)));
+const withoutViewText = (contents: unknown): unknown =>
+  JSON.parse(JSON.stringify(contents, (key, value) => (key === 'definition' ? undefined : value)));
 
 async function version(server: TestServer): Promise<string> {
   const client = await server.connect();
@@ -51,7 +79,9 @@ async function version(server: TestServer): Promise<string> {
 test.before(async () => {
   source = await startTestServer({ ...CREDENTIALS, binaries: debian15 });
   target = await startTestServer({ ...CREDENTIALS, binaries: EMBEDDED_16 });
-  console.log(`  major upgrade: PostgreSQL ${await version(source)} into ${await version(target)}, with the 15 client programs (one major lower than the runbook)`);
+  console.log(
+    `  major upgrade: PostgreSQL ${await version(source)} into ${await version(target)}, with the 15 client programs (one major lower than the runbook)`,
+  );
   await initialise(source);
   await initialise(target);
   const admin = await source.connect('postgres');
@@ -89,7 +119,10 @@ test('upgrade-copy.sh copies every role and database into the fresh newer server
   assert.match(result.stdout, 'database project_template: 1 tables, every row count equal');
   assert.match(result.stdout, 'database inventory: 1 tables, every row count equal');
   assert.match(result.stdout, 'complete');
-  assert.equal(withoutViewText(await databaseContents(target.connect)), withoutViewText(await databaseContents(source.connect)));
+  assert.equal(
+    withoutViewText(await databaseContents(target.connect)),
+    withoutViewText(await databaseContents(source.connect)),
+  );
   const recent = async (server: TestServer) => {
     const client = await server.connect();
     const rows = (await client.query('SELECT * FROM recent ORDER BY id')).rows;
@@ -101,12 +134,22 @@ test('upgrade-copy.sh copies every role and database into the fresh newer server
 
 test('what a logical backup loses comes along: role passwords, database settings and database grants', async () => {
   const admin = await target.connect('inventory');
-  const settings = (await admin.query(`SELECT setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = 'inventory'`)).rows;
-  const grants = (await admin.query(`SELECT datacl::text FROM pg_database WHERE datname = 'project_template'`)).rows[0].datacl as string;
+  const settings = (
+    await admin.query(
+      `SELECT setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = 'inventory'`,
+    )
+  ).rows;
+  const grants = (await admin.query(`SELECT datacl::text FROM pg_database WHERE datname = 'project_template'`)).rows[0]
+    .datacl as string;
   await admin.end();
   assert.equal(settings, [{ setconfig: ['work_mem=8MB'] }]);
   assert.match(grants, 'reporter=c/app_user');
-  const login = await connect({ port: target.port, user: 'reporter', password: 'reporter-password', database: 'inventory' });
+  const login = await connect({
+    port: target.port,
+    user: 'reporter',
+    password: 'reporter-password',
+    database: 'inventory',
+  });
   assert.is((await login.query('SELECT count(*)::int AS n FROM warehouse.items')).rows[0].n, 2);
   await login.end();
 });
@@ -115,7 +158,12 @@ test('refused: a target that already holds data, and a source newer than the tar
   const again = await copy();
   assert.is(again.code, 1);
   assert.match(again.stderr, 'this server already holds the databases inventory: copy only into a fresh one');
-  const backwards = await runScript(upgradeCopy, ['127.0.0.1', String(target.port)], podEnv(source), debian15.toolsDir!);
+  const backwards = await runScript(
+    upgradeCopy,
+    ['127.0.0.1', String(target.port)],
+    podEnv(source),
+    debian15.toolsDir!,
+  );
   assert.is(backwards.code, 1);
   assert.match(backwards.stderr, /the source runs PostgreSQL 16\d{4}, newer than this server's 15\d{4}/);
 });

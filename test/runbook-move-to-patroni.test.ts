@@ -26,7 +26,9 @@ async function dataWithoutPatroni(member: Member): Promise<string> {
   const client = new pg.Client({ host: '127.0.0.1', port: server.port, user, password, database });
   try {
     await client.connect();
-    await client.query(`CREATE TABLE orders AS SELECT g AS id, md5(g::text) AS note FROM generate_series(1, ${ROWS}) g`);
+    await client.query(
+      `CREATE TABLE orders AS SELECT g AS id, md5(g::text) AS note FROM generate_series(1, ${ROWS}) g`,
+    );
     return (await client.query('SELECT system_identifier::text AS id FROM pg_control_system()')).rows[0].id;
   } finally {
     await client.end().catch(() => undefined);
@@ -34,12 +36,19 @@ async function dataWithoutPatroni(member: Member): Promise<string> {
   }
 }
 
-const systemId = async (cluster: PatroniCluster, ordinal: number) => (await cluster.query(ordinal, 'SELECT system_identifier::text AS id FROM pg_control_system()'))[0].id;
-const orders = async (cluster: PatroniCluster, ordinal: number) => (await cluster.query(ordinal, 'SELECT count(*)::int AS n FROM orders'))[0].n;
+const systemId = async (cluster: PatroniCluster, ordinal: number) =>
+  (await cluster.query(ordinal, 'SELECT system_identifier::text AS id FROM pg_control_system()'))[0].id;
+const orders = async (cluster: PatroniCluster, ordinal: number) =>
+  (await cluster.query(ordinal, 'SELECT count(*)::int AS n FROM orders'))[0].n;
 
 test('Move to Patroni: alone on the old data, Patroni adopts it as the leader; the replication role as the runbook makes it; a new member clones it', async () => {
   let identity = '';
-  const cluster = await patroniCluster('staging', { start: [0], prepare: async (members) => { identity = await dataWithoutPatroni(members[0]); } });
+  const cluster = await patroniCluster('staging', {
+    start: [0],
+    prepare: async (members) => {
+      identity = await dataWithoutPatroni(members[0]);
+    },
+  });
   try {
     assert.is(await cluster.waitForLeader(30_000), 0);
     assert.is(await systemId(cluster, 0), identity, 'the same cluster, not a new initdb');
@@ -48,11 +57,26 @@ test('Move to Patroni: alone on the old data, Patroni adopts it as the leader; t
     const role = await sqlOn(cluster, 0, [...replicationRoleSql(REPLICATION_ROLE)]);
     assert.is(role.code, 0, role.output);
     const env = cluster.members[0].env;
-    const secret = { database: env.POSTGRES_DB, username: env.POSTGRES_USER, password: env.POSTGRES_PASSWORD, 'replication-password': env.PATRONI_REPLICATION_PASSWORD };
-    const rotated = await runRunbookScript(cluster, 0, 'rotate-password.sh', ['roles', 'replication-password'], secretLines(secret));
+    const secret = {
+      database: env.POSTGRES_DB,
+      username: env.POSTGRES_USER,
+      password: env.POSTGRES_PASSWORD,
+      'replication-password': env.PATRONI_REPLICATION_PASSWORD,
+    };
+    const rotated = await runRunbookScript(
+      cluster,
+      0,
+      'rotate-password.sh',
+      ['roles', 'replication-password'],
+      secretLines(secret),
+    );
     assert.is(rotated.code, 0, rotated.output);
     assert.match(rotated.output, `${REPLICATION_ROLE}: password set from the Secret's replication-password`);
-    assert.is((await sqlOn(cluster, 0, [...replicationRoleSql(REPLICATION_ROLE)])).code, 0, 'running it again changes nothing');
+    assert.is(
+      (await sqlOn(cluster, 0, [...replicationRoleSql(REPLICATION_ROLE)])).code,
+      0,
+      'running it again changes nothing',
+    );
 
     await cluster.start(1);
     await cluster.waitForStreaming(0, 120_000);
@@ -63,17 +87,23 @@ test('Move to Patroni: alone on the old data, Patroni adopts it as the leader; t
   }
 });
 
-test('why the runbook starts the data\'s member alone: an empty member started first initialises a new, empty database, and the one with the data is refused', async () => {
+test("why the runbook starts the data's member alone: an empty member started first initialises a new, empty database, and the one with the data is refused", async () => {
   let identity = '';
   // Member 1 alone first: a new pod of a plain sync, on an empty volume.
-  const cluster = await patroniCluster('staging', { start: [1], prepare: async (members) => { identity = await dataWithoutPatroni(members[0]); } });
+  const cluster = await patroniCluster('staging', {
+    start: [1],
+    prepare: async (members) => {
+      identity = await dataWithoutPatroni(members[0]);
+    },
+  });
   try {
     assert.is(await cluster.waitForLeader(30_000), 1);
     assert.is.not(await systemId(cluster, 1), identity, 'a new cluster');
     const tables = await cluster.query(1, "SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'orders'");
     assert.is(tables[0].n, 0, 'the clients would find an empty database');
     await cluster.start(0);
-    // Patroni exits (the pod would crash-loop) and leaves the data alone; the Services route to postgresql-1's empty database.
+    // Patroni exits (the pod would crash-loop) and leaves the data alone; the Services route to postgresql-1's empty
+    // database.
     await waitFor('postgresql-0 to refuse to join', 60_000, () => cluster.log(0).includes('system ID mismatch'));
   } finally {
     await cluster.remove();

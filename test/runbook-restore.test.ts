@@ -2,7 +2,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { debianBinaries, makeServerDirectory, startTestServer, withServer, type TestServer } from '../tools/postgres/server.ts';
+import {
+  debianBinaries,
+  makeServerDirectory,
+  startTestServer,
+  withServer,
+  type TestServer,
+} from '../tools/postgres/server.ts';
 import { copyBackupCommand, RESTORE_SCRATCH } from '../scripts/runbooks/restore.ts';
 import { databaseContents } from './support/database-contents.ts';
 import { find, rendered } from './support/rendered.ts';
@@ -21,14 +27,24 @@ const scripts = find(rendered('staging'), 'ConfigMap', 'postgresql-backup-script
 const scriptDir = makeServerDirectory('restore-scripts-');
 const backupSh = installScript(scriptDir, 'backup.sh', scripts['backup.sh']);
 const restoreSh = installScript(scriptDir, 'restore.sh', scripts['restore.sh']);
-const SUPERUSER = { superuser: 'app_user', password: 'restore-test-password', database: 'project_template', binaries } as const;
+const SUPERUSER = {
+  superuser: 'app_user',
+  password: 'restore-test-password',
+  database: 'project_template',
+  binaries,
+} as const;
 const sourceVolume = makeServerDirectory('source-backups-');
 const targetScratch = makeServerDirectory('target-tmp-');
 let source: TestServer;
 
-const ok = (result: ScriptResult) => assert.is(result.code, 0, `exit ${result.code}\n${result.stdout}\n${result.stderr}`);
+const ok = (result: ScriptResult) =>
+  assert.is(result.code, 0, `exit ${result.code}\n${result.stdout}\n${result.stderr}`);
 const libpq = (server: TestServer, backupDir: string) => ({
-  PGHOST: '127.0.0.1', PGPORT: String(server.port), PGUSER: SUPERUSER.superuser, PGPASSWORD: SUPERUSER.password, BACKUP_DIR: backupDir,
+  PGHOST: '127.0.0.1',
+  PGPORT: String(server.port),
+  PGUSER: SUPERUSER.superuser,
+  PGPASSWORD: SUPERUSER.password,
+  BACKUP_DIR: backupDir,
 });
 
 /** The runbook's copy, its two kubectl exec ends replaced by the two directories they reach. */
@@ -38,7 +54,11 @@ function copyBackup(backup: string): Promise<ScriptResult> {
     .replace(` -C ${backupPaths.backups} `, ` -C "$1" `)
     .replace(` -C ${RESTORE_SCRATCH} `, ` -C "$2" `);
   assert.is(command, 'tar -C "$1" -cf - "$backup" | tar -C "$2" -xf -');
-  return runAsServerAccount([onPath('busybox'), 'sh', '-c', command, 'copy', sourceVolume, targetScratch], { backup }, toolsDir);
+  return runAsServerAccount(
+    [onPath('busybox'), 'sh', '-c', command, 'copy', sourceVolume, targetScratch],
+    { backup },
+    toolsDir,
+  );
 }
 
 test.before(async () => {
@@ -55,11 +75,14 @@ test.after(async () => {
   await source?.stop();
 });
 
-test('a backup carried through the runbook\'s tar pipe is checked and restored onto a fresh server, contents equal', async () => {
+test("a backup carried through the runbook's tar pipe is checked and restored onto a fresh server, contents equal", async () => {
   ok(await runScript(backupSh, [], libpq(source, sourceVolume), toolsDir));
   const [backup] = readdirSync(sourceVolume);
   ok(await copyBackup(backup));
-  assert.equal(readdirSync(path.join(targetScratch, backup)).sort(), readdirSync(path.join(sourceVolume, backup)).sort());
+  assert.equal(
+    readdirSync(path.join(targetScratch, backup)).sort(),
+    readdirSync(path.join(sourceVolume, backup)).sort(),
+  );
   const expected = await databaseContents(source.connect);
   await withServer(SUPERUSER, async (fresh) => {
     const result = await runScript(restoreSh, [backup], libpq(fresh, targetScratch), toolsDir);

@@ -17,7 +17,8 @@ import { GENERATED_DIR } from '../scripts/vocabulary/layout.ts';
  * files differ from those of the same environment without that one change. This is the test that
  * would have caught `mergeObjects` skipping every key called `name`.
  */
-const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Objects whose keys are the user's: the object itself is the leaf, not keys of the default. */
 const OPEN_OBJECTS = ['credentials.externalSecrets.remoteRefs'];
@@ -30,10 +31,16 @@ function leaves(object: Record<string, unknown>, prefix = ''): string[] {
 }
 
 /** A non-default value per leaf; `with` is what the value needs to have an effect (also in the baseline). */
-interface Change { readonly value: unknown; readonly with?: EnvironmentConfig extends infer T ? Omit<Partial<T>, 'name'> : never }
+interface Change {
+  readonly value: unknown;
+  readonly with?: EnvironmentConfig extends infer T ? Omit<Partial<T>, 'name'> : never;
+}
 
 /** Standbys run Patroni, which needs the project's image (the official one is refused with replicas > 1). */
-const PATRONI = { replicas: 2, image: { name: 'ghcr.io/penguintechinc/postgresql-patroni', tag: '16-alpine-patroni4.0.6' } } as const;
+const PATRONI = {
+  replicas: 2,
+  image: { name: 'ghcr.io/penguintechinc/postgresql-patroni', tag: '16-alpine-patroni4.0.6' },
+} as const;
 
 /** Archiving to an S3 repository needs one: the other pitr leaves are checked with it on. */
 const PITR = { pitr: { enabled: true, repository: { endpoint: 's3.example.com', bucket: 'reach-backups' } } } as const;
@@ -120,7 +127,10 @@ const CHANGES: Record<string, Change> = {
   'backup.storage.storageClassName': { value: 'archive', with: { backup: { enabled: true } } },
   'monitoring.enabled': { value: true },
   'monitoring.serviceMonitor': { value: true, with: { monitoring: { enabled: true } } },
-  'monitoring.allowedScrapers': { value: [{ namespaceSelector: { matchLabels: { team: 'observability' } } }], with: { monitoring: { enabled: true } } },
+  'monitoring.allowedScrapers': {
+    value: [{ namespaceSelector: { matchLabels: { team: 'observability' } } }],
+    with: { monitoring: { enabled: true } },
+  },
   'credentials.source': { value: 'existing' },
   'credentials.allowPlaceholder': { value: true, with: { credentials: { source: 'generator' } } },
   'credentials.revision': { value: 2 },
@@ -163,7 +173,7 @@ function renderAll(config: EnvironmentConfig): Promise<string> {
 }
 
 async function render(config: EnvironmentConfig): Promise<string> {
-  let environment;
+  let environment: ReturnType<typeof resolveEnvironment>;
   try {
     environment = resolveEnvironment(config, 'scripts/environments/reach.ts');
   } catch (error) {
@@ -173,7 +183,11 @@ async function render(config: EnvironmentConfig): Promise<string> {
   const staging = mkdtempSync(path.join(tmpdir(), 'reach-'));
   try {
     const { tree } = await renderBundle([environment], kustomize, staging);
-    return [...tree].filter(([file]) => file.startsWith(`${GENERATED_DIR}/`)).sort().map(([file, content]) => `# ${file}\n${content}`).join('\n');
+    return [...tree]
+      .filter(([file]) => file.startsWith(`${GENERATED_DIR}/`))
+      .sort()
+      .map(([file, content]) => `# ${file}\n${content}`)
+      .join('\n');
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
@@ -183,7 +197,8 @@ const settingLeaves = leaves(defaults as unknown as Record<string, unknown>);
 
 /** Leaves that reach the render only through what they derive: the change is checked, the literal value is not. */
 const DERIVED_ONLY: Record<string, string> = {
-  'storage.medium': 'sets random_page_cost, effective_io_concurrency and autovacuum\'s pace (scripts/postgres/tuning.ts)',
+  'storage.medium':
+    "sets random_page_cost, effective_io_concurrency and autovacuum's pace (scripts/postgres/tuning.ts)",
 };
 
 test('every leaf of the defaults has a non-default value here (a new setting must be added)', () => {
@@ -192,17 +207,28 @@ test('every leaf of the defaults has a non-default value here (a new setting mus
 
 test('every leaf set to a non-default value changes the rendered files, and the value is accepted', async () => {
   const start = Date.now();
-  const outcomes = await Promise.all(Object.entries(CHANGES).map(async ([field, change]) => {
-    const context = { name: 'reach', ...(change.with ?? {}) } as Record<string, unknown>;
-    const [before, after] = await Promise.all([renderAll(context as unknown as EnvironmentConfig), renderAll(withLeaf(context, field, change.value) as unknown as EnvironmentConfig)]);
-    return { field, change, before, after };
-  }));
+  const outcomes = await Promise.all(
+    Object.entries(CHANGES).map(async ([field, change]) => {
+      const context = { name: 'reach', ...(change.with ?? {}) } as Record<string, unknown>;
+      const [before, after] = await Promise.all([
+        renderAll(context as unknown as EnvironmentConfig),
+        renderAll(withLeaf(context, field, change.value) as unknown as EnvironmentConfig),
+      ]);
+      return { field, change, before, after };
+    }),
+  );
   // Every leaf's verdict at once, so one run shows all that are lost.
   const lost = outcomes.flatMap(({ field, change, before, after }) => {
     const value = JSON.stringify(change.value);
     if (after.startsWith('refused: ')) return [`${field}: ${value} is refused: ${after.split('\n')[1]}`];
     if (after === before) return [`${field}: ${value} does not change the rendered files`];
-    if (typeof change.value === 'string' && !field.startsWith('postgresql.') && !(field in DERIVED_ONLY) && !after.includes(change.value)) return [`${field}: ${value} is not in the rendered files`];
+    if (
+      typeof change.value === 'string' &&
+      !field.startsWith('postgresql.') &&
+      !(field in DERIVED_ONLY) &&
+      !after.includes(change.value)
+    )
+      return [`${field}: ${value} is not in the rendered files`];
     return [];
   });
   assert.equal(lost, []);

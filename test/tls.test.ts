@@ -3,7 +3,13 @@ import * as assert from 'uvu/assert';
 import { execFile, spawn } from 'node:child_process';
 import { renameSync } from 'node:fs';
 import path from 'node:path';
-import { asServerAccount, debianBinaries, makeServerDirectory, startTestServer, type TestServer } from '../tools/postgres/server.ts';
+import {
+  asServerAccount,
+  debianBinaries,
+  makeServerDirectory,
+  startTestServer,
+  type TestServer,
+} from '../tools/postgres/server.ts';
 import { signal } from '../tools/postgres/server-account.ts';
 import { find, rendered } from './support/rendered.ts';
 import { busyboxApplets, installScript, onPath } from './support/shell.ts';
@@ -19,20 +25,34 @@ const objects = rendered('prod');
 const config = find(objects, 'ConfigMap', 'postgresql-config').data as Record<string, string>;
 const certificate = find(objects, 'Certificate', 'postgresql-tls');
 const sts = find(objects, 'StatefulSet', 'postgresql');
-const tlsMount = sts.spec.template.spec.containers[0].volumeMounts.find((m: any) => m.name === 'tls').mountPath as string;
-const exporterUri: string = sts.spec.template.spec.containers.find((c: any) => c.name === 'exporter').env.find((e: any) => e.name === 'DATA_SOURCE_URI').value;
+const tlsMount = sts.spec.template.spec.containers[0].volumeMounts.find((m: any) => m.name === 'tls')
+  .mountPath as string;
+const exporterUri: string = sts.spec.template.spec.containers
+  .find((c: any) => c.name === 'exporter')
+  .env.find((e: any) => e.name === 'DATA_SOURCE_URI').value;
 const SUPERUSER = { superuser: 'postgres', password: 'tls-test-password', database: 'project_template' } as const;
 let ca: TestCa;
 let server: TestServer;
 let dir: string;
 
-interface Run { code: number; stdout: string; stderr: string }
-function psql(conninfo: string, sql: string): Promise<Run> {
-  return new Promise((resolve) => execFile(path.join(tools, 'psql'), ['-X', '-A', '-t', '-w', '-d', conninfo, '-c', sql],
-    { env: { PGPASSWORD: SUPERUSER.password, PATH: process.env.PATH }, timeout: 30_000 },
-    (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout: stdout.trim(), stderr })));
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
 }
-const conninfo = (sslmode: string, extra = '') => `host=127.0.0.1 port=${server.port} user=${SUPERUSER.superuser} dbname=${SUPERUSER.database} sslmode=${sslmode} sslrootcert=${ca.caFile} ${extra}`;
+function psql(conninfo: string, sql: string): Promise<Run> {
+  return new Promise((resolve) =>
+    execFile(
+      path.join(tools, 'psql'),
+      ['-X', '-A', '-t', '-w', '-d', conninfo, '-c', sql],
+      { env: { PGPASSWORD: SUPERUSER.password, PATH: process.env.PATH }, timeout: 30_000 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout: stdout.trim(), stderr }),
+    ),
+  );
+}
+const conninfo = (sslmode: string, extra = '') =>
+  `host=127.0.0.1 port=${server.port} user=${SUPERUSER.superuser} dbname=${SUPERUSER.database} sslmode=${sslmode} sslrootcert=${ca.caFile} ${extra}`;
 const ok = async (sslmode: string, sql: string) => {
   const run = await psql(conninfo(sslmode), sql);
   assert.is(run.code, 0, run.stderr);
@@ -41,8 +61,16 @@ const ok = async (sslmode: string, sql: string) => {
 /** The serial of the certificate the server presents now, read with openssl s_client's PostgreSQL STARTTLS. */
 function servedSerial(protocol = ''): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile('sh', ['-c', `openssl s_client -connect 127.0.0.1:${server.port} -starttls postgres ${protocol} </dev/null 2>/dev/null | openssl x509 -noout -serial`],
-      { timeout: 30_000 }, (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout: stdout.trim().replace(/^serial=/, ''), stderr }));
+    const child = execFile(
+      'sh',
+      [
+        '-c',
+        `openssl s_client -connect 127.0.0.1:${server.port} -starttls postgres ${protocol} </dev/null 2>/dev/null | openssl x509 -noout -serial`,
+      ],
+      { timeout: 30_000 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? 1 : 0, stdout: stdout.trim().replace(/^serial=/, ''), stderr }),
+    );
     child.stdin?.end();
   });
 }
@@ -54,13 +82,27 @@ function install(files: { cert: string; key: string }) {
 
 /** The rendered tls-reload sidecar's script, as the sidecar runs it: busybox sh, the server account, the shared socket. */
 function startSidecar() {
-  const script = installScript(dir, 'tls-reload.sh', find(objects, 'ConfigMap', 'postgresql-tls-reload').data['tls-reload.sh']);
-  const sidecarEnv = Object.fromEntries(sts.spec.template.spec.containers.find((c: any) => c.name === 'tls-reload').env.map((e: any) => [e.name, e.value]));
+  const script = installScript(
+    dir,
+    'tls-reload.sh',
+    find(objects, 'ConfigMap', 'postgresql-tls-reload').data['tls-reload.sh'],
+  );
+  const sidecarEnv = Object.fromEntries(
+    sts.spec.template.spec.containers.find((c: any) => c.name === 'tls-reload').env.map((e: any) => [e.name, e.value]),
+  );
   assert.is(sidecarEnv.TLS_DIR, tlsMount, 'the sidecar watches the mounted Secret');
   const [command, argv] = asServerAccount(onPath('busybox'), ['sh', script]);
   // setpriv from the machine's PATH: the busybox applets on the script's PATH have a setpriv of their own.
   const child = spawn(path.isAbsolute(command) ? command : onPath(command), argv, {
-    env: { PATH: `${tools}:${busyboxApplets()}`, TLS_DIR: dir, PGHOST: server.socketDir, PGPORT: String(server.port), POSTGRES_USER: SUPERUSER.superuser, POSTGRES_PASSWORD: SUPERUSER.password, TLS_RELOAD_SECONDS: '1' },
+    env: {
+      PATH: `${tools}:${busyboxApplets()}`,
+      TLS_DIR: dir,
+      PGHOST: server.socketDir,
+      PGPORT: String(server.port),
+      POSTGRES_USER: SUPERUSER.superuser,
+      POSTGRES_PASSWORD: SUPERUSER.password,
+      TLS_RELOAD_SECONDS: '1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -76,7 +118,10 @@ test.before(async () => {
   const hba = installScript(dir, 'pg_hba.conf', config['pg_hba.conf']);
   server = await startTestServer({
     ...SUPERUSER,
-    postgresqlConf: localTlsConf(config['tls.conf'], tlsMount, { cert: path.join(dir, 'tls.crt'), key: path.join(dir, 'tls.key') }),
+    postgresqlConf: localTlsConf(config['tls.conf'], tlsMount, {
+      cert: path.join(dir, 'tls.crt'),
+      key: path.join(dir, 'tls.key'),
+    }),
     args: [`hba_file=${hba}`],
   });
 });
@@ -84,10 +129,16 @@ test.after(async () => {
   await server?.stop();
 });
 
-test('verify-full connects to 127.0.0.1 with the CA, over TLS 1.3; the exporter\'s own connection string does too', async () => {
+test("verify-full connects to 127.0.0.1 with the CA, over TLS 1.3; the exporter's own connection string does too", async () => {
   assert.is(await ok('verify-full', 'SELECT version FROM pg_stat_ssl WHERE pid = pg_backend_pid()'), 'TLSv1.3');
-  const uri = exporterUri.replace('$(POSTGRES_DB)', SUPERUSER.database).replace(`${tlsMount}/ca.crt`, ca.caFile).replace(':5432/', `:${server.port}/`);
-  const run = await psql(`postgresql://${SUPERUSER.superuser}@${uri}`, 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+  const uri = exporterUri
+    .replace('$(POSTGRES_DB)', SUPERUSER.database)
+    .replace(`${tlsMount}/ca.crt`, ca.caFile)
+    .replace(':5432/', `:${server.port}/`);
+  const run = await psql(
+    `postgresql://${SUPERUSER.superuser}@${uri}`,
+    'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()',
+  );
   assert.is(run.code, 0, run.stderr);
   assert.is(run.stdout, 't');
 });
@@ -95,7 +146,10 @@ test('verify-full connects to 127.0.0.1 with the CA, over TLS 1.3; the exporter\
 test('a plain TCP connection is refused, naming the missing encryption', async () => {
   const run = await psql(conninfo('disable'), 'SELECT 1');
   assert.is.not(run.code, 0);
-  assert.match(run.stderr, /pg_hba\.conf rejects connection for host "127\.0\.0\.1", user "postgres", database "project_template", no encryption/);
+  assert.match(
+    run.stderr,
+    /pg_hba\.conf rejects connection for host "127\.0\.0\.1", user "postgres", database "project_template", no encryption/,
+  );
 });
 
 test('TLS 1.1 is refused: the minimum is the rendered ssl_min_protocol_version, TLS 1.2', async () => {
@@ -103,7 +157,10 @@ test('TLS 1.1 is refused: the minimum is the rendered ssl_min_protocol_version, 
   assert.is((await servedSerial('-tls1_2')).code, 0, 'TLS 1.2 is accepted');
   // The client allows TLS 1.1 (SECLEVEL=0): the refusal must be the server's, and its log says so.
   assert.is((await servedSerial("-tls1_1 -cipher 'DEFAULT:@SECLEVEL=0'")).code, 1, 'TLS 1.1 is refused');
-  assert.match(server.log(), /could not accept SSL connection: (unsupported protocol|wrong version number|no protocols available)/);
+  assert.match(
+    server.log(),
+    /could not accept SSL connection: (unsupported protocol|wrong version number|no protocols available)/,
+  );
 });
 
 test('a certificate for another host is refused by verify-full; a renewed one is served once the tls-reload sidecar reloads, without a restart', async () => {
@@ -113,7 +170,10 @@ test('a certificate for another host is refused by verify-full; a renewed one is
   await new Promise((wake) => setTimeout(wake, 500));
   const wrong = await psql(conninfo('verify-full'), 'SELECT 1');
   assert.is.not(wrong.code, 0);
-  assert.match(wrong.stderr, /server certificate for "db\.elsewhere\.example" .*does not match host name "127\.0\.0\.1"/);
+  assert.match(
+    wrong.stderr,
+    /server certificate for "db\.elsewhere\.example" .*does not match host name "127\.0\.0\.1"/,
+  );
 
   // The renewal: same names, new key and serial, as cert-manager writes it; the rendered tls-reload
   // sidecar script notices and reloads the server.
@@ -123,13 +183,22 @@ test('a certificate for another host is refused by verify-full; a renewed one is
     const serial = ca.serial(renewed.cert);
     install(renewed);
     const deadline = Date.now() + 20_000;
-    while ((await servedSerial()).stdout !== serial && Date.now() < deadline) await new Promise((wake) => setTimeout(wake, 250));
-    assert.is((await servedSerial()).stdout, serial, `the renewed certificate is served; sidecar said: ${sidecar.output()}`);
+    while ((await servedSerial()).stdout !== serial && Date.now() < deadline)
+      await new Promise((wake) => setTimeout(wake, 250));
+    assert.is(
+      (await servedSerial()).stdout,
+      serial,
+      `the renewed certificate is served; sidecar said: ${sidecar.output()}`,
+    );
     assert.match(sidecar.output(), 'tls-reload: the certificate changed; PostgreSQL reloaded');
   } finally {
     sidecar.stop();
   }
-  assert.is(await ok('verify-full', 'SELECT pg_postmaster_start_time()'), started, 'by the same postmaster: no restart');
+  assert.is(
+    await ok('verify-full', 'SELECT pg_postmaster_start_time()'),
+    started,
+    'by the same postmaster: no restart',
+  );
 });
 
 test.run();

@@ -45,16 +45,23 @@ export function baseFiles(s: Settings): FileTree {
     ],
   };
   const files: FileTree = new Map();
-  files.set(`${BASE_DIR}/kustomization.yaml`, commentedYaml(kustomization as unknown as Record<string, unknown>, [
-    'Base of the PostgreSQL bundle: what every environment shares (scripts/config/defaults.ts).',
-    'Rendered by `npm run build:overlays`: edit the TypeScript, not this file.',
-  ], {
-    configMapGenerator: [
-      'postgresql.conf and pg_hba.conf, mounted at /etc/postgresql; the hash suffix rolls the pods on change.',
-      'Connection details for applications (envFrom); a stable name, so no hash suffix.',
-      'The init script that creates the application role (scripts/postgres/sh/application-role.sh).',
-    ],
-  }));
+  files.set(
+    `${BASE_DIR}/kustomization.yaml`,
+    commentedYaml(
+      kustomization as unknown as Record<string, unknown>,
+      [
+        'Base of the PostgreSQL bundle: what every environment shares (scripts/config/defaults.ts).',
+        'Rendered by `npm run build:overlays`: edit the TypeScript, not this file.',
+      ],
+      {
+        configMapGenerator: [
+          'postgresql.conf and pg_hba.conf, mounted at /etc/postgresql; the hash suffix rolls the pods on change.',
+          'Connection details for applications (envFrom); a stable name, so no hash suffix.',
+          'The init script that creates the application role (scripts/postgres/sh/application-role.sh).',
+        ],
+      },
+    ),
+  );
   for (const [file, objects] of Object.entries(resources)) {
     files.set(`${BASE_DIR}/${file}`, objectsYaml(objects));
   }

@@ -39,10 +39,17 @@ export function credentialsChecksum(inputs: unknown): string {
 function restartPatch(checksum: string): Patch {
   return {
     file: 'patches/credentials.yaml',
-    comment: 'Restarts the pods when the credentials change in git: their Secret has no hash suffix (docs/credentials.md).',
+    comment:
+      'Restarts the pods when the credentials change in git: their Secret has no hash suffix (docs/credentials.md).',
     target: statefulSetTarget,
     // The base pod template always has annotations, so "add" sets this one key beside the others.
-    body: [{ op: 'add', path: `/spec/template/metadata/annotations/${pointerSegment(CREDENTIALS_CHECKSUM)}`, value: checksum }],
+    body: [
+      {
+        op: 'add',
+        path: `/spec/template/metadata/annotations/${pointerSegment(CREDENTIALS_CHECKSUM)}`,
+        value: checksum,
+      },
+    ],
   };
 }
 
@@ -65,7 +72,8 @@ export function credentialParts(environment: Environment): CredentialParts {
         secretGenerators: [
           {
             generator: generator(credentialLiterals(environment)),
-            comment: 'PLACEHOLDER credentials, for development clusters only (credentials.allowPlaceholder): see docs/credentials.md.',
+            comment:
+              'PLACEHOLDER credentials, for development clusters only (credentials.allowPlaceholder): see docs/credentials.md.',
           },
           {
             generator: generator(applicationCredentialLiterals(environment), names.applicationSecret),
@@ -80,11 +88,32 @@ export function credentialParts(environment: Environment): CredentialParts {
       const e = c.externalSecrets;
       // The server's Secret only: the database reads postgresql-app only when it initialises, so a new
       // application password is no reason to restart it. Where a value is read, not the strategies.
-      const data = remoteRefs(e).map(({ secretKey, remoteRef: { key, property } }) => ({ secretKey, remoteRef: { key, property } }));
-      const checksum = credentialsChecksum({ source: c.source, revision: c.revision, store: e.storeRef, data, database: environment.database });
-      const objects = externalSecrets({ namespace: environment.namespace, labels, database: environment.database, applicationRole: environment.applicationRole, settings: e, checksum });
+      const data = remoteRefs(e).map(({ secretKey, remoteRef: { key, property } }) => ({
+        secretKey,
+        remoteRef: { key, property },
+      }));
+      const checksum = credentialsChecksum({
+        source: c.source,
+        revision: c.revision,
+        store: e.storeRef,
+        data,
+        database: environment.database,
+      });
+      const objects = externalSecrets({
+        namespace: environment.namespace,
+        labels,
+        database: environment.database,
+        applicationRole: environment.applicationRole,
+        settings: e,
+        checksum,
+      });
       return {
-        resources: [{ path: 'external-secret.yaml', comment: `The server's and the applications' Secrets, written by the External Secrets Operator from ${e.storeRef.kind} "${e.storeRef.name}".` }],
+        resources: [
+          {
+            path: 'external-secret.yaml',
+            comment: `The server's and the applications' Secrets, written by the External Secrets Operator from ${e.storeRef.kind} "${e.storeRef.name}".`,
+          },
+        ],
         secretGenerators: [],
         patches: [restartPatch(checksum)],
         files: new Map([['external-secret.yaml', objectsYaml(objects)]]),
@@ -92,25 +121,45 @@ export function credentialParts(environment: Environment): CredentialParts {
     }
     case 'sealed-secrets': {
       // Read and checked with the environment (config/sealed-secret.ts): rendering reads no file.
-      if (!environment.sealedSecrets) throw new Error(`${environment.name}: its SealedSecret files were not read: load it with config/load.ts (withSealedSecrets)`);
+      if (!environment.sealedSecrets)
+        throw new Error(
+          `${environment.name}: its SealedSecret files were not read: load it with config/load.ts (withSealedSecrets)`,
+        );
       const sealed = [environment.sealedSecrets.server, environment.sealedSecrets.application];
-      const objects = sealed.map((file, index) => sealedObject(file, index === 0 ? names.secret : names.applicationSecret, environment.namespace, labels));
+      const objects = sealed.map((file, index) =>
+        sealedObject(file, index === 0 ? names.secret : names.applicationSecret, environment.namespace, labels),
+      );
       // The server's Secret only, as above.
       const checksum = credentialsChecksum({ source: c.source, revision: c.revision, spec: objects[0].spec });
       return {
-        resources: [{ path: 'sealed-secret.yaml', comment: `The server's and the applications' Secrets, decrypted in the cluster by the Sealed Secrets controller (from ${sealed.map((file) => file.source).join(' and ')}).` }],
+        resources: [
+          {
+            path: 'sealed-secret.yaml',
+            comment: `The server's and the applications' Secrets, decrypted in the cluster by the Sealed Secrets controller (from ${sealed.map((file) => file.source).join(' and ')}).`,
+          },
+        ],
         secretGenerators: [],
         patches: [restartPatch(checksum)],
         files: new Map([['sealed-secret.yaml', objectsYaml(objects)]]),
       };
     }
     case 'existing':
-      return { resources: [], secretGenerators: [], patches: [restartPatch(credentialsChecksum({ source: c.source, revision: c.revision }))], files: new Map() };
+      return {
+        resources: [],
+        secretGenerators: [],
+        patches: [restartPatch(credentialsChecksum({ source: c.source, revision: c.revision }))],
+        files: new Map(),
+      };
   }
 }
 
 /** The SealedSecret as the user sealed it, with the bundle's name, namespace, labels and sync wave. */
-function sealedObject(sealed: SealedSecretFile, name: string, namespace: string, labels: Record<string, string>): { spec: unknown } & Record<string, unknown> {
+function sealedObject(
+  sealed: SealedSecretFile,
+  name: string,
+  namespace: string,
+  labels: Record<string, string>,
+): { spec: unknown } & Record<string, unknown> {
   const { metadata, ...rest } = sealed.object;
   return {
     apiVersion: rest.apiVersion,

@@ -50,16 +50,26 @@ export function applicationCredentialLiterals(s: Settings): Record<string, strin
   return { username: s.applicationRole, password: PLACEHOLDER_APPLICATION_PASSWORD };
 }
 
-export const literalList = (literals: Record<string, string>): string[] => Object.entries(literals).map(([key, value]) => `${key}=${value}`);
+export const literalList = (literals: Record<string, string>): string[] =>
+  Object.entries(literals).map(([key, value]) => `${key}=${value}`);
 
 export function configGenerator(files: string[], behavior?: 'merge'): Generator {
   return { name: names.configMap, behavior, files };
 }
 
 export function connectionGenerator(literals: Record<string, string>, behavior?: 'merge'): Generator {
-  return { name: names.connectionConfigMap, behavior, literals: literalList(literals), options: { disableNameSuffixHash: true } };
+  return {
+    name: names.connectionConfigMap,
+    behavior,
+    literals: literalList(literals),
+    options: { disableNameSuffixHash: true },
+  };
 }
 
-export function secretGenerator(literals: Record<string, string>, behavior?: 'merge', name: string = names.secret): Generator {
+export function secretGenerator(
+  literals: Record<string, string>,
+  behavior?: 'merge',
+  name: string = names.secret,
+): Generator {
   return { name, behavior, literals: literalList(literals) };
 }

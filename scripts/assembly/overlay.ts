@@ -25,9 +25,16 @@ export function overlayFiles(environment: Environment, base: Settings): FileTree
   const dir = `${OVERLAYS_DIR}/${environment.name}`;
   const files: FileTree = new Map();
   const kustomization: Kustomization = emptyKustomization([`../../${BASE_DIR}`]);
-  const comments: Record<string, (string | undefined)[]> = { resources: [], components: [], configMapGenerator: [], secretGenerator: [], patches: [] };
+  const comments: Record<string, (string | undefined)[]> = {
+    resources: [],
+    components: [],
+    configMapGenerator: [],
+    secretGenerator: [],
+    patches: [],
+  };
   const enabled = components.filter((component) => component.enabled(environment));
-  if (enabled.length) kustomization.components = enabled.map((component) => `../../${COMPONENTS_DIR}/${component.name}`);
+  if (enabled.length)
+    kustomization.components = enabled.map((component) => `../../${COMPONENTS_DIR}/${component.name}`);
   comments.components = enabled.map((component) => component.description);
   const deltas = enabled.map((component) => component.deltas?.(environment, base) ?? {});
 
@@ -36,10 +43,19 @@ export function overlayFiles(environment: Environment, base: Settings): FileTree
   if (environment.image.tag !== base.image.tag) labels['app.kubernetes.io/version'] = environment.image.tag;
   // Metadata only: selectors stay exactly as in the base, in every environment.
   kustomization.labels = [{ pairs: labels, includeSelectors: false }];
-  if (environment.replicas !== base.replicas) kustomization.replicas = [{ name: names.statefulSet, count: environment.replicas }];
+  if (environment.replicas !== base.replicas)
+    kustomization.replicas = [{ name: names.statefulSet, count: environment.replicas }];
   const images: NonNullable<Kustomization['images']> = [];
-  if (environment.image.name !== base.image.name || environment.image.tag !== base.image.tag || environment.image.digest !== base.image.digest) {
-    images.push({ name: base.image.name, newName: environment.image.name === base.image.name ? undefined : environment.image.name, newTag: tagWithDigest(environment.image.tag, environment.image.digest) });
+  if (
+    environment.image.name !== base.image.name ||
+    environment.image.tag !== base.image.tag ||
+    environment.image.digest !== base.image.digest
+  ) {
+    images.push({
+      name: base.image.name,
+      newName: environment.image.name === base.image.name ? undefined : environment.image.name,
+      newTag: tagWithDigest(environment.image.tag, environment.image.digest),
+    });
   }
   if (environment.monitoring.enabled && environment.monitoring.exporterDigest) {
     const [name, tag] = EXPORTER_IMAGE.split(/:(?=[^:]+$)/);
@@ -72,20 +88,34 @@ export function overlayFiles(environment: Environment, base: Settings): FileTree
   comments.secretGenerator.push(...credentials.secretGenerators.map((entry) => entry.comment));
   for (const delta of deltas) secrets.push(...(delta.secretGenerator ?? []));
   if (secrets.length) kustomization.secretGenerator = secrets;
-  for (const delta of [credentials, ...deltas]) for (const [file, content] of delta.files ?? []) files.set(`${dir}/${file}`, content);
+  for (const delta of [credentials, ...deltas])
+    for (const [file, content] of delta.files ?? []) files.set(`${dir}/${file}`, content);
 
-  const patches = [...overlayPatches(environment, base), ...credentials.patches, ...deltas.flatMap((delta) => delta.patches ?? [])];
+  const patches = [
+    ...overlayPatches(environment, base),
+    ...credentials.patches,
+    ...deltas.flatMap((delta) => delta.patches ?? []),
+  ];
   if (patches.length) kustomization.patches = patches.map((patch) => ({ path: patch.file, target: patch.target }));
   comments.patches = patches.map((patch) => patch.comment);
   for (const patch of patches) files.set(`${dir}/${patch.file}`, objectsYaml([patch.body]));
 
   kustomization.openapi = { path: OPENAPI_FILE };
-  comments.openapi = ['Keeps kustomize 4.x from loading its built-in schema, a second of every build (scripts/kustomize/openapi.ts).'];
+  comments.openapi = [
+    'Keeps kustomize 4.x from loading its built-in schema, a second of every build (scripts/kustomize/openapi.ts).',
+  ];
   files.set(`${dir}/${OPENAPI_FILE}`, openapiSchema());
 
-  files.set(`${dir}/kustomization.yaml`, commentedYaml(kustomization as unknown as Record<string, unknown>, [
-    `The ${environment.name} environment: only what differs from the base.`,
-    `Rendered from ${environment.source} by \`npm run build:overlays\`: edit that file, not this one.`,
-  ], comments));
+  files.set(
+    `${dir}/kustomization.yaml`,
+    commentedYaml(
+      kustomization as unknown as Record<string, unknown>,
+      [
+        `The ${environment.name} environment: only what differs from the base.`,
+        `Rendered from ${environment.source} by \`npm run build:overlays\`: edit that file, not this one.`,
+      ],
+      comments,
+    ),
+  );
   return files;
 }

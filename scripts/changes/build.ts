@@ -14,15 +14,28 @@ export type CommittedRenders = Map<string, string | undefined>;
  * HEAD, the merge base in CI, or the disk outside git). A build starts this before kustomize runs,
  * so git reads while kustomize renders; it must finish before the build writes anything.
  */
-export async function committedRenders(environments: readonly Environment[], committedDir: string): Promise<CommittedRenders> {
-  return (await committedFiles(committedDir, environments.map((environment) => generatedFile(environment.name)))).files;
+export async function committedRenders(
+  environments: readonly Environment[],
+  committedDir: string,
+): Promise<CommittedRenders> {
+  return (
+    await committedFiles(
+      committedDir,
+      environments.map((environment) => generatedFile(environment.name)),
+    )
+  ).files;
 }
 
 /**
  * Every environment's consequences of a build: its committed render (committedRenders) against the
  * one in `rendered`, with the environment's acknowledgements applied.
  */
-export async function consequencesOfBuild(environments: readonly Environment[], rendered: FileTree, committedDir: string, committed?: Promise<CommittedRenders>): Promise<Consequence[]> {
+export async function consequencesOfBuild(
+  environments: readonly Environment[],
+  rendered: FileTree,
+  committedDir: string,
+  committed?: Promise<CommittedRenders>,
+): Promise<Consequence[]> {
   const before = await (committed ?? committedRenders(environments, committedDir));
   return environments.flatMap((environment) => {
     const file = generatedFile(environment.name);

@@ -11,11 +11,12 @@ export interface CommittedFiles {
 }
 
 /** git, asynchronously: a build asks while kustomize renders, and its main thread keeps verifying. */
-const git = (cwd: string, args: readonly string[]): Promise<{ status: number; stdout: string }> => new Promise((resolve) => {
-  execFile('git', args, { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }, (error, stdout) => {
-    resolve({ status: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout });
+const git = (cwd: string, args: readonly string[]): Promise<{ status: number; stdout: string }> =>
+  new Promise((resolve) => {
+    execFile('git', args, { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }, (error, stdout) => {
+      resolve({ status: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout });
+    });
   });
-});
 
 /**
  * `files` (relative to `dir`) as a build's changes are compared with them: the committed render,
@@ -28,10 +29,19 @@ const git = (cwd: string, args: readonly string[]): Promise<{ status: number; st
  * checkout without commits) instead of a `git show` each: a process start costs about 0.03 s here,
  * so three environments saved 0.1 s and a hundred seconds. Asynchronous, so it runs while kustomize does.
  */
-export async function committedFiles(dir: string, files: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<CommittedFiles> {
+export async function committedFiles(
+  dir: string,
+  files: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<CommittedFiles> {
   const onDisk = (): CommittedFiles => ({
     label: 'the files on disk',
-    files: new Map(files.map((file) => [file, existsSync(path.join(dir, file)) ? readFileSync(path.join(dir, file), 'utf8') : undefined])),
+    files: new Map(
+      files.map((file) => [
+        file,
+        existsSync(path.join(dir, file)) ? readFileSync(path.join(dir, file), 'utf8') : undefined,
+      ]),
+    ),
   });
   if (!existsSync(dir)) return onDisk();
 
@@ -47,9 +57,15 @@ export async function committedFiles(dir: string, files: readonly string[], env:
         break;
       }
     }
-    if (!ref) throw new Error(`the target branch "${target}" (from ${env.GITHUB_BASE_REF ? 'GITHUB_BASE_REF' : 'CI_MERGE_REQUEST_TARGET_BRANCH_NAME'}) is not in this checkout; fetch it (git fetch origin ${target}) so changes are compared with it`);
+    if (!ref)
+      throw new Error(
+        `the target branch "${target}" (from ${env.GITHUB_BASE_REF ? 'GITHUB_BASE_REF' : 'CI_MERGE_REQUEST_TARGET_BRANCH_NAME'}) is not in this checkout; fetch it (git fetch origin ${target}) so changes are compared with it`,
+      );
     const base = await git(dir, ['merge-base', 'HEAD', ref]);
-    if (base.status !== 0) throw new Error(`no merge base of HEAD and ${ref}: fetch the full history (fetch-depth: 0) so changes are compared with it`);
+    if (base.status !== 0)
+      throw new Error(
+        `no merge base of HEAD and ${ref}: fetch the full history (fetch-depth: 0) so changes are compared with it`,
+      );
     label = `merge-base(HEAD, ${ref})`;
     commit = base.stdout.trim();
   }
@@ -95,7 +111,8 @@ function parseBatch(output: Buffer, count: number): (string | undefined)[] {
     if (end < 0) throw new Error('git cat-file --batch: output ended early');
     const header = output.toString('utf8', at, end).split(' ');
     at = end + 1;
-    // "<name> missing": nothing follows. Any object is followed by its bytes: a file's (blob), or the commit asked first.
+    // "<name> missing": nothing follows. Any object is followed by its bytes: a file's (blob), or the commit asked
+    // first.
     if (header.length !== 3 || !/^\d+$/.test(header[2])) {
       contents.push(undefined);
       continue;

@@ -5,7 +5,12 @@ import { runbookLink, type RunbookSection } from '../runbooks/sections.ts';
  * What a change against the committed render means for the running system, by a stable id
  * (docs/day-2.md#when-a-change-needs-a-manual-step). The acknowledgeable ones stop the build.
  */
-export type ConsequenceKind = AcknowledgeableChange | 'minor-upgrade' | 'restart-parameter' | 'reload-parameter' | 'stale-acknowledgement';
+export type ConsequenceKind =
+  | AcknowledgeableChange
+  | 'minor-upgrade'
+  | 'restart-parameter'
+  | 'reload-parameter'
+  | 'stale-acknowledgement';
 
 /** `refuse`: the build stops unless the environment acknowledges it; `warn`: printed, the build goes on. */
 export type Severity = 'refuse' | 'warn';
@@ -22,10 +27,16 @@ export interface Consequence {
   readonly acknowledged?: boolean;
 }
 
-export const isAcknowledgeable = (kind: ConsequenceKind): kind is AcknowledgeableChange => (ACKNOWLEDGEABLE_CHANGES as readonly string[]).includes(kind);
+export const isAcknowledgeable = (kind: ConsequenceKind): kind is AcknowledgeableChange =>
+  (ACKNOWLEDGEABLE_CHANGES as readonly string[]).includes(kind);
 
 /** A consequence whose severity follows from its kind: every acknowledgeable kind refuses. */
-export function consequence(environment: string, kind: ConsequenceKind, message: string, section?: RunbookSection): Consequence {
+export function consequence(
+  environment: string,
+  kind: ConsequenceKind,
+  message: string,
+  section?: RunbookSection,
+): Consequence {
   return {
     environment,
     kind,
@@ -37,6 +48,11 @@ export function consequence(environment: string, kind: ConsequenceKind, message:
 
 /** "a → b", with JSON for anything that is not a plain string or number; "(none)" for a missing value. */
 export function change(before: unknown, after: unknown): string {
-  const show = (value: unknown) => (value === undefined ? '(none)' : typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value));
+  const show = (value: unknown) =>
+    value === undefined
+      ? '(none)'
+      : typeof value === 'string' || typeof value === 'number'
+        ? String(value)
+        : JSON.stringify(value);
   return `${show(before)} → ${show(after)}`;
 }

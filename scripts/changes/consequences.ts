@@ -18,6 +18,12 @@ export function consequencesOfChange(environment: string, before: string, after:
   const [old, now] = [renderedObjects(before), renderedObjects(after)];
   const moved = namespaceConsequences(environment, old, now);
   if (moved.length) return moved;
-  return [patroniAdoptionConsequences, statefulSetConsequences, imageConsequences, credentialsConsequences, parameterConsequences, replicasConsequences]
-    .flatMap((consequencesOf) => consequencesOf(environment, old, now));
+  return [
+    patroniAdoptionConsequences,
+    statefulSetConsequences,
+    imageConsequences,
+    credentialsConsequences,
+    parameterConsequences,
+    replicasConsequences,
+  ].flatMap((consequencesOf) => consequencesOf(environment, old, now));
 }

@@ -8,7 +8,8 @@ export interface FieldChange {
 /** Every leaf of a JSON value by path; list items that have a name are addressed by it, as kubectl shows them. */
 function leaves(value: unknown, path: string, into = new Map<string, unknown>()): Map<string, unknown> {
   if (Array.isArray(value)) {
-    value.forEach((item, index) => leaves(item, `${path}[${item?.name ?? item?.metadata?.name ?? index}]`, into));
+    for (const [index, item] of value.entries())
+      leaves(item, `${path}[${item?.name ?? item?.metadata?.name ?? index}]`, into);
   } else if (value !== null && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) leaves(item, path ? `${path}.${key}` : key, into);
   } else {
@@ -21,5 +22,7 @@ function leaves(value: unknown, path: string, into = new Map<string, unknown>())
 export function fieldChanges(before: unknown, after: unknown, path = ''): FieldChange[] {
   const [old, now] = [leaves(before, path), leaves(after, path)];
   const paths = [...new Set([...old.keys(), ...now.keys()])];
-  return paths.filter((key) => old.get(key) !== now.get(key)).map((key) => ({ path: key, before: old.get(key), after: now.get(key) }));
+  return paths
+    .filter((key) => old.get(key) !== now.get(key))
+    .map((key) => ({ path: key, before: old.get(key), after: now.get(key) }));
 }

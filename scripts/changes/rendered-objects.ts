@@ -1,15 +1,17 @@
+import type { ParsedObject } from '../verify/schema.ts';
 import { stableName } from '../review/objects.ts';
 import { names } from '../vocabulary/names.ts';
 
 /** One object of a `kustomize build` stream, parsed. */
-export type RenderedObject = Record<string, any>;
+export type RenderedObject = ParsedObject;
 
 /** The object of `kind` named `name`, or (a generated ConfigMap or Secret) `name` plus kustomize's hash suffix. */
 export function findObject(objects: readonly RenderedObject[], kind: string, name: string): RenderedObject | undefined {
   return objects.find((o) => o.kind === kind && stableName(o) === name);
 }
 
-export const findStatefulSet = (objects: readonly RenderedObject[]) => findObject(objects, 'StatefulSet', names.statefulSet);
+export const findStatefulSet = (objects: readonly RenderedObject[]) =>
+  findObject(objects, 'StatefulSet', names.statefulSet);
 
 export function databaseContainer(statefulSet: RenderedObject): RenderedObject | undefined {
   return statefulSet.spec?.template?.spec?.containers?.find((c: RenderedObject) => c.name === names.container);
@@ -20,7 +22,8 @@ export const replicasOf = (statefulSet: RenderedObject): number => Number(statef
 export const podName = (statefulSet: RenderedObject, ordinal: number) => `${statefulSet.metadata.name}-${ordinal}`;
 
 /** The database container runs Patroni (a replicated environment), not the official image's entrypoint. */
-export const runsPatroni = (statefulSet: RenderedObject): boolean => databaseContainer(statefulSet)?.command?.[0] === 'patroni';
+export const runsPatroni = (statefulSet: RenderedObject): boolean =>
+  databaseContainer(statefulSet)?.command?.[0] === 'patroni';
 
 /**
  * What a new pod template does to the running pods, in words. RollingUpdate replaces one pod at a
@@ -33,7 +36,9 @@ export const runsPatroni = (statefulSet: RenderedObject): boolean => databaseCon
 export function rollout(statefulSet: RenderedObject): string {
   const replicas = replicasOf(statefulSet);
   if (replicas === 1) return `${podName(statefulSet, 0)} restarts: the database is unavailable until it is ready again`;
-  return `the pods restart one at a time, ${podName(statefulSet, replicas - 1)} first, down to ${podName(statefulSet, 0)}, whichever is primary; `
-    + 'when the roll reaches the primary, Patroni stops it cleanly and a standby (the synchronous one, in synchronous mode) takes the leader lock: '
-    + `writes pause for a few seconds, once for each pod that is primary when its turn comes (switch over to ${podName(statefulSet, 0)} first, the last one restarted, for a single pause)`;
+  return (
+    `the pods restart one at a time, ${podName(statefulSet, replicas - 1)} first, down to ${podName(statefulSet, 0)}, whichever is primary; ` +
+    'when the roll reaches the primary, Patroni stops it cleanly and a standby (the synchronous one, in synchronous mode) takes the leader lock: ' +
+    `writes pause for a few seconds, once for each pod that is primary when its turn comes (switch over to ${podName(statefulSet, 0)} first, the last one restarted, for a single pause)`
+  );
 }

@@ -1,5 +1,12 @@
 import type { Environment, Settings } from '../config/environment.ts';
-import { backupClaim, backupCronJob, backupEnv, backupNetworkPolicy, backupSourceHost, restoreCronJob } from '../k8s/backup.ts';
+import {
+  backupClaim,
+  backupCronJob,
+  backupEnv,
+  backupNetworkPolicy,
+  backupSourceHost,
+  restoreCronJob,
+} from '../k8s/backup.ts';
 import { metadataLabels } from '../vocabulary/labels.ts';
 import type { PatchTarget } from '../kustomize/kustomization.ts';
 import type { Patch } from '../kustomize/patches.ts';
@@ -32,19 +39,37 @@ function envReplace(s: Settings, name: string, value: string): object {
 function deltaPatches(e: Settings, d: Settings): Patch[] {
   const patches: Patch[] = [];
   if (e.backup.schedule !== d.backup.schedule) {
-    patches.push({ file: 'patches/backup-schedule.yaml', comment: 'When the backup runs (UTC).', target: cronJobTarget, body: [{ op: 'replace', path: '/spec/schedule', value: e.backup.schedule }] });
+    patches.push({
+      file: 'patches/backup-schedule.yaml',
+      comment: 'When the backup runs (UTC).',
+      target: cronJobTarget,
+      body: [{ op: 'replace', path: '/spec/schedule', value: e.backup.schedule }],
+    });
   }
   if (e.backup.retentionDays !== d.backup.retentionDays) {
-    patches.push({ file: 'patches/backup-retention.yaml', comment: `Backups are kept ${e.backup.retentionDays} days.`, target: cronJobTarget, body: [envReplace(d, 'BACKUP_RETENTION_DAYS', String(e.backup.retentionDays))] });
+    patches.push({
+      file: 'patches/backup-retention.yaml',
+      comment: `Backups are kept ${e.backup.retentionDays} days.`,
+      target: cronJobTarget,
+      body: [envReplace(d, 'BACKUP_RETENTION_DAYS', String(e.backup.retentionDays))],
+    });
   }
   if (backupSourceHost(e) !== backupSourceHost(d)) {
-    patches.push({ file: 'patches/backup-source.yaml', comment: `Dumps are read through ${backupSourceHost(e)}, sparing the primary.`, target: cronJobTarget, body: [envReplace(d, 'PGHOST', backupSourceHost(e))] });
+    patches.push({
+      file: 'patches/backup-source.yaml',
+      comment: `Dumps are read through ${backupSourceHost(e)}, sparing the primary.`,
+      target: cronJobTarget,
+      body: [envReplace(d, 'PGHOST', backupSourceHost(e))],
+    });
   }
-  const storage = (['size', 'storageClassName'] as const).filter((field) => e.backup.storage[field] !== d.backup.storage[field]);
+  const storage = (['size', 'storageClassName'] as const).filter(
+    (field) => e.backup.storage[field] !== d.backup.storage[field],
+  );
   if (storage.length) {
     patches.push({
       file: 'patches/backup-storage.yaml',
-      comment: 'Size and StorageClass of the backup volume (a bound claim only grows, and only where its StorageClass allows).',
+      comment:
+        'Size and StorageClass of the backup volume (a bound claim only grows, and only where its StorageClass allows).',
       target: claimTarget,
       body: storage.map((field) => ({
         op: 'replace',
@@ -64,18 +89,27 @@ export const backupComponent: Component = {
   files(d: Settings): FileTree {
     const files: FileTree = new Map();
     const objects = resources(d);
-    files.set('kustomization.yaml', componentKustomizationYaml({
-      namespace: d.namespace,
-      resources: Object.keys(objects),
-      configMapGenerator: [{
-        name: backupNames.scriptsConfigMap,
-        files: SCRIPTS,
-        options: { labels: { ...metadataLabels(d.image.tag), 'app.kubernetes.io/component': 'backup' } },
-      }],
-    }, [
-      'The backup component: a CronJob dumping every database to a PersistentVolumeClaim, with the',
-      'scripts that back up and restore (scripts/postgres/sh/). Overlays of environments with backups list it.',
-    ], { configMapGenerator: ['backup.sh and restore.sh; the hash suffix rolls the jobs\' pods when they change.'] }));
+    files.set(
+      'kustomization.yaml',
+      componentKustomizationYaml(
+        {
+          namespace: d.namespace,
+          resources: Object.keys(objects),
+          configMapGenerator: [
+            {
+              name: backupNames.scriptsConfigMap,
+              files: SCRIPTS,
+              options: { labels: { ...metadataLabels(d.image.tag), 'app.kubernetes.io/component': 'backup' } },
+            },
+          ],
+        },
+        [
+          'The backup component: a CronJob dumping every database to a PersistentVolumeClaim, with the',
+          'scripts that back up and restore (scripts/postgres/sh/). Overlays of environments with backups list it.',
+        ],
+        { configMapGenerator: ["backup.sh and restore.sh; the hash suffix rolls the jobs' pods when they change."] },
+      ),
+    );
     for (const [file, list] of Object.entries(objects)) files.set(file, objectsYaml(list));
     for (const script of SCRIPTS) files.set(script, bundleScript(script));
     return files;

@@ -22,6 +22,14 @@ export function componentKustomizationYaml(
   header: readonly string[],
   comments: Readonly<Record<string, readonly (string | undefined)[]>> = {},
 ): string {
-  const full: ComponentKustomization = { apiVersion: 'kustomize.config.k8s.io/v1alpha1', kind: 'Component', ...kustomization };
-  return commentedYaml(full as unknown as Record<string, unknown>, [...header, 'Rendered by `npm run build:overlays`: edit the TypeScript, not this file.'], comments);
+  const full: ComponentKustomization = {
+    apiVersion: 'kustomize.config.k8s.io/v1alpha1',
+    kind: 'Component',
+    ...kustomization,
+  };
+  return commentedYaml(
+    full as unknown as Record<string, unknown>,
+    [...header, 'Rendered by `npm run build:overlays`: edit the TypeScript, not this file.'],
+    comments,
+  );
 }

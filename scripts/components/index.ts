@@ -11,5 +11,11 @@ import { pitrComponent } from './pitr.ts';
 export const components: readonly Component[] = [
   // The sidecars in this order: the exporter (monitoring), pgBackRest's server (pitr), tls-reload (tls);
   // tls last: its overlay patches find the exporter where the others put it.
-  patroniComponent, backupComponent, monitoringComponent, prometheusOperatorComponent, pitrComponent, tlsComponent, guaranteedComponent,
+  patroniComponent,
+  backupComponent,
+  monitoringComponent,
+  prometheusOperatorComponent,
+  pitrComponent,
+  tlsComponent,
+  guaranteedComponent,
 ];

@@ -1,10 +1,16 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Environment, Settings } from '../config/environment.ts';
-import { names } from '../vocabulary/names.ts';
 import { monitoringNames } from '../vocabulary/feature-names.ts';
 import {
-  exporterContainer, initScriptMount, initScriptVolume, metricsNetworkPolicy, metricsService, monitoringEnv, monitoringLabels,
-  scrapeAnnotations, withExporter,
+  exporterContainer,
+  initScriptMount,
+  initScriptVolume,
+  metricsNetworkPolicy,
+  metricsService,
+  monitoringEnv,
+  monitoringLabels,
+  scrapeAnnotations,
+  withExporter,
 } from '../k8s/monitoring.ts';
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { PatchTarget } from '../kustomize/kustomization.ts';
@@ -17,7 +23,12 @@ import { bundleScript } from './scripts.ts';
 
 const EXPORTER_PATCH = 'statefulset-exporter.yaml';
 const ANNOTATIONS_PATCH = 'statefulset-annotations.yaml';
-const networkPolicyTarget: PatchTarget = { group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy', name: monitoringNames.networkPolicy };
+const networkPolicyTarget: PatchTarget = {
+  group: 'networking.k8s.io',
+  version: 'v1',
+  kind: 'NetworkPolicy',
+  name: monitoringNames.networkPolicy,
+};
 
 function resources(s: Settings): Record<string, object[]> {
   return {
@@ -43,13 +54,22 @@ function exporterPatch(): object[] {
 
 /** One "add" per key: the base pod template's annotations stay, and so do those of any other feature. */
 function annotationsPatch(): object[] {
-  return Object.entries(scrapeAnnotations).map(([key, value]) => ({ op: 'add', path: `/spec/template/metadata/annotations/${pointerSegment(key)}`, value }));
+  return Object.entries(scrapeAnnotations).map(([key, value]) => ({
+    op: 'add',
+    path: `/spec/template/metadata/annotations/${pointerSegment(key)}`,
+    value,
+  }));
 }
 
 function deltaPatches(e: Settings, d: Settings): Patch[] {
   const patches: Patch[] = [];
   if (!isDeepStrictEqual(e.monitoring.allowedScrapers, d.monitoring.allowedScrapers)) {
-    patches.push({ file: 'patches/metrics-scrapers.yaml', comment: 'Who may scrape the exporter\'s port 9187.', target: networkPolicyTarget, body: [{ op: 'replace', path: '/spec/ingress/0/from', value: e.monitoring.allowedScrapers }] });
+    patches.push({
+      file: 'patches/metrics-scrapers.yaml',
+      comment: "Who may scrape the exporter's port 9187.",
+      target: networkPolicyTarget,
+      body: [{ op: 'replace', path: '/spec/ingress/0/from', value: e.monitoring.allowedScrapers }],
+    });
   }
   return patches;
 }
@@ -57,26 +77,45 @@ function deltaPatches(e: Settings, d: Settings): Patch[] {
 /** postgres_exporter beside each database container, its role, scrape annotations and a metrics Service. */
 export const monitoringComponent: Component = {
   name: 'monitoring',
-  description: 'postgres_exporter sidecar, its pg_monitor role, scrape annotations and a metrics Service (docs/monitoring.md).',
+  description:
+    'postgres_exporter sidecar, its pg_monitor role, scrape annotations and a metrics Service (docs/monitoring.md).',
   enabled: (s) => s.monitoring.enabled,
   files(d: Settings): FileTree {
     const files: FileTree = new Map();
     const objects = resources(d);
-    files.set('kustomization.yaml', componentKustomizationYaml({
-      namespace: d.namespace,
-      resources: Object.keys(objects),
-      configMapGenerator: [{ name: monitoringNames.initConfigMap, files: [monitoringNames.initScript], options: { labels: monitoringLabels(d) } }],
-      patches: [{ path: EXPORTER_PATCH, target: statefulSetTarget }, { path: ANNOTATIONS_PATCH, target: statefulSetTarget }],
-    }, [
-      'The monitoring component: a postgres_exporter sidecar logging in as a pg_monitor-only role,',
-      'Prometheus scrape annotations and a metrics Service. Alerts: the prometheus-operator component.',
-    ], {
-      configMapGenerator: ['The init script that creates the exporter\'s role (scripts/postgres/sh/monitoring-role.sh).'],
-      patches: [
-        'The exporter sidecar; the role\'s password and init script for the database container.',
-        'Prometheus scrape annotations on the pods.',
-      ],
-    }));
+    files.set(
+      'kustomization.yaml',
+      componentKustomizationYaml(
+        {
+          namespace: d.namespace,
+          resources: Object.keys(objects),
+          configMapGenerator: [
+            {
+              name: monitoringNames.initConfigMap,
+              files: [monitoringNames.initScript],
+              options: { labels: monitoringLabels(d) },
+            },
+          ],
+          patches: [
+            { path: EXPORTER_PATCH, target: statefulSetTarget },
+            { path: ANNOTATIONS_PATCH, target: statefulSetTarget },
+          ],
+        },
+        [
+          'The monitoring component: a postgres_exporter sidecar logging in as a pg_monitor-only role,',
+          'Prometheus scrape annotations and a metrics Service. Alerts: the prometheus-operator component.',
+        ],
+        {
+          configMapGenerator: [
+            "The init script that creates the exporter's role (scripts/postgres/sh/monitoring-role.sh).",
+          ],
+          patches: [
+            "The exporter sidecar; the role's password and init script for the database container.",
+            'Prometheus scrape annotations on the pods.',
+          ],
+        },
+      ),
+    );
     for (const [file, list] of Object.entries(objects)) files.set(file, objectsYaml(list));
     files.set(EXPORTER_PATCH, objectYaml(exporterPatch()));
     files.set(ANNOTATIONS_PATCH, objectYaml(annotationsPatch()));
@@ -87,7 +126,11 @@ export const monitoringComponent: Component = {
     return { patches: deltaPatches(environment, d) };
   },
   applied(objects, environment) {
-    const changed = objects.map((o) => ((o as StatefulSet).kind === 'StatefulSet' ? withExporter(o as StatefulSet, environment.monitoring.exporterDigest) : o));
+    const changed = objects.map((o) =>
+      (o as StatefulSet).kind === 'StatefulSet'
+        ? withExporter(o as StatefulSet, environment.monitoring.exporterDigest)
+        : o,
+    );
     return [...changed, ...Object.values(resources(environment)).flat()];
   },
 };

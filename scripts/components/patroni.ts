@@ -4,7 +4,16 @@ import type { Service } from 'kubernetes-types/core/v1';
 import type { Environment, Settings } from '../config/environment.ts';
 import { metadataLabels, PATRONI_SCOPE_LABEL, selectorLabels } from '../vocabulary/labels.ts';
 import { names, PATRONI_PORT, PATRONI_SCOPE } from '../vocabulary/names.ts';
-import { minReadySeconds, patroniConfigJob, patroniContainerFields, patroniEnv, patroniRole, patroniRoleBinding, patroniStatefulSet, patroniVolume } from '../k8s/patroni.ts';
+import {
+  minReadySeconds,
+  patroniConfigJob,
+  patroniContainerFields,
+  patroniEnv,
+  patroniRole,
+  patroniRoleBinding,
+  patroniStatefulSet,
+  patroniVolume,
+} from '../k8s/patroni.ts';
 import { primarySelector, readService } from '../k8s/services.ts';
 import { statefulSet } from '../k8s/statefulset.ts';
 import type { PatchTarget } from '../kustomize/kustomization.ts';
@@ -17,7 +26,12 @@ import { componentKustomizationYaml } from './component-kustomization.ts';
 import { bundleScript } from './scripts.ts';
 
 const serviceTarget: PatchTarget = { version: 'v1', kind: 'Service', name: names.service };
-const networkPolicyTarget: PatchTarget = { group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy', name: names.networkPolicy };
+const networkPolicyTarget: PatchTarget = {
+  group: 'networking.k8s.io',
+  version: 'v1',
+  kind: 'NetworkPolicy',
+  name: names.networkPolicy,
+};
 
 /** The scripts Patroni and the config Job run, in the component's ConfigMap; each overlay brings its patroni.yml and dcs.yml. */
 const SCRIPTS = ['post-bootstrap.sh', 'apply-dcs.sh'] as const;
@@ -45,7 +59,8 @@ function statefulSetPatch(d: Settings): object[] {
   const pod = statefulSet(d).spec!.template.spec!;
   const index = pod.containers.findIndex((container) => container.name === names.container);
   const c = `/spec/template/spec/containers/${index}`;
-  const atFront = (list: string, items: readonly object[]) => items.map((value, i) => ({ op: 'add', path: `${list}/${i}`, value }));
+  const atFront = (list: string, items: readonly object[]) =>
+    items.map((value, i) => ({ op: 'add', path: `${list}/${i}`, value }));
   return [
     { op: 'test', path: `${c}/name`, value: names.container },
     { op: 'add', path: '/spec/minReadySeconds', value: minReadySeconds(d) },
@@ -67,7 +82,8 @@ function statefulSetPatch(d: Settings): object[] {
 function servicePatch(): object[] {
   return [
     { op: 'remove', path: `/spec/selector/${pointerSegment('statefulset.kubernetes.io/pod-name')}` },
-    ...Object.entries(primarySelector()).filter(([key]) => !(key in selectorLabels))
+    ...Object.entries(primarySelector())
+      .filter(([key]) => !(key in selectorLabels))
       .map(([key, value]) => ({ op: 'add', path: `/spec/selector/${pointerSegment(key)}`, value })),
   ];
 }
@@ -87,38 +103,54 @@ function withRestApiRule(policy: NetworkPolicy): NetworkPolicy {
  */
 export const patroniComponent: Component = {
   name: 'patroni',
-  description: 'Patroni: automatic failover, the primary and postgresql-read Services by role (replicas > 1; docs/replication-and-failover.md).',
+  description:
+    'Patroni: automatic failover, the primary and postgresql-read Services by role (replicas > 1; docs/replication-and-failover.md).',
   enabled: (s) => s.replicas > 1,
 
   files(d: Settings): FileTree {
     const objects = resources(d);
     const files: FileTree = new Map([
-      ['kustomization.yaml', componentKustomizationYaml({
-        // Only for the objects added here; an overlay's own namespace still wins.
-        namespace: d.namespace,
-        resources: Object.keys(objects),
-        configMapGenerator: [{ name: names.patroniScriptsConfigMap, files: [...SCRIPTS], options: { labels: metadataLabels(d.image.tag) } }],
-        patches: [
-          { path: 'statefulset.yaml', target: statefulSetTarget },
-          { path: 'service.yaml', target: serviceTarget },
-          { path: 'network-policy.yaml', target: networkPolicyTarget },
-        ],
-      }, [
-        'Patroni (scripts/components/patroni.ts), listed by every overlay with replicas > 1.',
-        'Patroni creates and owns the ConfigMaps postgresql-ha-config, -leader, -sync and -failover, and the pods\' role label: none is in git.',
-      ], {
-        resources: [
-          'What Patroni may do with the Kubernetes API: ConfigMaps and its pods, in this namespace only.',
-          'Read-only clients: the standbys, by Patroni\'s role label.',
-          'Applies dcs.yml to the running cluster after each sync (Argo CD PostSync hook; Flux re-creates it on change).',
-        ],
-        configMapGenerator: ['The scripts from scripts/postgres/sh/; each overlay generates postgresql-patroni, its patroni.yml and dcs.yml.'],
-        patches: [
-          'The database container runs Patroni: its command, REST API port, probes, environment and configuration.',
-          'The read-write Service selects the pod Patroni labels primary.',
-          'Members reach each other\'s REST API (port 8008).',
-        ],
-      })],
+      [
+        'kustomization.yaml',
+        componentKustomizationYaml(
+          {
+            // Only for the objects added here; an overlay's own namespace still wins.
+            namespace: d.namespace,
+            resources: Object.keys(objects),
+            configMapGenerator: [
+              {
+                name: names.patroniScriptsConfigMap,
+                files: [...SCRIPTS],
+                options: { labels: metadataLabels(d.image.tag) },
+              },
+            ],
+            patches: [
+              { path: 'statefulset.yaml', target: statefulSetTarget },
+              { path: 'service.yaml', target: serviceTarget },
+              { path: 'network-policy.yaml', target: networkPolicyTarget },
+            ],
+          },
+          [
+            'Patroni (scripts/components/patroni.ts), listed by every overlay with replicas > 1.',
+            "Patroni creates and owns the ConfigMaps postgresql-ha-config, -leader, -sync and -failover, and the pods' role label: none is in git.",
+          ],
+          {
+            resources: [
+              'What Patroni may do with the Kubernetes API: ConfigMaps and its pods, in this namespace only.',
+              "Read-only clients: the standbys, by Patroni's role label.",
+              'Applies dcs.yml to the running cluster after each sync (Argo CD PostSync hook; Flux re-creates it on change).',
+            ],
+            configMapGenerator: [
+              'The scripts from scripts/postgres/sh/; each overlay generates postgresql-patroni, its patroni.yml and dcs.yml.',
+            ],
+            patches: [
+              'The database container runs Patroni: its command, REST API port, probes, environment and configuration.',
+              'The read-write Service selects the pod Patroni labels primary.',
+              "Members reach each other's REST API (port 8008).",
+            ],
+          },
+        ),
+      ],
       ['statefulset.yaml', objectYaml(statefulSetPatch(d))],
       ['service.yaml', objectYaml(servicePatch())],
       ['network-policy.yaml', objectYaml([{ op: 'add', path: '/spec/ingress/-', value: restApiRule }])],
@@ -131,20 +163,31 @@ export const patroniComponent: Component = {
   deltas(environment: Environment, d: Settings): ComponentDeltas {
     const ready = minReadySeconds(environment);
     return {
-      patches: ready === minReadySeconds(d) ? [] : [{
-        file: 'patches/min-ready-seconds.yaml',
-        comment: 'A rolling update waits two of Patroni\'s loops after each pod is ready (scripts/k8s/patroni.ts).',
-        target: statefulSetTarget,
-        body: [{ op: 'replace', path: '/spec/minReadySeconds', value: ready }],
-      }],
-      configMapGenerator: [{
-        name: names.patroniConfigMap,
-        // Explicit: the base's namespace and labels do not reach objects generated in the overlay.
-        namespace: environment.namespace,
-        files: ['patroni.yml', 'dcs.yml'],
-        options: { labels: metadataLabels(environment.image.tag) },
-      }],
-      files: new Map([['patroni.yml', patroniYaml(environment)], ['dcs.yml', dcsYaml(environment)]]),
+      patches:
+        ready === minReadySeconds(d)
+          ? []
+          : [
+              {
+                file: 'patches/min-ready-seconds.yaml',
+                comment:
+                  "A rolling update waits two of Patroni's loops after each pod is ready (scripts/k8s/patroni.ts).",
+                target: statefulSetTarget,
+                body: [{ op: 'replace', path: '/spec/minReadySeconds', value: ready }],
+              },
+            ],
+      configMapGenerator: [
+        {
+          name: names.patroniConfigMap,
+          // Explicit: the base's namespace and labels do not reach objects generated in the overlay.
+          namespace: environment.namespace,
+          files: ['patroni.yml', 'dcs.yml'],
+          options: { labels: metadataLabels(environment.image.tag) },
+        },
+      ],
+      files: new Map([
+        ['patroni.yml', patroniYaml(environment)],
+        ['dcs.yml', dcsYaml(environment)],
+      ]),
     };
   },
 
@@ -153,7 +196,8 @@ export const patroniComponent: Component = {
       const o = object as { kind?: string; metadata?: { name?: string } };
       if (o.kind === 'StatefulSet') return patroniStatefulSet(object as StatefulSet, s);
       if (o.kind === 'Service' && o.metadata?.name === names.service) return withPrimarySelector(object as Service);
-      if (o.kind === 'NetworkPolicy' && o.metadata?.name === names.networkPolicy) return withRestApiRule(object as NetworkPolicy);
+      if (o.kind === 'NetworkPolicy' && o.metadata?.name === names.networkPolicy)
+        return withRestApiRule(object as NetworkPolicy);
       return object;
     });
     return [...changed, ...Object.values(resources(s)).flat()];

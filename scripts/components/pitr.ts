@@ -5,8 +5,18 @@ import { externalSecretFor } from '../k8s/pitr-secret.ts';
 import { names } from '../vocabulary/names.ts';
 import { pitrNames } from '../vocabulary/feature-names.ts';
 import {
-  BACKUP_CONFIG_FILE, backupCronJobs, caMounts, caVolumes, certificates, cipherEnv, databaseAdditions, pitrLabels, pitrNetworkPolicy, pitrServiceAccount,
-  podVolumes, sidecarContainer,
+  BACKUP_CONFIG_FILE,
+  backupCronJobs,
+  caMounts,
+  caVolumes,
+  certificates,
+  cipherEnv,
+  databaseAdditions,
+  pitrLabels,
+  pitrNetworkPolicy,
+  pitrServiceAccount,
+  podVolumes,
+  sidecarContainer,
 } from '../k8s/pitr.ts';
 import type { PatchTarget } from '../kustomize/kustomization.ts';
 import { statefulSetTarget, type Patch } from '../kustomize/patches.ts';
@@ -29,7 +39,10 @@ function resources(s: Settings): Record<string, object[]> {
 }
 
 /** The settings with nothing that varies by environment inside the pod: no passphrase, no CA. */
-const invariant = (s: Settings): Settings => ({ ...s, pitr: { ...s.pitr, encryption: false, repository: { ...s.pitr.repository, ca: null } } });
+const invariant = (s: Settings): Settings => ({
+  ...s,
+  pitr: { ...s.pitr, encryption: false, repository: { ...s.pitr.repository, ca: null } },
+});
 
 /** The sidecar is the last container: after the database and, with monitoring, the exporter. */
 const sidecarIndex = (s: Settings) => (s.monitoring.enabled ? 2 : 1);
@@ -64,7 +77,11 @@ function variablePatch(e: Settings): object[] {
     ...add('/spec/template/spec/volumes/-', caVolumes(e)),
   ];
   if (operations.length === 0) return [];
-  return [{ op: 'test', path: `${containers}/0/name`, value: names.container }, { op: 'test', path: `${sidecar}/name`, value: pitrNames.container }, ...operations];
+  return [
+    { op: 'test', path: `${containers}/0/name`, value: names.container },
+    { op: 'test', path: `${sidecar}/name`, value: pitrNames.container },
+    ...operations,
+  ];
 }
 
 /** What pgBackRest changes in the StatefulSet, as kustomize applies the component's and the overlay's patches. */
@@ -83,17 +100,32 @@ function deltaPatches(e: Environment, d: Settings): Patch[] {
   const patches: Patch[] = [];
   const variable = variablePatch(e);
   if (variable.length) {
-    patches.push({ file: 'patches/pgbackrest-pod.yaml', comment: 'The repository passphrase and the S3 endpoint\'s CA for pgBackRest in the pods.', target: statefulSetTarget, body: variable });
+    patches.push({
+      file: 'patches/pgbackrest-pod.yaml',
+      comment: "The repository passphrase and the S3 endpoint's CA for pgBackRest in the pods.",
+      target: statefulSetTarget,
+      body: variable,
+    });
   }
   for (const job of backupCronJobs(e)) {
     const name = job.metadata!.name!;
     const base = backupCronJobs(d).find((other) => other.metadata!.name === name)!;
     if (job.spec!.schedule !== base.spec!.schedule) {
-      patches.push({ file: `patches/${name}-schedule.yaml`, comment: 'When this backup runs (UTC).', target: cronJobTarget(name), body: [{ op: 'replace', path: '/spec/schedule', value: job.spec!.schedule }] });
+      patches.push({
+        file: `patches/${name}-schedule.yaml`,
+        comment: 'When this backup runs (UTC).',
+        target: cronJobTarget(name),
+        body: [{ op: 'replace', path: '/spec/schedule', value: job.spec!.schedule }],
+      });
     }
     const spec = job.spec!.jobTemplate.spec!.template.spec;
     if (!isDeepStrictEqual(spec, base.spec!.jobTemplate.spec!.template.spec)) {
-      patches.push({ file: `patches/${name}-pod.yaml`, comment: 'The backup job\'s passphrase, CA or image differ from the defaults.', target: cronJobTarget(name), body: [{ op: 'replace', path: '/spec/jobTemplate/spec/template/spec', value: spec }] });
+      patches.push({
+        file: `patches/${name}-pod.yaml`,
+        comment: "The backup job's passphrase, CA or image differ from the defaults.",
+        target: cronJobTarget(name),
+        body: [{ op: 'replace', path: '/spec/jobTemplate/spec/template/spec', value: spec }],
+      });
     }
   }
   return patches;
@@ -102,24 +134,36 @@ function deltaPatches(e: Environment, d: Settings): Patch[] {
 /** pgBackRest to S3: WAL archived from the first boot, scheduled backups through a TLS sidecar, retention. */
 export const pitrComponent: Component = {
   name: 'pitr',
-  description: 'Point-in-time recovery: WAL archiving and scheduled pgBackRest backups to S3 (docs/backups-and-restore.md).',
+  description:
+    'Point-in-time recovery: WAL archiving and scheduled pgBackRest backups to S3 (docs/backups-and-restore.md).',
   enabled: (s) => s.pitr.enabled,
   files(d: Settings): FileTree {
     const files: FileTree = new Map();
     const objects = resources(d);
-    files.set('kustomization.yaml', componentKustomizationYaml({
-      namespace: d.namespace,
-      resources: Object.keys(objects),
-      configMapGenerator: [{ name: names.configMap, behavior: 'merge', files: [ARCHIVING_CONF] }],
-      patches: [{ path: STATEFULSET_PATCH, target: statefulSetTarget }],
-    }, [
-      'The pitr component: archive_command pushes every WAL segment to the S3 repository with pgBackRest,',
-      'a sidecar runs pgBackRest\'s TLS server, and CronJobs take full and differential backups through it.',
-      'Each overlay that lists it adds the postgresql-pgbackrest-config ConfigMap (its repository) and the certificates.',
-    ], {
-      configMapGenerator: [`Adds ${ARCHIVING_CONF} (archive_mode, archive_command, archive_timeout) to the PostgreSQL configuration.`],
-      patches: ['pgBackRest\'s variables and mounts in the database container, the TLS-server sidecar and its volumes.'],
-    }));
+    files.set(
+      'kustomization.yaml',
+      componentKustomizationYaml(
+        {
+          namespace: d.namespace,
+          resources: Object.keys(objects),
+          configMapGenerator: [{ name: names.configMap, behavior: 'merge', files: [ARCHIVING_CONF] }],
+          patches: [{ path: STATEFULSET_PATCH, target: statefulSetTarget }],
+        },
+        [
+          'The pitr component: archive_command pushes every WAL segment to the S3 repository with pgBackRest,',
+          "a sidecar runs pgBackRest's TLS server, and CronJobs take full and differential backups through it.",
+          'Each overlay that lists it adds the postgresql-pgbackrest-config ConfigMap (its repository) and the certificates.',
+        ],
+        {
+          configMapGenerator: [
+            `Adds ${ARCHIVING_CONF} (archive_mode, archive_command, archive_timeout) to the PostgreSQL configuration.`,
+          ],
+          patches: [
+            "pgBackRest's variables and mounts in the database container, the TLS-server sidecar and its volumes.",
+          ],
+        },
+      ),
+    );
     for (const [file, list] of Object.entries(objects)) files.set(file, objectsYaml(list));
     files.set(ARCHIVING_CONF, archivingConf());
     files.set(STATEFULSET_PATCH, objectYaml(statefulSetPatch(d)));
@@ -128,11 +172,19 @@ export const pitrComponent: Component = {
   deltas(e: Environment, d: Settings): ComponentDeltas {
     const overlayResources: { path: string; comment: string; objects: object[] }[] = [];
     if (e.pitr.tls.source === 'cert-manager') {
-      overlayResources.push({ path: 'pgbackrest-certificates.yaml', comment: `pgBackRest's server and client certificates, from ${e.pitr.tls.issuerRef.kind} "${e.pitr.tls.issuerRef.name}".`, objects: certificates(e) });
+      overlayResources.push({
+        path: 'pgbackrest-certificates.yaml',
+        comment: `pgBackRest's server and client certificates, from ${e.pitr.tls.issuerRef.kind} "${e.pitr.tls.issuerRef.name}".`,
+        objects: certificates(e),
+      });
     }
     if (e.pitr.credentials.source === 'external-secrets') {
       const store = e.pitr.credentials.externalSecrets.storeRef;
-      overlayResources.push({ path: 'pgbackrest-external-secret.yaml', comment: `The repository's key and passphrase, written by the External Secrets Operator from ${store.kind} "${store.name}".`, objects: [externalSecretFor(e)] });
+      overlayResources.push({
+        path: 'pgbackrest-external-secret.yaml',
+        comment: `The repository's key and passphrase, written by the External Secrets Operator from ${store.kind} "${store.name}".`,
+        objects: [externalSecretFor(e)],
+      });
     }
     const files: FileTree = new Map([
       ['pgbackrest.conf', podConfig(e.pitr)],
@@ -140,14 +192,23 @@ export const pitrComponent: Component = {
     ]);
     for (const resource of overlayResources) files.set(resource.path, objectsYaml(resource.objects));
     return {
-      configMapGenerator: [{ name: pitrNames.configMap, namespace: e.namespace, files: ['pgbackrest.conf', BACKUP_CONFIG_FILE], options: { labels: pitrLabels(e) } }],
+      configMapGenerator: [
+        {
+          name: pitrNames.configMap,
+          namespace: e.namespace,
+          files: ['pgbackrest.conf', BACKUP_CONFIG_FILE],
+          options: { labels: pitrLabels(e) },
+        },
+      ],
       resources: overlayResources.map(({ path, comment }) => ({ path, comment })),
       patches: deltaPatches(e, d),
       files,
     };
   },
   applied(objects, e) {
-    const changed = objects.map((o) => ((o as StatefulSet).kind === 'StatefulSet' ? withPgbackrest(o as StatefulSet, e) : o));
+    const changed = objects.map((o) =>
+      (o as StatefulSet).kind === 'StatefulSet' ? withPgbackrest(o as StatefulSet, e) : o,
+    );
     const extra: object[] = [];
     if (e.pitr.tls.source === 'cert-manager') extra.push(...certificates(e));
     if (e.pitr.credentials.source === 'external-secrets') extra.push(externalSecretFor(e));

@@ -11,8 +11,18 @@ import { objectYaml } from '../output/yaml.ts';
 import type { Component, ComponentDeltas } from './component.ts';
 import { componentKustomizationYaml } from './component-kustomization.ts';
 
-const ruleTarget: PatchTarget = { group: 'monitoring.coreos.com', version: 'v1', kind: 'PrometheusRule', name: monitoringNames.prometheusRule };
-const monitorTarget: PatchTarget = { group: 'monitoring.coreos.com', version: 'v1', kind: 'ServiceMonitor', name: monitoringNames.serviceMonitor };
+const ruleTarget: PatchTarget = {
+  group: 'monitoring.coreos.com',
+  version: 'v1',
+  kind: 'PrometheusRule',
+  name: monitoringNames.prometheusRule,
+};
+const monitorTarget: PatchTarget = {
+  group: 'monitoring.coreos.com',
+  version: 'v1',
+  kind: 'ServiceMonitor',
+  name: monitoringNames.serviceMonitor,
+};
 const statefulSetTarget: PatchTarget = { group: 'apps', version: 'v1', kind: 'StatefulSet', name: names.statefulSet };
 const ANNOTATIONS_PATCH = 'statefulset-no-scrape-annotations.yaml';
 
@@ -24,8 +34,13 @@ const ANNOTATIONS_PATCH = 'statefulset-no-scrape-annotations.yaml';
  */
 function withoutScrapeAnnotations(sts: StatefulSet): StatefulSet {
   const metadata = sts.spec!.template.metadata!;
-  const annotations = Object.fromEntries(Object.entries(metadata.annotations ?? {}).filter(([key]) => !(key in scrapeAnnotations)));
-  return { ...sts, spec: { ...sts.spec!, template: { ...sts.spec!.template, metadata: { ...metadata, annotations } } } };
+  const annotations = Object.fromEntries(
+    Object.entries(metadata.annotations ?? {}).filter(([key]) => !(key in scrapeAnnotations)),
+  );
+  return {
+    ...sts,
+    spec: { ...sts.spec!, template: { ...sts.spec!.template, metadata: { ...metadata, annotations } } },
+  };
 }
 
 /**
@@ -35,40 +50,78 @@ function withoutScrapeAnnotations(sts: StatefulSet): StatefulSet {
  */
 export const prometheusOperatorComponent: Component = {
   name: 'prometheus-operator',
-  description: 'prometheus-operator objects: a ServiceMonitor for the metrics Service and the alerts as a PrometheusRule (the only scrape path: no pod annotations).',
+  description:
+    'prometheus-operator objects: a ServiceMonitor for the metrics Service and the alerts as a PrometheusRule (the only scrape path: no pod annotations).',
   enabled: (s) => s.monitoring.enabled && s.monitoring.serviceMonitor,
   files(d: Settings): FileTree {
     return new Map([
-      ['kustomization.yaml', componentKustomizationYaml({
-        namespace: d.namespace,
-        resources: ['service-monitor.yaml', 'prometheus-rule.yaml'],
-        patches: [{ path: ANNOTATIONS_PATCH, target: statefulSetTarget }],
-      }, [
-        'The prometheus-operator component: the operator scrapes the exporters through the metrics Service',
-        'and evaluates the alerts (docs/monitoring.md). Needs the monitoring component, listed before it.',
-      ], { patches: ['One scrape path: the ServiceMonitor\'s. The monitoring component\'s scrape annotations come off the pods.'] })],
+      [
+        'kustomization.yaml',
+        componentKustomizationYaml(
+          {
+            namespace: d.namespace,
+            resources: ['service-monitor.yaml', 'prometheus-rule.yaml'],
+            patches: [{ path: ANNOTATIONS_PATCH, target: statefulSetTarget }],
+          },
+          [
+            'The prometheus-operator component: the operator scrapes the exporters through the metrics Service',
+            'and evaluates the alerts (docs/monitoring.md). Needs the monitoring component, listed before it.',
+          ],
+          {
+            patches: [
+              "One scrape path: the ServiceMonitor's. The monitoring component's scrape annotations come off the pods.",
+            ],
+          },
+        ),
+      ],
       ['service-monitor.yaml', objectYaml(serviceMonitor(d))],
       ['prometheus-rule.yaml', objectYaml(prometheusRule(d))],
-      [ANNOTATIONS_PATCH, objectYaml(Object.keys(scrapeAnnotations).map((key) => ({ op: 'remove', path: `/spec/template/metadata/annotations/${pointerSegment(key)}` })))],
+      [
+        ANNOTATIONS_PATCH,
+        objectYaml(
+          Object.keys(scrapeAnnotations).map((key) => ({
+            op: 'remove',
+            path: `/spec/template/metadata/annotations/${pointerSegment(key)}`,
+          })),
+        ),
+      ],
     ]);
   },
   deltas(e: Environment, d: Settings): ComponentDeltas {
     const patches: Patch[] = [];
     // The alerts select their metrics by namespace, which a kustomize namespace does not rewrite.
     if (e.namespace !== d.namespace) {
-      patches.push({ file: 'patches/alerts-namespace.yaml', comment: `The alerts watch namespace ${e.namespace}.`, target: ruleTarget, body: [{ op: 'replace', path: '/spec/groups', value: prometheusRule(e).spec.groups }] });
+      patches.push({
+        file: 'patches/alerts-namespace.yaml',
+        comment: `The alerts watch namespace ${e.namespace}.`,
+        target: ruleTarget,
+        body: [{ op: 'replace', path: '/spec/groups', value: prometheusRule(e).spec.groups }],
+      });
     }
     const labels = Object.entries(e.monitoring.labels).filter(([key, value]) => d.monitoring.labels[key] !== value);
     if (labels.length) {
-      const body = labels.map(([key, value]) => ({ op: 'add', path: `/metadata/labels/${pointerSegment(key)}`, value }));
-      for (const [target, what] of [[monitorTarget, 'servicemonitor'], [ruleTarget, 'prometheusrule']] as const) {
-        patches.push({ file: `patches/${what}-labels.yaml`, comment: 'Labels the cluster\'s Prometheus selects by (monitoring.labels).', target, body });
+      const body = labels.map(([key, value]) => ({
+        op: 'add',
+        path: `/metadata/labels/${pointerSegment(key)}`,
+        value,
+      }));
+      for (const [target, what] of [
+        [monitorTarget, 'servicemonitor'],
+        [ruleTarget, 'prometheusrule'],
+      ] as const) {
+        patches.push({
+          file: `patches/${what}-labels.yaml`,
+          comment: "Labels the cluster's Prometheus selects by (monitoring.labels).",
+          target,
+          body,
+        });
       }
     }
     return { patches };
   },
   applied: (objects, environment) => [
     ...objects.map((o) => ((o as StatefulSet).kind === 'StatefulSet' ? withoutScrapeAnnotations(o as StatefulSet) : o)),
-    serviceMonitor(environment), prometheusRule(environment),
+    serviceMonitor(environment),
+    prometheusRule(environment),
   ],
 };

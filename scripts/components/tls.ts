@@ -18,14 +18,17 @@ import { TLS_DIR } from '../vocabulary/paths.ts';
 
 const STATEFULSET_PATCH = 'statefulset-tls.yaml';
 /** The exporter reads only the CA: a volume of its own, without the server's key. */
-const CA_VOLUME: Volume = { name: 'tls-ca', secret: { secretName: tlsNames.secret, items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o444 } };
+const CA_VOLUME: Volume = {
+  name: 'tls-ca',
+  secret: { secretName: tlsNames.secret, items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o444 },
+};
 const caMount: VolumeMount = { name: CA_VOLUME.name, mountPath: TLS_DIR, readOnly: true };
 /** The exporter checks the server's certificate for 127.0.0.1 against the CA, like any client. */
 const exporterUri = `127.0.0.1:${POSTGRES_PORT}/$(POSTGRES_DB)?sslmode=verify-full&sslrootcert=${TLS_DIR}/ca.crt`;
 
 export function tlsConf(s: Settings): string {
   return [
-    '# TLS (components/tls): the certificate files come from the Secret mounted at ' + TLS_DIR + '.',
+    `# TLS (components/tls): the certificate files come from the Secret mounted at ${TLS_DIR}.`,
     '# A reload (SIGHUP) re-reads them: a renewed certificate needs no restart.',
     ...Object.entries(tlsParameters(s)).map(([name, value]) => `${name} = ${formatParameterValue(value)}`),
     '',
@@ -51,7 +54,9 @@ function withTls(sts: StatefulSet, s: Settings): StatefulSet {
         spec: {
           ...pod,
           containers: [
-            ...pod.containers.map((c) => (c.name === names.container ? addMount(c) : c.name === monitoringNames.container ? exporter(c) : c)),
+            ...pod.containers.map((c) =>
+              c.name === names.container ? addMount(c) : c.name === monitoringNames.container ? exporter(c) : c,
+            ),
             tlsReloadContainer(s),
           ],
           volumes: [...(pod.volumes ?? []), tlsVolume, tlsReloadVolume, ...(hasExporter ? [CA_VOLUME] : [])],
@@ -68,37 +73,54 @@ function withTls(sts: StatefulSet, s: Settings): StatefulSet {
  */
 export const tlsComponent: Component = {
   name: 'tls',
-  description: 'TLS: ssl = on with the certificate Secret, hostssl only (plain TCP refused), the exporter with verify-full (docs/tls.md).',
+  description:
+    'TLS: ssl = on with the certificate Secret, hostssl only (plain TCP refused), the exporter with verify-full (docs/tls.md).',
   enabled: (s) => s.tls.enabled,
   files(d: Settings): FileTree {
     return new Map([
-      ['kustomization.yaml', componentKustomizationYaml({
-        namespace: d.namespace,
-        configMapGenerator: [
-          { name: names.configMap, behavior: 'merge', files: [tlsNames.confFile, 'pg_hba.conf'] },
-          { name: tlsNames.reloadConfigMap, files: [tlsNames.reloadScript], options: { labels: metadataLabels(d.image.tag) } },
-        ],
-        patches: [{ path: STATEFULSET_PATCH, target: statefulSetTarget }],
-      }, [
-        'The tls component: the server serves TLS with the certificate Secret, and admits other hosts only over',
-        'TLS. Each overlay brings the Certificate itself (its names carry the namespace) or names an existing Secret.',
-      ], {
-        configMapGenerator: [
-          'tls.conf (included by postgresql.conf) and a pg_hba.conf of hostssl lines, replacing the base\'s.',
-          'tls-reload.sh (scripts/postgres/sh/): reloads PostgreSQL when cert-manager renews the certificate.',
-        ],
-        patches: ['The certificate Secret, mounted read-only into the database container, and the tls-reload sidecar.'],
-      })],
+      [
+        'kustomization.yaml',
+        componentKustomizationYaml(
+          {
+            namespace: d.namespace,
+            configMapGenerator: [
+              { name: names.configMap, behavior: 'merge', files: [tlsNames.confFile, 'pg_hba.conf'] },
+              {
+                name: tlsNames.reloadConfigMap,
+                files: [tlsNames.reloadScript],
+                options: { labels: metadataLabels(d.image.tag) },
+              },
+            ],
+            patches: [{ path: STATEFULSET_PATCH, target: statefulSetTarget }],
+          },
+          [
+            'The tls component: the server serves TLS with the certificate Secret, and admits other hosts only over',
+            'TLS. Each overlay brings the Certificate itself (its names carry the namespace) or names an existing Secret.',
+          ],
+          {
+            configMapGenerator: [
+              "tls.conf (included by postgresql.conf) and a pg_hba.conf of hostssl lines, replacing the base's.",
+              'tls-reload.sh (scripts/postgres/sh/): reloads PostgreSQL when cert-manager renews the certificate.',
+            ],
+            patches: [
+              'The certificate Secret, mounted read-only into the database container, and the tls-reload sidecar.',
+            ],
+          },
+        ),
+      ],
       [tlsNames.confFile, tlsConf(d)],
       [tlsNames.reloadScript, bundleScript(tlsNames.reloadScript)],
       ['pg_hba.conf', pgHbaConf({ tls: true })],
-      [STATEFULSET_PATCH, objectYaml([
-        { op: 'test', path: '/spec/template/spec/containers/0/name', value: names.container },
-        { op: 'add', path: '/spec/template/spec/containers/0/volumeMounts/-', value: tlsMount },
-        { op: 'add', path: '/spec/template/spec/volumes/-', value: tlsVolume },
-        { op: 'add', path: '/spec/template/spec/containers/-', value: tlsReloadContainer(d) },
-        { op: 'add', path: '/spec/template/spec/volumes/-', value: tlsReloadVolume },
-      ])],
+      [
+        STATEFULSET_PATCH,
+        objectYaml([
+          { op: 'test', path: '/spec/template/spec/containers/0/name', value: names.container },
+          { op: 'add', path: '/spec/template/spec/containers/0/volumeMounts/-', value: tlsMount },
+          { op: 'add', path: '/spec/template/spec/volumes/-', value: tlsVolume },
+          { op: 'add', path: '/spec/template/spec/containers/-', value: tlsReloadContainer(d) },
+          { op: 'add', path: '/spec/template/spec/volumes/-', value: tlsReloadVolume },
+        ]),
+      ],
     ]);
   },
   deltas(e: Environment): ComponentDeltas {
@@ -109,7 +131,7 @@ export const tlsComponent: Component = {
       const uri = exporterContainer().env!.findIndex((variable) => variable.name === 'DATA_SOURCE_URI');
       patches.push({
         file: 'patches/exporter-tls.yaml',
-        comment: 'The exporter verifies the server\'s certificate (sslmode=verify-full) with the CA, and sees no key.',
+        comment: "The exporter verifies the server's certificate (sslmode=verify-full) with the CA, and sees no key.",
         target: statefulSetTarget,
         body: [
           { op: 'test', path: `${exporter}/name`, value: monitoringNames.container },
@@ -122,7 +144,14 @@ export const tlsComponent: Component = {
     }
     return {
       patches,
-      resources: e.tls.existingSecret ? [] : [{ path: 'certificate.yaml', comment: `The server's certificate, signed by the cert-manager ${e.tls.issuerRef.kind} "${e.tls.issuerRef.name}".` }],
+      resources: e.tls.existingSecret
+        ? []
+        : [
+            {
+              path: 'certificate.yaml',
+              comment: `The server's certificate, signed by the cert-manager ${e.tls.issuerRef.kind} "${e.tls.issuerRef.name}".`,
+            },
+          ],
       files: e.tls.existingSecret ? new Map() : new Map([['certificate.yaml', objectYaml(certificate(e))]]),
     };
   },
@@ -133,4 +162,3 @@ export const tlsComponent: Component = {
     ];
   },
 };
-

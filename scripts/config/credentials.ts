@@ -71,21 +71,36 @@ export function credentialsProblems(s: Settings): [string, string][] {
     return problems;
   }
   if (c.source === 'generator' && c.allowPlaceholder !== true) {
-    report('source', '"generator" commits PLACEHOLDER credentials that anyone with the repository can read; '
-      + 'set credentials.allowPlaceholder: true for this environment (development clusters only), '
-      + 'or choose external-secrets, sealed-secrets or existing');
+    report(
+      'source',
+      '"generator" commits PLACEHOLDER credentials that anyone with the repository can read; ' +
+        'set credentials.allowPlaceholder: true for this environment (development clusters only), ' +
+        'or choose external-secrets, sealed-secrets or existing',
+    );
   }
-  if (typeof c.allowPlaceholder !== 'boolean') report('allowPlaceholder', `must be true or false, got ${JSON.stringify(c.allowPlaceholder)}`);
-  if (!Number.isInteger(c.revision) || c.revision < 1) report('revision', `must be a whole number of at least 1, got ${JSON.stringify(c.revision)}`);
+  if (typeof c.allowPlaceholder !== 'boolean')
+    report('allowPlaceholder', `must be true or false, got ${JSON.stringify(c.allowPlaceholder)}`);
+  if (!Number.isInteger(c.revision) || c.revision < 1)
+    report('revision', `must be a whole number of at least 1, got ${JSON.stringify(c.revision)}`);
   if (c.source === 'external-secrets') problems.push(...externalSecretsProblems(c.externalSecrets));
   if (c.source === 'sealed-secrets' && !(text(c.sealedSecretFile) && /\.ya?ml$/.test(c.sealedSecretFile!))) {
-    report('sealedSecretFile', `source "sealed-secrets" needs the SealedSecret's YAML file (relative to the environment file), got ${JSON.stringify(c.sealedSecretFile)}`);
+    report(
+      'sealedSecretFile',
+      `source "sealed-secrets" needs the SealedSecret's YAML file (relative to the environment file), got ${JSON.stringify(c.sealedSecretFile)}`,
+    );
   }
-  if (c.source === 'sealed-secrets' && !(text(c.applicationSealedSecretFile) && /\.ya?ml$/.test(c.applicationSealedSecretFile!))) {
-    report('applicationSealedSecretFile', `source "sealed-secrets" needs the applications' SealedSecret (postgresql-app: username, password) as a YAML file (relative to the environment file), got ${JSON.stringify(c.applicationSealedSecretFile)}`);
+  if (
+    c.source === 'sealed-secrets' &&
+    !(text(c.applicationSealedSecretFile) && /\.ya?ml$/.test(c.applicationSealedSecretFile!))
+  ) {
+    report(
+      'applicationSealedSecretFile',
+      `source "sealed-secrets" needs the applications' SealedSecret (postgresql-app: username, password) as a YAML file (relative to the environment file), got ${JSON.stringify(c.applicationSealedSecretFile)}`,
+    );
   }
   for (const field of ['sealedSecretFile', 'applicationSealedSecretFile'] as const) {
-    if (c.source !== 'sealed-secrets' && c[field] !== undefined) report(field, `is only read with source "sealed-secrets"; the source is "${c.source}"`);
+    if (c.source !== 'sealed-secrets' && c[field] !== undefined)
+      report(field, `is only read with source "sealed-secrets"; the source is "${c.source}"`);
   }
   return problems;
 }
@@ -93,13 +108,24 @@ export function credentialsProblems(s: Settings): [string, string][] {
 function externalSecretsProblems(e: ExternalSecretsSettings): [string, string][] {
   const problems: [string, string][] = [];
   const report = (field: string, message: string) => problems.push([`credentials.externalSecrets.${field}`, message]);
-  if (!STORE_KINDS.includes(e.storeRef?.kind)) report('storeRef.kind', `must be one of ${STORE_KINDS.join(', ')}, got ${JSON.stringify(e.storeRef?.kind)}`);
+  if (!STORE_KINDS.includes(e.storeRef?.kind))
+    report('storeRef.kind', `must be one of ${STORE_KINDS.join(', ')}, got ${JSON.stringify(e.storeRef?.kind)}`);
   if (!(typeof e.storeRef?.name === 'string' && DNS_SUBDOMAIN.test(e.storeRef.name))) {
-    report('storeRef.name', `must be the name of a ${e.storeRef?.kind ?? 'secret store'} (lowercase DNS subdomain), got ${JSON.stringify(e.storeRef?.name)}`);
+    report(
+      'storeRef.name',
+      `must be the name of a ${e.storeRef?.kind ?? 'secret store'} (lowercase DNS subdomain), got ${JSON.stringify(e.storeRef?.name)}`,
+    );
   }
-  if (!text(e.remoteKey)) report('remoteKey', `must name the store's secret holding the credentials (e.g. "postgresql/prod"), got ${JSON.stringify(e.remoteKey)}`);
+  if (!text(e.remoteKey))
+    report(
+      'remoteKey',
+      `must name the store's secret holding the credentials (e.g. "postgresql/prod"), got ${JSON.stringify(e.remoteKey)}`,
+    );
   if (!(typeof e.refreshInterval === 'string' && GO_DURATION.test(e.refreshInterval))) {
-    report('refreshInterval', `must be a duration such as "1h" or "15m" ("0" reads the store once), got ${JSON.stringify(e.refreshInterval)}`);
+    report(
+      'refreshInterval',
+      `must be a duration such as "1h" or "15m" ("0" reads the store once), got ${JSON.stringify(e.refreshInterval)}`,
+    );
   }
   if (e.remoteRefs === null || typeof e.remoteRefs !== 'object' || Array.isArray(e.remoteRefs)) {
     report('remoteRefs', 'must be an object of { key?, property? } by Secret key');
@@ -107,8 +133,15 @@ function externalSecretsProblems(e: ExternalSecretsSettings): [string, string][]
   }
   for (const [key, ref] of Object.entries(e.remoteRefs)) {
     if (!REMOTE_REF_KEYS.includes(key)) {
-      report(`remoteRefs.${key}`, `unknown Secret key; allowed: ${quoted(REMOTE_REF_KEYS)} (database comes from the "database" setting, the application's username from "applicationRole")`);
-    } else if (ref === null || typeof ref !== 'object' || ![ref.key, ref.property].every((value) => value === undefined || text(value))) {
+      report(
+        `remoteRefs.${key}`,
+        `unknown Secret key; allowed: ${quoted(REMOTE_REF_KEYS)} (database comes from the "database" setting, the application's username from "applicationRole")`,
+      );
+    } else if (
+      ref === null ||
+      typeof ref !== 'object' ||
+      ![ref.key, ref.property].every((value) => value === undefined || text(value))
+    ) {
       report(`remoteRefs.${key}`, 'must be { key?: string, property?: string } with non-empty strings');
     }
   }

@@ -44,11 +44,12 @@ const FORMAT = `a schedule is 5 fields (minute hour day-of-month month day-of-we
 /** Why `schedule` is not a valid 5-field cron schedule, or undefined when it is. */
 export function cronProblem(schedule: unknown): string | undefined {
   if (typeof schedule !== 'string') return `must be a cron schedule string; ${FORMAT}, got ${JSON.stringify(schedule)}`;
-  if (/^\s*(CRON_)?TZ=/.test(schedule)) return `"${schedule}": no time zone in the schedule, the CronJob runs in UTC (timeZone: Etc/UTC); ${FORMAT}`;
+  if (/^\s*(CRON_)?TZ=/.test(schedule))
+    return `"${schedule}": no time zone in the schedule, the CronJob runs in UTC (timeZone: Etc/UTC); ${FORMAT}`;
   const trimmed = schedule.trim();
   if (trimmed.startsWith('@')) return macroProblem(trimmed);
   const parts = trimmed.split(/\s+/);
-  if (parts.length !== 5) return `"${schedule}" has ${parts.length} field${parts.length === 1 ? "" : "s"}; ${FORMAT}`;
+  if (parts.length !== 5) return `"${schedule}" has ${parts.length} field${parts.length === 1 ? '' : 's'}; ${FORMAT}`;
   for (const [index, part] of parts.entries()) {
     const problem = fieldProblem(part, FIELDS[index]);
     if (problem) return `"${schedule}": ${problem}; ${FORMAT}`;
@@ -60,14 +61,18 @@ export function cronProblem(schedule: unknown): string | undefined {
 function macroProblem(schedule: string): string | undefined {
   if (schedule in CRON_MACROS) return undefined;
   const every = /^@every\s+(\S+)$/.exec(schedule);
-  if (every) return GO_DURATION.test(every[1]) ? undefined : `"${schedule}": @every takes a Go duration such as 90m or 1h30m; ${FORMAT}`;
+  if (every)
+    return GO_DURATION.test(every[1])
+      ? undefined
+      : `"${schedule}": @every takes a Go duration such as 90m or 1h30m; ${FORMAT}`;
   return `"${schedule}" is not a macro the CronJob controller knows; ${FORMAT}`;
 }
 
 function fieldProblem(text: string, field: Field): string | undefined {
   for (const item of text.split(',')) {
     const [range, step, ...extra] = item.split('/');
-    if (extra.length || (step !== undefined && !/^[1-9]\d*$/.test(step))) return `${field.name} "${item}": a step is "/" and a whole number of at least 1`;
+    if (extra.length || (step !== undefined && !/^[1-9]\d*$/.test(step)))
+      return `${field.name} "${item}": a step is "/" and a whole number of at least 1`;
     if (range === '*' || (range === '?' && field.name.startsWith('day'))) continue;
     const bounds = range.split('-');
     if (bounds.length > 2) return `${field.name} "${item}" is not a value or a range`;

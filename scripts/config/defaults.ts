@@ -56,15 +56,34 @@ export const defaults: Settings = {
   // Not the placeholder superuser's name (app_user): existing databases have that role, as superuser.
   applicationRole: 'app',
   allowedClients: [{ podSelector: {} }],
-  // Patroni's own defaults (ttl 30, loop_wait 10, retry_timeout 10): failover in 24-35 s, measured (docs/replication-and-failover.md#what-happens-on-each-failure).
+  // Patroni's own defaults (ttl 30, loop_wait 10, retry_timeout 10): failover in 24-35 s, measured
+  // (docs/replication-and-failover.md#what-happens-on-each-failure).
   patroni: { ttl: 30, loopWait: 10, retryTimeout: 10, synchronousMode: true, maximumLagOnFailover: 1048576 },
-  backup: { enabled: false, schedule: '0 2 * * *', retentionDays: 7, storage: { size: '20Gi', storageClassName: 'standard' } },
+  backup: {
+    enabled: false,
+    schedule: '0 2 * * *',
+    retentionDays: 7,
+    storage: { size: '20Gi', storageClassName: 'standard' },
+  },
   pitr: {
     enabled: false,
-    repository: { endpoint: '', bucket: '', region: 'us-east-1', path: '/postgresql', uriStyle: 'host', ca: null, verifyTls: true },
+    repository: {
+      endpoint: '',
+      bucket: '',
+      region: 'us-east-1',
+      path: '/postgresql',
+      uriStyle: 'host',
+      ca: null,
+      verifyTls: true,
+    },
     credentials: {
       source: 'external-secrets',
-      externalSecrets: { storeRef: { kind: 'ClusterSecretStore', name: 'platform-secrets' }, remoteKey: 'postgresql-pgbackrest', remoteRefs: {}, refreshInterval: '1h' },
+      externalSecrets: {
+        storeRef: { kind: 'ClusterSecretStore', name: 'platform-secrets' },
+        remoteKey: 'postgresql-pgbackrest',
+        remoteRefs: {},
+        refreshInterval: '1h',
+      },
     },
     encryption: true,
     // Full on Sunday, differential the other days, at the seed's 02:00 UTC (docs/backups-and-restore.md).
@@ -73,14 +92,29 @@ export const defaults: Settings = {
     tls: { source: 'cert-manager', issuerRef: { kind: 'ClusterIssuer', name: 'platform-ca' } },
   },
   // Prometheus usually runs in its own namespace; name yours if it is another (docs/monitoring.md).
-  monitoring: { enabled: false, serviceMonitor: false, allowedScrapers: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], labels: {} },
+  monitoring: {
+    enabled: false,
+    serviceMonitor: false,
+    allowedScrapers: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+    labels: {},
+  },
   // Every environment serves TLS unless its file says otherwise (dev, by choice).
-  tls: { enabled: true, issuerRef: { kind: 'ClusterIssuer', name: 'platform-ca' }, existingSecret: false, minProtocolVersion: 'TLSv1.2' },
+  tls: {
+    enabled: true,
+    issuerRef: { kind: 'ClusterIssuer', name: 'platform-ca' },
+    existingSecret: false,
+    minProtocolVersion: 'TLSv1.2',
+  },
   credentials: {
     source: 'external-secrets',
     allowPlaceholder: false,
     revision: 1,
-    externalSecrets: { storeRef: { kind: 'ClusterSecretStore', name: 'platform-secrets' }, remoteKey: 'postgresql', remoteRefs: {}, refreshInterval: '1h' },
+    externalSecrets: {
+      storeRef: { kind: 'ClusterSecretStore', name: 'platform-secrets' },
+      remoteKey: 'postgresql',
+      remoteRefs: {},
+      refreshInterval: '1h',
+    },
   },
   delivery: {
     automated: false,

@@ -51,15 +51,24 @@ export function deliveryProblems(s: Settings): [string, string][] {
   for (const flag of ['automated', 'prune'] as const) {
     if (typeof d[flag] !== 'boolean') report(flag, `must be true or false, got ${JSON.stringify(d[flag])}`);
   }
-  for (const [field, value] of [['argocd.namespace', d.argocd.namespace], ['argocd.project', d.argocd.project], ['flux.namespace', d.flux.namespace]]) {
-    if (!(typeof value === 'string' && value.length <= 63 && DNS_LABEL.test(value))) report(field, `must be a DNS label (lowercase letters, digits and "-"), got ${JSON.stringify(value)}`);
+  for (const [field, value] of [
+    ['argocd.namespace', d.argocd.namespace],
+    ['argocd.project', d.argocd.project],
+    ['flux.namespace', d.flux.namespace],
+  ]) {
+    if (!(typeof value === 'string' && value.length <= 63 && DNS_LABEL.test(value)))
+      report(field, `must be a DNS label (lowercase letters, digits and "-"), got ${JSON.stringify(value)}`);
   }
   if (!(typeof d.argocd.server === 'string' && SERVER.test(d.argocd.server))) {
-    report('argocd.server', `must be a cluster API server URL such as "https://kubernetes.default.svc", got ${JSON.stringify(d.argocd.server)}`);
+    report(
+      'argocd.server',
+      `must be a cluster API server URL such as "https://kubernetes.default.svc", got ${JSON.stringify(d.argocd.server)}`,
+    );
   }
   for (const field of ['interval', 'retryInterval', 'timeout'] as const) {
     const value = d.flux[field];
-    if (!(typeof value === 'string' && DURATION.test(value))) report(`flux.${field}`, `must be a duration such as "5m" or "1h30m", got ${JSON.stringify(value)}`);
+    if (!(typeof value === 'string' && DURATION.test(value)))
+      report(`flux.${field}`, `must be a duration such as "5m" or "1h30m", got ${JSON.stringify(value)}`);
   }
   return problems;
 }

@@ -33,7 +33,8 @@ export interface Settings {
   readonly image: { readonly name: string; readonly tag: string; readonly digest?: string };
   /**
    * Each pod's data volume. `medium` says what the StorageClass's disks are: the planner's costs and
-   * autovacuum's pace follow it (scripts/postgres/tuning.ts). @default { size: "10Gi", storageClassName: "standard", medium: "ssd" }
+   * autovacuum's pace follow it (scripts/postgres/tuning.ts). @default { size: "10Gi", storageClassName: "standard",
+   * medium: "ssd" }
    */
   readonly storage: { readonly size: string; readonly storageClassName: string; readonly medium: 'ssd' | 'hdd' };
   /**
@@ -42,7 +43,11 @@ export interface Settings {
    * Guaranteed QoS class, evicted last under node memory pressure, at the price of reserving the
    * limits on the node (docs/tuning.md#resource-class).
    */
-  readonly resources: { readonly requests: ComputeResources; readonly limits: ComputeResources; readonly guaranteed: boolean };
+  readonly resources: {
+    readonly requests: ComputeResources;
+    readonly limits: ComputeResources;
+    readonly guaranteed: boolean;
+  };
   /** Size limit of the memory-backed /dev/shm (PostgreSQL's dynamic shared memory). @default "64Mi" */
   readonly sharedMemorySize: string;
   /**
@@ -109,7 +114,8 @@ export interface Settings {
     readonly serviceMonitor: boolean;
     /**
      * Who may reach the exporter's port 9187.
-     * @default [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }]: any pod of the namespace "monitoring"
+     * @default [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }]: any pod of
+     * the namespace "monitoring"
      */
     readonly allowedScrapers: readonly NetworkPolicyPeer[];
     /**
@@ -135,7 +141,11 @@ export interface Settings {
 }
 
 /** Objects merge key by key, at any depth; lists and plain values replace. */
-export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { readonly [K in keyof T]?: DeepPartial<T[K]> } : T;
+export type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { readonly [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
 
 /** Overrides of {@link Settings}; `postgresql` parameters merge by name. */
 export type SettingsOverrides = DeepPartial<Settings>;

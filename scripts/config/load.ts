@@ -15,7 +15,11 @@ const importFile: ModuleImporter = (file) => import(pathToFileURL(file).href);
  * Imports and validates every environment file (`<name>.ts`) in `dir`, sorted by name.
  * Collects the problems of all files before throwing, so one run shows everything to fix.
  */
-export async function loadEnvironments(dir: string, projectRoot: string, importModule: ModuleImporter = importFile): Promise<Environment[]> {
+export async function loadEnvironments(
+  dir: string,
+  projectRoot: string,
+  importModule: ModuleImporter = importFile,
+): Promise<Environment[]> {
   const files = (await fg('*.ts', { cwd: dir, onlyFiles: true })).sort();
   const problems: string[] = [];
   const environments: Environment[] = [];
@@ -27,12 +31,16 @@ export async function loadEnvironments(dir: string, projectRoot: string, importM
       module = (await importModule(path.join(dir, file))) as { default?: EnvironmentConfig };
     } catch (error) {
       // The file's own code failed (an unset variable, a syntax error): name it, and go on with the others.
-      problems.push(`${path.basename(file, '.ts')} (${source}): the environment file failed to load: ${(error as Error).message ?? error}`);
+      problems.push(
+        `${path.basename(file, '.ts')} (${source}): the environment file failed to load: ${(error as Error).message ?? error}`,
+      );
       continue;
     }
     try {
       // Every file the environment names is read and checked here, before anything is rendered.
-      environments.push(withSealedSecrets(resolveEnvironment(module.default as EnvironmentConfig, source), projectRoot));
+      environments.push(
+        withSealedSecrets(resolveEnvironment(module.default as EnvironmentConfig, source), projectRoot),
+      );
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       problems.push(...error.problems);
@@ -41,10 +49,16 @@ export async function loadEnvironments(dir: string, projectRoot: string, importM
   const seen = new Map<string, string>();
   for (const environment of environments) {
     const first = seen.get(environment.name);
-    if (first) problems.push(`${environment.name}: name: duplicate environment, defined in both ${first} and ${environment.source}; names must be unique`);
+    if (first)
+      problems.push(
+        `${environment.name}: name: duplicate environment, defined in both ${first} and ${environment.source}; names must be unique`,
+      );
     seen.set(environment.name, environment.source);
   }
-  if (files.length === 0) problems.push(`${path.relative(projectRoot, dir) || '.'}: no environment files found; add one <name>.ts per environment`);
+  if (files.length === 0)
+    problems.push(
+      `${path.relative(projectRoot, dir) || '.'}: no environment files found; add one <name>.ts per environment`,
+    );
   if (problems.length) throw new ConfigError(problems);
   return environments.sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -55,7 +69,9 @@ export function selectEnvironments(all: Environment[], names: readonly string[])
   const known = all.map((environment) => environment.name);
   const unknown = names.filter((name) => !known.includes(name));
   if (unknown.length) {
-    throw new ConfigError(unknown.map((name) => `${name}: unknown environment on the command line; allowed: ${known.join(', ')}`));
+    throw new ConfigError(
+      unknown.map((name) => `${name}: unknown environment on the command line; allowed: ${known.join(', ')}`),
+    );
   }
   return all.filter((environment) => names.includes(environment.name));
 }

@@ -71,10 +71,17 @@ const ENDPOINT = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?$/i;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 /** Set by the pitr Component (archiving.conf) once it is enabled: an environment may not. */
-export const ARCHIVING_PARAMETERS = ['archive_mode', 'archive_command', 'archive_timeout', 'restore_command', 'archive_library'] as const;
+export const ARCHIVING_PARAMETERS = [
+  'archive_mode',
+  'archive_command',
+  'archive_timeout',
+  'restore_command',
+  'archive_library',
+] as const;
 
 const json = (value: unknown) => JSON.stringify(value);
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Every problem with the `pitr` settings, as [field path, message] pairs. */
 export function pitrProblems(s: Settings): [string, string][] {
@@ -90,29 +97,55 @@ export function pitrProblems(s: Settings): [string, string][] {
     if (problem) report(`schedule.${kind}`, problem);
   }
   if (!(Number.isInteger(p.retentionDays) && p.retentionDays >= 1 && p.retentionDays <= 9999999)) {
-    report('retentionDays', `must be a whole number of days, at least 1 (how far back a restore can go), got ${json(p.retentionDays)}`);
+    report(
+      'retentionDays',
+      `must be a whole number of days, at least 1 (how far back a restore can go), got ${json(p.retentionDays)}`,
+    );
   }
   problems.push(...repositoryProblems(p.repository, p.enabled === true));
   const c = p.credentials;
   if (!isObject(c) || !PITR_CREDENTIAL_SOURCES.includes(c.source)) {
-    report('credentials.source', `must be one of ${PITR_CREDENTIAL_SOURCES.join(', ')} (never a committed key), got ${json(c?.source)}`);
+    report(
+      'credentials.source',
+      `must be one of ${PITR_CREDENTIAL_SOURCES.join(', ')} (never a committed key), got ${json(c?.source)}`,
+    );
   } else if (c.source === 'external-secrets') {
     const e = c.externalSecrets;
-    if (!STORE_KINDS.includes(e?.storeRef?.kind)) report('credentials.externalSecrets.storeRef.kind', `must be one of ${STORE_KINDS.join(', ')}, got ${json(e?.storeRef?.kind)}`);
-    if (!(typeof e?.storeRef?.name === 'string' && DNS_SUBDOMAIN.test(e.storeRef.name))) report('credentials.externalSecrets.storeRef.name', `must be a secret store's name (lowercase DNS subdomain), got ${json(e?.storeRef?.name)}`);
-    if (!(typeof e?.remoteKey === 'string' && e.remoteKey.trim())) report('credentials.externalSecrets.remoteKey', `must name the store's secret holding s3-key, s3-key-secret and cipher-pass, got ${json(e?.remoteKey)}`);
+    if (!STORE_KINDS.includes(e?.storeRef?.kind))
+      report(
+        'credentials.externalSecrets.storeRef.kind',
+        `must be one of ${STORE_KINDS.join(', ')}, got ${json(e?.storeRef?.kind)}`,
+      );
+    if (!(typeof e?.storeRef?.name === 'string' && DNS_SUBDOMAIN.test(e.storeRef.name)))
+      report(
+        'credentials.externalSecrets.storeRef.name',
+        `must be a secret store's name (lowercase DNS subdomain), got ${json(e?.storeRef?.name)}`,
+      );
+    if (!(typeof e?.remoteKey === 'string' && e.remoteKey.trim()))
+      report(
+        'credentials.externalSecrets.remoteKey',
+        `must name the store's secret holding s3-key, s3-key-secret and cipher-pass, got ${json(e?.remoteKey)}`,
+      );
   }
   const tls = p.tls;
   if (!isObject(tls) || !TLS_SOURCES.includes(tls.source)) {
     report('tls.source', `must be one of ${TLS_SOURCES.join(', ')}, got ${json(tls?.source)}`);
   } else if (tls.source === 'cert-manager') {
-    if (!ISSUER_KINDS.includes(tls.issuerRef?.kind)) report('tls.issuerRef.kind', `must be one of ${ISSUER_KINDS.join(', ')}, got ${json(tls.issuerRef?.kind)}`);
-    if (!(typeof tls.issuerRef?.name === 'string' && DNS_SUBDOMAIN.test(tls.issuerRef.name))) report('tls.issuerRef.name', `must be a cert-manager issuer's name (lowercase DNS subdomain), got ${json(tls.issuerRef?.name)}`);
+    if (!ISSUER_KINDS.includes(tls.issuerRef?.kind))
+      report('tls.issuerRef.kind', `must be one of ${ISSUER_KINDS.join(', ')}, got ${json(tls.issuerRef?.kind)}`);
+    if (!(typeof tls.issuerRef?.name === 'string' && DNS_SUBDOMAIN.test(tls.issuerRef.name)))
+      report(
+        'tls.issuerRef.name',
+        `must be a cert-manager issuer's name (lowercase DNS subdomain), got ${json(tls.issuerRef?.name)}`,
+      );
   }
   if (p.enabled === true) {
     for (const name of ARCHIVING_PARAMETERS) {
       if (s.postgresql && Object.hasOwn(s.postgresql, name)) {
-        problems.push([`postgresql.${name}`, 'set by the bundle when pitr.enabled is true (archiving to pgBackRest from the first boot): remove it']);
+        problems.push([
+          `postgresql.${name}`,
+          'set by the bundle when pitr.enabled is true (archiving to pgBackRest from the first boot): remove it',
+        ]);
       }
     }
   }
@@ -122,25 +155,60 @@ export function pitrProblems(s: Settings): [string, string][] {
 function repositoryProblems(r: PitrRepositorySettings | undefined, enabled: boolean): [string, string][] {
   const problems: [string, string][] = [];
   const report = (field: string, message: string) => problems.push([`pitr.repository.${field}`, message]);
-  if (!isObject(r)) return [['pitr.repository', 'must be an object such as { endpoint: "s3.eu-west-1.amazonaws.com", bucket: "backups" }']];
+  if (!isObject(r))
+    return [
+      ['pitr.repository', 'must be an object such as { endpoint: "s3.eu-west-1.amazonaws.com", bucket: "backups" }'],
+    ];
   // Empty endpoint and bucket are the defaults: they only matter in an environment that archives.
   if (enabled || r.endpoint !== '') {
-    if (!(typeof r.endpoint === 'string' && ENDPOINT.test(r.endpoint))) report('endpoint', `must be the S3 API's host, with an optional port and no scheme, such as "s3.eu-west-1.amazonaws.com" or "minio.storage:9000", got ${json(r.endpoint)}`);
+    if (!(typeof r.endpoint === 'string' && ENDPOINT.test(r.endpoint)))
+      report(
+        'endpoint',
+        `must be the S3 API's host, with an optional port and no scheme, such as "s3.eu-west-1.amazonaws.com" or "minio.storage:9000", got ${json(r.endpoint)}`,
+      );
   }
   if (enabled || r.bucket !== '') {
-    if (!(typeof r.bucket === 'string' && BUCKET.test(r.bucket))) report('bucket', `must be an S3 bucket name (3-63 lowercase letters, digits, "." and "-"), got ${json(r.bucket)}`);
+    if (!(typeof r.bucket === 'string' && BUCKET.test(r.bucket)))
+      report(
+        'bucket',
+        `must be an S3 bucket name (3-63 lowercase letters, digits, "." and "-"), got ${json(r.bucket)}`,
+      );
   }
-  if (!(typeof r.region === 'string' && /^[a-z0-9-]+$/.test(r.region))) report('region', `must be a region such as "eu-west-1" (S3-compatible servers usually accept "us-east-1"), got ${json(r.region)}`);
-  if (!(typeof r.path === 'string' && /^\/[-_.a-zA-Z0-9/]*$/.test(r.path) && !r.path.includes('//') && !/\/\.\.?(\/|$)/.test(r.path))) {
-    report('path', `must be an absolute path inside the bucket such as "/prod" (letters, digits, "-", "_", ".", "/"), got ${json(r.path)}`);
+  if (!(typeof r.region === 'string' && /^[a-z0-9-]+$/.test(r.region)))
+    report(
+      'region',
+      `must be a region such as "eu-west-1" (S3-compatible servers usually accept "us-east-1"), got ${json(r.region)}`,
+    );
+  if (
+    !(
+      typeof r.path === 'string' &&
+      /^\/[-_.a-zA-Z0-9/]*$/.test(r.path) &&
+      !r.path.includes('//') &&
+      !/\/\.\.?(\/|$)/.test(r.path)
+    )
+  ) {
+    report(
+      'path',
+      `must be an absolute path inside the bucket such as "/prod" (letters, digits, "-", "_", ".", "/"), got ${json(r.path)}`,
+    );
   }
-  if (!URI_STYLES.includes(r.uriStyle)) report('uriStyle', `must be "host" (bucket.endpoint, AWS) or "path" (endpoint/bucket), got ${json(r.uriStyle)}`);
+  if (!URI_STYLES.includes(r.uriStyle))
+    report('uriStyle', `must be "host" (bucket.endpoint, AWS) or "path" (endpoint/bucket), got ${json(r.uriStyle)}`);
   if (typeof r.verifyTls !== 'boolean') report('verifyTls', `must be true or false, got ${json(r.verifyTls)}`);
   if (r.ca !== null) {
     const ca = r.ca;
-    const valid = isObject(ca) && ['Secret', 'ConfigMap'].includes(ca.kind) && typeof ca.name === 'string' && DNS_SUBDOMAIN.test(ca.name)
-      && typeof ca.key === 'string' && SECRET_KEY.test(ca.key);
-    if (!valid) report('ca', `must be null (the image's CA bundle) or { kind: "Secret" | "ConfigMap", name, key } naming the CA certificate's PEM, got ${json(ca)}`);
+    const valid =
+      isObject(ca) &&
+      ['Secret', 'ConfigMap'].includes(ca.kind) &&
+      typeof ca.name === 'string' &&
+      DNS_SUBDOMAIN.test(ca.name) &&
+      typeof ca.key === 'string' &&
+      SECRET_KEY.test(ca.key);
+    if (!valid)
+      report(
+        'ca',
+        `must be null (the image's CA bundle) or { kind: "Secret" | "ConfigMap", name, key } naming the CA certificate's PEM, got ${json(ca)}`,
+      );
   }
   return problems;
 }

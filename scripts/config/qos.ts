@@ -8,10 +8,14 @@ import { quantityValue } from './quantity.ts';
  */
 export function burstableWarning(e: Environment): string | undefined {
   if (e.resources.guaranteed) return undefined;
-  const below = (['cpu', 'memory'] as const).filter((kind) => quantityValue(e.resources.requests[kind])! < quantityValue(e.resources.limits[kind])!);
+  const below = (['cpu', 'memory'] as const).filter(
+    (kind) => quantityValue(e.resources.requests[kind])! < quantityValue(e.resources.limits[kind])!,
+  );
   if (!below.includes('memory')) return undefined;
   const { requests: r, limits: l } = e.resources;
-  return `${e.name}: Burstable pods (requests ${r.cpu}/${r.memory} below limits ${l.cpu}/${l.memory}): under node memory pressure the primary `
-    + 'is among the first pods evicted, while its memory budget is sized to the limit. Set resources: { guaranteed: true } in its file '
-    + 'for the Guaranteed class (requests = limits) (docs/tuning.md#resource-class).';
+  return (
+    `${e.name}: Burstable pods (requests ${r.cpu}/${r.memory} below limits ${l.cpu}/${l.memory}): under node memory pressure the primary ` +
+    'is among the first pods evicted, while its memory budget is sized to the limit. Set resources: { guaranteed: true } in its file ' +
+    'for the Guaranteed class (requests = limits) (docs/tuning.md#resource-class).'
+  );
 }

@@ -20,7 +20,13 @@ const COMMIT = /^[0-9a-f]{40}$/;
 /** The checkout's `origin` remote URL, or undefined when there is none. */
 export function gitOrigin(cwd = PROJECT_ROOT): string | undefined {
   try {
-    return execFileSync('git', ['remote', 'get-url', 'origin'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
+    return (
+      execFileSync('git', ['remote', 'get-url', 'origin'], {
+        cwd,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim() || undefined
+    );
   } catch {
     return undefined;
   }
@@ -40,9 +46,14 @@ export function resolveRepository(config: RepositoryConfig, origin: () => string
   const problems: string[] = [];
   const fromOrigin = config.url === undefined ? origin() : undefined;
   const raw = config.url ?? fromOrigin;
-  const where = config.url === undefined ? `not set, so the git remote "origin" was used ("${fromOrigin}")` : `${JSON.stringify(config.url)}`;
+  const where =
+    config.url === undefined
+      ? `not set, so the git remote "origin" was used ("${fromOrigin}")`
+      : `${JSON.stringify(config.url)}`;
   if (raw === undefined) {
-    problems.push(`${CONFIG_FILE}: url: not set, and this checkout has no git remote "origin"; set it to the repository Argo CD and Flux clone (https://… or ssh://…)`);
+    problems.push(
+      `${CONFIG_FILE}: url: not set, and this checkout has no git remote "origin"; set it to the repository Argo CD and Flux clone (https://… or ssh://…)`,
+    );
   } else if (!REMOTE_URL.test(normalizedUrl(raw))) {
     problems.push(`${CONFIG_FILE}: url: ${where} is not an https:// or ssh:// repository address a cluster can clone`);
   }
@@ -59,8 +70,10 @@ function revisionProblemOf(revision: RepositoryRevision): string | undefined {
     return `must be exactly one of { branch }, { tag } or { commit }, got ${JSON.stringify(revision)}`;
   }
   const [kind, value] = entries[0];
-  if (kind === 'commit' && !(typeof value === 'string' && COMMIT.test(value))) return `commit must be a full 40-character commit id, got ${JSON.stringify(value)}`;
-  if (kind !== 'commit' && !(typeof value === 'string' && REF_NAME.test(value))) return `${kind} must be a git ${kind} name such as "main", got ${JSON.stringify(value)}`;
+  if (kind === 'commit' && !(typeof value === 'string' && COMMIT.test(value)))
+    return `commit must be a full 40-character commit id, got ${JSON.stringify(value)}`;
+  if (kind !== 'commit' && !(typeof value === 'string' && REF_NAME.test(value)))
+    return `${kind} must be a git ${kind} name such as "main", got ${JSON.stringify(value)}`;
   return undefined;
 }
 

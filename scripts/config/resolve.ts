@@ -46,14 +46,26 @@ export function mergedSettings(config: EnvironmentConfig): Settings {
   const { name: _environment, ...overrides } = config;
   const merged = mergeObjects(defaults, overrides) as unknown as Settings;
   // Another locale brings its own lc_* and text search parameters; the environment's own parameters still win.
-  const localized = config.locale === undefined || config.locale === defaults.locale || typeof config.locale !== 'string'
-    ? merged
-    : { ...merged, postgresql: { ...merged.postgresql, ...localeParameters(config.locale), ...(config.postgresql as Settings['postgresql']) } };
+  const localized =
+    config.locale === undefined || config.locale === defaults.locale || typeof config.locale !== 'string'
+      ? merged
+      : {
+          ...merged,
+          postgresql: {
+            ...merged.postgresql,
+            ...localeParameters(config.locale),
+            ...(config.postgresql as Settings['postgresql']),
+          },
+        };
   // tls.conf comes from the tls component, rendered once from the defaults: another minimum protocol
   // reaches the environment's server through its environment.conf, which is included after tls.conf.
-  const ownTls = merged.tls?.enabled === true && merged.tls.minProtocolVersion !== defaults.tls.minProtocolVersion
-    && (config.postgresql as Settings['postgresql'] | undefined)?.ssl_min_protocol_version === undefined;
-  const secured = ownTls ? { ...localized, postgresql: { ...localized.postgresql, ssl_min_protocol_version: merged.tls.minProtocolVersion } } : localized;
+  const ownTls =
+    merged.tls?.enabled === true &&
+    merged.tls.minProtocolVersion !== defaults.tls.minProtocolVersion &&
+    (config.postgresql as Settings['postgresql'] | undefined)?.ssl_min_protocol_version === undefined;
+  const secured = ownTls
+    ? { ...localized, postgresql: { ...localized.postgresql, ssl_min_protocol_version: merged.tls.minProtocolVersion } }
+    : localized;
   return withTuning(secured);
 }
 
@@ -68,14 +80,15 @@ export function resolveEnvironment(config: EnvironmentConfig, source: string): E
     if (message) problems.push(`${label}: ${field}: ${message}`);
   };
 
-  if (config === null || typeof config !== 'object') throw new ConfigError([`${source}: must export default defineEnvironment({...})`]);
+  if (config === null || typeof config !== 'object')
+    throw new ConfigError([`${source}: must export default defineEnvironment({...})`]);
   report('name', dnsLabelProblem(config.name, 'an environment name'));
   const shape = checkShape(config);
-  shape.problems.forEach(([field, message]) => report(field, message));
+  for (const [field, message] of shape.problems) report(field, message);
 
   // Unknown keys and misshapen objects are left out, so every other problem is reported too.
   const settings = mergedSettings(shape.wellShaped as unknown as EnvironmentConfig);
-  settingsProblems(settings).forEach(([field, message]) => report(field, message));
+  for (const [field, message] of settingsProblems(settings)) report(field, message);
   if (problems.length) throw new ConfigError(problems);
   return { name: config.name, source, ...settings };
 }
@@ -84,32 +97,99 @@ export function resolveEnvironment(config: EnvironmentConfig, source: string): E
 export function settingsProblems(s: Settings): [string, string][] {
   const found: [string, string | undefined][] = [
     ['namespace', dnsLabelProblem(s.namespace, 'a namespace')],
-    ['replicas', Number.isInteger(s.replicas) && s.replicas >= 1 ? undefined : `must be a whole number of at least 1, got ${JSON.stringify(s.replicas)}`],
-    ['image.name', typeof s.image.name === 'string' && IMAGE_NAME.test(s.image.name) ? undefined : `must be an image repository such as "postgres" or "registry.example.com/postgres", got ${JSON.stringify(s.image.name)}`],
-    ['image.tag', typeof s.image.tag === 'string' && IMAGE_TAG.test(s.image.tag) ? undefined : `must be an image tag (letters, digits, "_", "." and "-", at most 128) such as "16-alpine", got ${JSON.stringify(s.image.tag)}`],
-    ['image.digest', s.image.digest === undefined || (typeof s.image.digest === 'string' && DIGEST.test(s.image.digest)) ? undefined : `must be a manifest digest "sha256:" and 64 hex digits (docs/configuration.md#image-digests), got ${JSON.stringify(s.image.digest)}`],
-    ['monitoring.exporterDigest', s.monitoring?.exporterDigest === undefined || (typeof s.monitoring.exporterDigest === 'string' && DIGEST.test(s.monitoring.exporterDigest)) ? undefined : `must be a manifest digest "sha256:" and 64 hex digits (docs/configuration.md#image-digests), got ${JSON.stringify(s.monitoring?.exporterDigest)}`],
+    [
+      'replicas',
+      Number.isInteger(s.replicas) && s.replicas >= 1
+        ? undefined
+        : `must be a whole number of at least 1, got ${JSON.stringify(s.replicas)}`,
+    ],
+    [
+      'image.name',
+      typeof s.image.name === 'string' && IMAGE_NAME.test(s.image.name)
+        ? undefined
+        : `must be an image repository such as "postgres" or "registry.example.com/postgres", got ${JSON.stringify(s.image.name)}`,
+    ],
+    [
+      'image.tag',
+      typeof s.image.tag === 'string' && IMAGE_TAG.test(s.image.tag)
+        ? undefined
+        : `must be an image tag (letters, digits, "_", "." and "-", at most 128) such as "16-alpine", got ${JSON.stringify(s.image.tag)}`,
+    ],
+    [
+      'image.digest',
+      s.image.digest === undefined || (typeof s.image.digest === 'string' && DIGEST.test(s.image.digest))
+        ? undefined
+        : `must be a manifest digest "sha256:" and 64 hex digits (docs/configuration.md#image-digests), got ${JSON.stringify(s.image.digest)}`,
+    ],
+    [
+      'monitoring.exporterDigest',
+      s.monitoring?.exporterDigest === undefined ||
+      (typeof s.monitoring.exporterDigest === 'string' && DIGEST.test(s.monitoring.exporterDigest))
+        ? undefined
+        : `must be a manifest digest "sha256:" and 64 hex digits (docs/configuration.md#image-digests), got ${JSON.stringify(s.monitoring?.exporterDigest)}`,
+    ],
     ['storage.size', quantityProblem(s.storage.size, 'bytes')],
-    ['storage.medium', s.storage.medium === 'ssd' || s.storage.medium === 'hdd' ? undefined : `must be "ssd" or "hdd" (what the StorageClass's disks are; it sets the planner's costs), got ${JSON.stringify(s.storage.medium)}`],
-    ['storage.storageClassName', typeof s.storage.storageClassName === 'string' && DNS_SUBDOMAIN.test(s.storage.storageClassName) ? undefined : `must be a StorageClass name (lowercase DNS subdomain), got ${JSON.stringify(s.storage.storageClassName)}`],
+    [
+      'storage.medium',
+      s.storage.medium === 'ssd' || s.storage.medium === 'hdd'
+        ? undefined
+        : `must be "ssd" or "hdd" (what the StorageClass's disks are; it sets the planner's costs), got ${JSON.stringify(s.storage.medium)}`,
+    ],
+    [
+      'storage.storageClassName',
+      typeof s.storage.storageClassName === 'string' && DNS_SUBDOMAIN.test(s.storage.storageClassName)
+        ? undefined
+        : `must be a StorageClass name (lowercase DNS subdomain), got ${JSON.stringify(s.storage.storageClassName)}`,
+    ],
     ['resources.requests.cpu', quantityProblem(s.resources.requests.cpu, 'cpu')],
     ['resources.requests.memory', quantityProblem(s.resources.requests.memory, 'bytes')],
     ['resources.limits.cpu', quantityProblem(s.resources.limits.cpu, 'cpu')],
     ['resources.limits.memory', quantityProblem(s.resources.limits.memory, 'bytes')],
-    ['resources.guaranteed', typeof s.resources.guaranteed === 'boolean' ? undefined : `must be true (requests = limits: the Guaranteed QoS class) or false, got ${JSON.stringify(s.resources.guaranteed)}`],
+    [
+      'resources.guaranteed',
+      typeof s.resources.guaranteed === 'boolean'
+        ? undefined
+        : `must be true (requests = limits: the Guaranteed QoS class) or false, got ${JSON.stringify(s.resources.guaranteed)}`,
+    ],
     ['sharedMemorySize', quantityProblem(s.sharedMemorySize, 'bytes')],
-    ['podAntiAffinity', ANTI_AFFINITY.includes(s.podAntiAffinity) ? undefined : `must be one of ${ANTI_AFFINITY.join(', ')}, got ${JSON.stringify(s.podAntiAffinity)}`],
-    ['database', typeof s.database === 'string' && SQL_IDENTIFIER.test(s.database) ? undefined : `must be a lowercase SQL identifier (a-z, 0-9, "_", not starting with a digit, at most 63), got ${JSON.stringify(s.database)}`],
+    [
+      'podAntiAffinity',
+      ANTI_AFFINITY.includes(s.podAntiAffinity)
+        ? undefined
+        : `must be one of ${ANTI_AFFINITY.join(', ')}, got ${JSON.stringify(s.podAntiAffinity)}`,
+    ],
+    [
+      'database',
+      typeof s.database === 'string' && SQL_IDENTIFIER.test(s.database)
+        ? undefined
+        : `must be a lowercase SQL identifier (a-z, 0-9, "_", not starting with a digit, at most 63), got ${JSON.stringify(s.database)}`,
+    ],
     ['namespace', systemNamespaceProblem(s)],
     ['image.name', imageNameTagProblem(s.image.name)],
-    ['image.tag', typeof s.image.tag === 'string' && IMAGE_TAG.test(s.image.tag) && majorVersion(s.image.tag) === undefined
-      ? `${JSON.stringify(s.image.tag)} does not say which PostgreSQL major version it runs: a pod restarted later may pull another major version, which refuses to start on the data directory; pin a tag such as "16-alpine" or "16.4"`
-      : undefined],
+    [
+      'image.tag',
+      typeof s.image.tag === 'string' && IMAGE_TAG.test(s.image.tag) && majorVersion(s.image.tag) === undefined
+        ? `${JSON.stringify(s.image.tag)} does not say which PostgreSQL major version it runs: a pod restarted later may pull another major version, which refuses to start on the data directory; pin a tag such as "16-alpine" or "16.4"`
+        : undefined,
+    ],
     ...peersProblems('allowedClients', s.allowedClients, '{ podSelector: {} } (every pod of the namespace)'),
-    ['locale', typeof s.locale === 'string' && LOCALE_NAME.test(s.locale) ? undefined : `must be a locale such as "en_US.utf8", "de_DE.utf8", "C.UTF-8" or "C", got ${JSON.stringify(s.locale)}`],
-    ['applicationRole', typeof s.applicationRole === 'string' && SQL_IDENTIFIER.test(s.applicationRole) && !s.applicationRole.startsWith('pg_')
-      ? undefined : `must be a lowercase SQL identifier (a-z, 0-9, "_", not starting with a digit or "pg_", at most 63), got ${JSON.stringify(s.applicationRole)}`],
-    ...backupProblems(s), ...monitoringProblems(s), ...tlsProblems(s),
+    [
+      'locale',
+      typeof s.locale === 'string' && LOCALE_NAME.test(s.locale)
+        ? undefined
+        : `must be a locale such as "en_US.utf8", "de_DE.utf8", "C.UTF-8" or "C", got ${JSON.stringify(s.locale)}`,
+    ],
+    [
+      'applicationRole',
+      typeof s.applicationRole === 'string' &&
+      SQL_IDENTIFIER.test(s.applicationRole) &&
+      !s.applicationRole.startsWith('pg_')
+        ? undefined
+        : `must be a lowercase SQL identifier (a-z, 0-9, "_", not starting with a digit or "pg_", at most 63), got ${JSON.stringify(s.applicationRole)}`,
+    ],
+    ...backupProblems(s),
+    ...monitoringProblems(s),
+    ...tlsProblems(s),
   ];
   found.push(...credentialsProblems(s));
   found.push(...deliveryProblems(s));
@@ -121,29 +201,42 @@ export function settingsProblems(s: Settings): [string, string][] {
     const request = quantityValue(String(s.resources.requests[kind]));
     const limit = quantityValue(String(s.resources.limits[kind]));
     if (request !== undefined && limit !== undefined && request > limit) {
-      found.push([`resources.requests.${kind}`, `request "${s.resources.requests[kind]}" is above the limit "${s.resources.limits[kind]}"; a request must not exceed its limit`]);
+      found.push([
+        `resources.requests.${kind}`,
+        `request "${s.resources.requests[kind]}" is above the limit "${s.resources.limits[kind]}"; a request must not exceed its limit`,
+      ]);
     }
   }
   const shm = quantityValue(String(s.sharedMemorySize));
   const memoryLimit = quantityValue(String(s.resources.limits.memory));
   if (shm !== undefined && memoryLimit !== undefined && shm >= memoryLimit) {
-    found.push(['sharedMemorySize', `"${s.sharedMemorySize}" must be below the memory limit "${s.resources.limits.memory}" (a memory-backed /dev/shm counts toward it)`]);
+    found.push([
+      'sharedMemorySize',
+      `"${s.sharedMemorySize}" must be below the memory limit "${s.resources.limits.memory}" (a memory-backed /dev/shm counts toward it)`,
+    ]);
   }
   if (s.postgresql === null || typeof s.postgresql !== 'object') {
     found.push(['postgresql', 'must be an object of PostgreSQL parameters such as { max_connections: 100 }']);
   } else {
-    for (const [name, value] of Object.entries(s.postgresql)) found.push([`postgresql.${name}`, parameterProblem(name, value)]);
+    for (const [name, value] of Object.entries(s.postgresql))
+      found.push([`postgresql.${name}`, parameterProblem(name, value)]);
   }
   const problems = found.filter((entry): entry is [string, string] => entry[1] !== undefined);
   // The budget needs valid numbers; with any problem above, that problem is the one to fix first.
   if (problems.length === 0) {
     const budget = memoryBudget({ parameters: s.postgresql, memoryLimit: memoryLimit!, sharedMemoryLimit: shm! });
     if (!budget.ok) {
-      const breakdown = formatBudget(budget).split('\n').map((line) => `      ${line}`).join('\n');
+      const breakdown = formatBudget(budget)
+        .split('\n')
+        .map((line) => `      ${line}`)
+        .join('\n');
       // The items do not depend on the limit, so the smallest limit that fits follows from them.
       const fits = Math.ceil(Math.max(budget.totalBytes, budget.items[0].bytes / SHARED_BUFFERS_MAX_SHARE) / 2 ** 20);
-      problems.push(['resources.limits.memory', `PostgreSQL may use more memory than the container's limit allows (docs/tuning.md#memory-budget); `
-        + `the smallest limit that fits is "${fits}Mi", or lower the parameters:\n${breakdown}`]);
+      problems.push([
+        'resources.limits.memory',
+        `PostgreSQL may use more memory than the container's limit allows (docs/tuning.md#memory-budget); ` +
+          `the smallest limit that fits is "${fits}Mi", or lower the parameters:\n${breakdown}`,
+      ]);
     }
   }
   return problems;
@@ -153,15 +246,22 @@ export function settingsProblems(s: Settings): [string, string][] {
 function systemNamespaceProblem(s: Settings): string | undefined {
   const system = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
   const delivery = [s.delivery?.argocd?.namespace, s.delivery?.flux?.namespace];
-  if (typeof s.namespace !== 'string' || !(system.includes(s.namespace) || s.namespace.startsWith('kube-') || delivery.includes(s.namespace))) return undefined;
-  return `"${s.namespace}" belongs to ${delivery.includes(s.namespace) ? 'the delivery tools (delivery.argocd.namespace / delivery.flux.namespace)' : 'the cluster itself'}: `
-    + 'the bundle manages its namespace (labels, and deletion by a prune); use a namespace of its own, such as "databases"';
+  if (
+    typeof s.namespace !== 'string' ||
+    !(system.includes(s.namespace) || s.namespace.startsWith('kube-') || delivery.includes(s.namespace))
+  )
+    return undefined;
+  return (
+    `"${s.namespace}" belongs to ${delivery.includes(s.namespace) ? 'the delivery tools (delivery.argocd.namespace / delivery.flux.namespace)' : 'the cluster itself'}: ` +
+    'the bundle manages its namespace (labels, and deletion by a prune); use a namespace of its own, such as "databases"'
+  );
 }
 
 /** "postgres:16" is a name and a tag: IMAGE_NAME would read ":16" as a registry port. */
 function imageNameTagProblem(name: unknown): string | undefined {
   if (typeof name !== 'string') return undefined;
-  if (name.includes('@')) return `must not carry a digest; put the image repository in image.name, got ${JSON.stringify(name)}`;
+  if (name.includes('@'))
+    return `must not carry a digest; put the image repository in image.name, got ${JSON.stringify(name)}`;
   const lastPart = name.slice(name.lastIndexOf('/') + 1);
   const colon = lastPart.indexOf(':');
   if (colon < 0) return undefined;

@@ -5,7 +5,12 @@ import { didYouMean } from './suggest.ts';
  * Objects whose keys are the user's own (checked by their own rules, not against defaults):
  * PostgreSQL parameters (parameterProblem, with its own "did you mean") and remote refs by Secret key.
  */
-const OPEN_MAPS: readonly string[] = ['postgresql', 'credentials.externalSecrets.remoteRefs', 'monitoring.labels', 'pitr.credentials.externalSecrets.remoteRefs'];
+const OPEN_MAPS: readonly string[] = [
+  'postgresql',
+  'credentials.externalSecrets.remoteRefs',
+  'monitoring.labels',
+  'pitr.credentials.externalSecrets.remoteRefs',
+];
 
 /** Settings that have no default, so `defaults` cannot show them: by the object that holds them. */
 export const OPTIONAL_SETTINGS: Readonly<Record<string, readonly string[]>> = {
@@ -14,7 +19,8 @@ export const OPTIONAL_SETTINGS: Readonly<Record<string, readonly string[]>> = {
   monitoring: ['exporterDigest'],
 };
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Keys an environment file sets that Settings does not have, at every depth, and objects replaced
@@ -32,7 +38,11 @@ export function shapeProblems(config: object): [string, string][] {
  */
 export function checkShape(config: object): { problems: [string, string][]; wellShaped: Record<string, unknown> } {
   const problems: [string, string][] = [];
-  const walk = (override: Record<string, unknown>, shape: Record<string, unknown>, path: string): Record<string, unknown> => {
+  const walk = (
+    override: Record<string, unknown>,
+    shape: Record<string, unknown>,
+    path: string,
+  ): Record<string, unknown> => {
     const kept: Record<string, unknown> = {};
     // The environment's own name comes first at the top: it is not a setting but is always there.
     const allowed = [...(path === '' ? ['name'] : []), ...Object.keys(shape), ...(OPTIONAL_SETTINGS[path] ?? [])];
@@ -46,7 +56,10 @@ export function checkShape(config: object): { problems: [string, string][]; well
       if (value === undefined || !isPlainObject(expected) || OPEN_MAPS.includes(field)) {
         kept[key] = value;
       } else if (!isPlainObject(value)) {
-        problems.push([field, `must be an object with ${Object.keys(expected).join(', ') || 'entries'}, got ${JSON.stringify(value)}`]);
+        problems.push([
+          field,
+          `must be an object with ${Object.keys(expected).join(', ') || 'entries'}, got ${JSON.stringify(value)}`,
+        ]);
       } else {
         kept[key] = walk(value, expected, field);
       }

@@ -23,20 +23,49 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 /** Every problem with the `tls` settings, as [field path, message] pairs. */
 export function tlsProblems(s: Settings): [string, string][] {
   const t = s.tls;
-  if (t === null || typeof t !== 'object') return [['tls', 'must be an object such as { enabled: true, issuerRef: { kind: "ClusterIssuer", name: "platform-ca" } }']];
+  if (t === null || typeof t !== 'object')
+    return [
+      ['tls', 'must be an object such as { enabled: true, issuerRef: { kind: "ClusterIssuer", name: "platform-ca" } }'],
+    ];
   const found: [string, string | undefined][] = [
-    ['tls.enabled', typeof t.enabled === 'boolean' ? undefined : `must be true or false, got ${JSON.stringify(t.enabled)}`],
-    ['tls.issuerRef.kind', ISSUER_KINDS.includes(t.issuerRef?.kind) ? undefined : `must be one of ${ISSUER_KINDS.join(', ')}, got ${JSON.stringify(t.issuerRef?.kind)}`],
-    ['tls.issuerRef.name', typeof t.issuerRef?.name === 'string' && DNS_SUBDOMAIN.test(t.issuerRef.name) ? undefined : `must name a cert-manager ${t.issuerRef?.kind ?? 'issuer'} (lowercase DNS subdomain), got ${JSON.stringify(t.issuerRef?.name)}`],
-    ['tls.existingSecret', typeof t.existingSecret === 'boolean' ? undefined : `must be true (the Secret postgresql-tls is made out of band) or false (cert-manager makes it), got ${JSON.stringify(t.existingSecret)}`],
-    ['tls.minProtocolVersion', TLS_VERSIONS.includes(t.minProtocolVersion) ? undefined : `must be one of ${TLS_VERSIONS.join(', ')} (older protocols are broken), got ${JSON.stringify(t.minProtocolVersion)}`],
+    [
+      'tls.enabled',
+      typeof t.enabled === 'boolean' ? undefined : `must be true or false, got ${JSON.stringify(t.enabled)}`,
+    ],
+    [
+      'tls.issuerRef.kind',
+      ISSUER_KINDS.includes(t.issuerRef?.kind)
+        ? undefined
+        : `must be one of ${ISSUER_KINDS.join(', ')}, got ${JSON.stringify(t.issuerRef?.kind)}`,
+    ],
+    [
+      'tls.issuerRef.name',
+      typeof t.issuerRef?.name === 'string' && DNS_SUBDOMAIN.test(t.issuerRef.name)
+        ? undefined
+        : `must name a cert-manager ${t.issuerRef?.kind ?? 'issuer'} (lowercase DNS subdomain), got ${JSON.stringify(t.issuerRef?.name)}`,
+    ],
+    [
+      'tls.existingSecret',
+      typeof t.existingSecret === 'boolean'
+        ? undefined
+        : `must be true (the Secret postgresql-tls is made out of band) or false (cert-manager makes it), got ${JSON.stringify(t.existingSecret)}`,
+    ],
+    [
+      'tls.minProtocolVersion',
+      TLS_VERSIONS.includes(t.minProtocolVersion)
+        ? undefined
+        : `must be one of ${TLS_VERSIONS.join(', ')} (older protocols are broken), got ${JSON.stringify(t.minProtocolVersion)}`,
+    ],
   ];
   // tls.conf is included before environment.conf: an environment's own ssl line would win, and
   // with pg_hba.conf admitting other hosts over TLS only, ssl = off would lock every client out.
   if (t.enabled === true && s.postgresql && typeof s.postgresql === 'object') {
     for (const name of ['ssl', 'ssl_cert_file', 'ssl_key_file', 'ssl_ca_file']) {
       if (Object.hasOwn(s.postgresql, name)) {
-        found.push([`postgresql.${name}`, `belongs to the tls component while tls.enabled is true (pg_hba.conf admits other hosts over TLS only); remove it, or set tls: { enabled: false }`]);
+        found.push([
+          `postgresql.${name}`,
+          `belongs to the tls component while tls.enabled is true (pg_hba.conf admits other hosts over TLS only); remove it, or set tls: { enabled: false }`,
+        ]);
       }
     }
   }

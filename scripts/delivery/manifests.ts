@@ -18,27 +18,35 @@ export const argocdFile = (environment: string) => `${ARGOCD_DIR}/${deliveryName
 export const fluxFile = (environment: string) => `${FLUX_DIR}/${deliveryName(environment)}.yaml`;
 
 // No app.kubernetes.io/instance: Argo CD's label tracking owns that label on what it manages.
-const labels = (environment: string) => ({ 'app.kubernetes.io/part-of': 'project-template', [ENVIRONMENT_LABEL]: environment });
+const labels = (environment: string) => ({
+  'app.kubernetes.io/part-of': 'project-template',
+  [ENVIRONMENT_LABEL]: environment,
+});
 
 function header(lines: readonly string[]): string {
-  return lines.map((line) => `# ${line}`.trimEnd()).join('\n') + '\n';
+  return `${lines.map((line) => `# ${line}`.trimEnd()).join('\n')}\n`;
 }
 
 function argocdYaml(environment: Environment, repository: Repository): string {
   const d = environment.delivery;
-  return header([
-    `Argo CD Application for the ${environment.name} environment: apply once, with kubectl apply -f ${argocdFile(environment.name)}`,
-    `Sync: ${d.automated ? 'automated, with self-heal' : 'manual (argocd app sync ' + deliveryName(environment.name) + ')'}; prune: ${d.prune}. docs/delivery.md.`,
-    `Rendered from ${environment.source} and scripts/config/repository.ts by \`npm run build:overlays\`.`,
-  ]) + objectsYaml([application({
-    name: deliveryName(environment.name),
-    labels: labels(environment.name),
-    repoURL: repository.url,
-    targetRevision: targetRevision(repository.revision),
-    path: overlayPath(environment.name),
-    namespace: environment.namespace,
-    delivery: d,
-  })]);
+  return (
+    header([
+      `Argo CD Application for the ${environment.name} environment: apply once, with kubectl apply -f ${argocdFile(environment.name)}`,
+      `Sync: ${d.automated ? 'automated, with self-heal' : `manual (argocd app sync ${deliveryName(environment.name)})`}; prune: ${d.prune}. docs/delivery.md.`,
+      `Rendered from ${environment.source} and scripts/config/repository.ts by \`npm run build:overlays\`.`,
+    ]) +
+    objectsYaml([
+      application({
+        name: deliveryName(environment.name),
+        labels: labels(environment.name),
+        repoURL: repository.url,
+        targetRevision: targetRevision(repository.revision),
+        path: overlayPath(environment.name),
+        namespace: environment.namespace,
+        delivery: d,
+      }),
+    ])
+  );
 }
 
 function fluxYaml(environment: Environment, repository: Repository): string {
@@ -52,17 +60,21 @@ function fluxYaml(environment: Environment, repository: Repository): string {
     namespace: environment.namespace,
     delivery: d,
   };
-  return header([
-    `Flux GitRepository and Kustomization for the ${environment.name} environment: apply once, with kubectl apply -f ${fluxFile(environment.name)}`,
-    `Sync: ${d.automated ? 'automated' : `suspended until a person resumes it (flux resume kustomization ${props.name} -n ${d.flux.namespace})`}; prune: ${d.prune}. docs/delivery.md.`,
-    `Rendered from ${environment.source} and scripts/config/repository.ts by \`npm run build:overlays\`.`,
-  ]) + objectsYaml([fluxNamespace(props), gitRepository(props), fluxKustomization(props)]);
+  return (
+    header([
+      `Flux GitRepository and Kustomization for the ${environment.name} environment: apply once, with kubectl apply -f ${fluxFile(environment.name)}`,
+      `Sync: ${d.automated ? 'automated' : `suspended until a person resumes it (flux resume kustomization ${props.name} -n ${d.flux.namespace})`}; prune: ${d.prune}. docs/delivery.md.`,
+      `Rendered from ${environment.source} and scripts/config/repository.ts by \`npm run build:overlays\`.`,
+    ]) + objectsYaml([fluxNamespace(props), gitRepository(props), fluxKustomization(props)])
+  );
 }
 
 /** generated/argocd/postgresql-<env>.yaml and generated/flux/postgresql-<env>.yaml of each environment. */
 export function deliveryFiles(environments: readonly Environment[], repository: Repository): FileTree {
-  return new Map(environments.flatMap((environment) => [
-    [argocdFile(environment.name), argocdYaml(environment, repository)],
-    [fluxFile(environment.name), fluxYaml(environment, repository)],
-  ]));
+  return new Map(
+    environments.flatMap((environment) => [
+      [argocdFile(environment.name), argocdYaml(environment, repository)],
+      [fluxFile(environment.name), fluxYaml(environment, repository)],
+    ]),
+  );
 }

@@ -32,7 +32,12 @@ export default defineEnvironment({
   // 30 days of recoverability (docs/backups-and-restore.md).
   pitr: {
     enabled: true,
-    repository: { endpoint: 's3.eu-west-1.amazonaws.com', bucket: 'project-template-pgbackrest-prod', region: 'eu-west-1', path: '/prod' },
+    repository: {
+      endpoint: 's3.eu-west-1.amazonaws.com',
+      bucket: 'project-template-pgbackrest-prod',
+      region: 'eu-west-1',
+      path: '/prod',
+    },
     credentials: { source: 'external-secrets', externalSecrets: { remoteKey: 'postgresql-pgbackrest/prod' } },
     retentionDays: 30,
   },

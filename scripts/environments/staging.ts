@@ -4,7 +4,8 @@ import { defineEnvironment } from '../config/environment.ts';
 export default defineEnvironment({
   name: 'staging',
   replicas: 2,
-  // Patroni manages failover with two members: the project's image (images/postgresql/, docs/replication-and-failover.md).
+  // Patroni manages failover with two members: the project's image (images/postgresql/,
+  // docs/replication-and-failover.md).
   image: { name: 'ghcr.io/penguintechinc/postgresql-patroni', tag: '16-alpine-patroni4.0.6' },
   storage: { size: '20Gi' },
   resources: {
@@ -27,7 +28,12 @@ export default defineEnvironment({
   // 7 days of recoverability (docs/backups-and-restore.md).
   pitr: {
     enabled: true,
-    repository: { endpoint: 's3.eu-west-1.amazonaws.com', bucket: 'project-template-pgbackrest-staging', region: 'eu-west-1', path: '/staging' },
+    repository: {
+      endpoint: 's3.eu-west-1.amazonaws.com',
+      bucket: 'project-template-pgbackrest-staging',
+      region: 'eu-west-1',
+      path: '/staging',
+    },
     credentials: { source: 'external-secrets', externalSecrets: { remoteKey: 'postgresql-pgbackrest/staging' } },
     retentionDays: 7,
   },

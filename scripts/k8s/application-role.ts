@@ -23,5 +23,7 @@ export const applicationInitMount: VolumeMount = {
   subPath: applicationRoleScript.initScript,
   readOnly: true,
 };
-export const applicationInitVolume: Volume = { name: 'application-init', configMap: { name: names.applicationInitConfigMap } };
-
+export const applicationInitVolume: Volume = {
+  name: 'application-init',
+  configMap: { name: names.applicationInitConfigMap },
+};

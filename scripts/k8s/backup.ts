@@ -14,7 +14,11 @@ import { backupPaths } from '../vocabulary/paths.ts';
  * pod must never be selected by the database's Services, StatefulSet or anti-affinity.
  */
 export function backupPodLabels(component: 'backup' | 'restore'): Record<string, string> {
-  return { 'app.kubernetes.io/name': backupNames.cronJob, 'app.kubernetes.io/component': component, 'app.kubernetes.io/part-of': 'project-template' };
+  return {
+    'app.kubernetes.io/name': backupNames.cronJob,
+    'app.kubernetes.io/component': component,
+    'app.kubernetes.io/part-of': 'project-template',
+  };
 }
 
 function objectLabels(s: Settings): Record<string, string> {
@@ -25,7 +29,6 @@ function objectLabels(s: Settings): Record<string, string> {
 export function backupSourceHost(s: Settings): string {
   return s.replicas > 1 ? names.readService : names.service;
 }
-
 
 /** What restore.sh reads: libpq's PG* variables and BACKUP_DIR. */
 function restoreEnv(host: string): EnvVar[] {
@@ -167,10 +170,12 @@ export function backupNetworkPolicy(s: Settings): NetworkPolicy {
     spec: {
       podSelector: { matchLabels: { ...selectorLabels } },
       policyTypes: ['Ingress'],
-      ingress: [{
-        from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': backupNames.cronJob } } }],
-        ports: [{ protocol: 'TCP', port: POSTGRES_PORT }],
-      }],
+      ingress: [
+        {
+          from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': backupNames.cronJob } } }],
+          ports: [{ protocol: 'TCP', port: POSTGRES_PORT }],
+        },
+      ],
     },
   };
 }

@@ -1,5 +1,9 @@
 import type { IExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret';
-import { APPLICATION_REMOTE_KEYS, REMOTE_CREDENTIAL_KEYS, type ExternalSecretsSettings } from '../config/credentials.ts';
+import {
+  APPLICATION_REMOTE_KEYS,
+  REMOTE_CREDENTIAL_KEYS,
+  type ExternalSecretsSettings,
+} from '../config/credentials.ts';
 import { BEFORE_WORKLOADS, CREDENTIALS_CHECKSUM } from './gitops.ts';
 import { names } from '../vocabulary/names.ts';
 
@@ -13,7 +17,13 @@ export interface ExternalSecretProps {
 
 export interface RemoteRefEntry {
   secretKey: string;
-  remoteRef: { key: string; property: string; conversionStrategy: 'Default'; decodingStrategy: 'None'; metadataPolicy: 'None' };
+  remoteRef: {
+    key: string;
+    property: string;
+    conversionStrategy: 'Default';
+    decodingStrategy: 'None';
+    metadataPolicy: 'None';
+  };
 }
 
 /**
@@ -22,20 +32,32 @@ export interface RemoteRefEntry {
  * (test/custom-resource-defaults.test.ts checks every default of every rendered custom resource).
  */
 function remoteRefEntry(secretKey: string, key: string, property: string): RemoteRefEntry {
-  return { secretKey, remoteRef: { key, property, conversionStrategy: 'Default', decodingStrategy: 'None', metadataPolicy: 'None' } };
+  return {
+    secretKey,
+    remoteRef: { key, property, conversionStrategy: 'Default', decodingStrategy: 'None', metadataPolicy: 'None' },
+  };
 }
 
 /** Where each key of the server's Secret is read in the store. */
 export function remoteRefs(e: ExternalSecretsSettings): RemoteRefEntry[] {
-  return REMOTE_CREDENTIAL_KEYS.map((key) => remoteRefEntry(key, e.remoteRefs[key]?.key ?? e.remoteKey, e.remoteRefs[key]?.property ?? key));
+  return REMOTE_CREDENTIAL_KEYS.map((key) =>
+    remoteRefEntry(key, e.remoteRefs[key]?.key ?? e.remoteKey, e.remoteRefs[key]?.property ?? key),
+  );
 }
 
 /** Where the applications' Secret's password is read: the store key's `app-password` property unless remoteRefs says otherwise. */
 export function applicationRemoteRefs(e: ExternalSecretsSettings): RemoteRefEntry[] {
-  return APPLICATION_REMOTE_KEYS.map((key) => remoteRefEntry('password', e.remoteRefs[key]?.key ?? e.remoteKey, e.remoteRefs[key]?.property ?? key));
+  return APPLICATION_REMOTE_KEYS.map((key) =>
+    remoteRefEntry('password', e.remoteRefs[key]?.key ?? e.remoteKey, e.remoteRefs[key]?.property ?? key),
+  );
 }
 
-function externalSecretObject(p: ExternalSecretProps, name: string, templateData: Record<string, string>, data: RemoteRefEntry[]): IExternalSecret {
+function externalSecretObject(
+  p: ExternalSecretProps,
+  name: string,
+  templateData: Record<string, string>,
+  data: RemoteRefEntry[],
+): IExternalSecret {
   return {
     apiVersion: 'external-secrets.io/v1',
     kind: 'ExternalSecret',
@@ -70,9 +92,16 @@ function externalSecretObject(p: ExternalSecretProps, name: string, templateData
  * placeholder generator: the server's (`database` from the settings, not a secret; the rest from the
  * store) and the applications' (`username` from the applicationRole setting, the password from the store).
  */
-export function externalSecrets(p: ExternalSecretProps & { readonly database: string; readonly applicationRole: string }): IExternalSecret[] {
+export function externalSecrets(
+  p: ExternalSecretProps & { readonly database: string; readonly applicationRole: string },
+): IExternalSecret[] {
   return [
     externalSecretObject(p, names.secret, { database: p.database }, remoteRefs(p.settings)),
-    externalSecretObject(p, names.applicationSecret, { username: p.applicationRole }, applicationRemoteRefs(p.settings)),
+    externalSecretObject(
+      p,
+      names.applicationSecret,
+      { username: p.applicationRole },
+      applicationRemoteRefs(p.settings),
+    ),
   ];
 }

@@ -43,7 +43,7 @@ export function gitRepository(p: FluxProps): IGitRepository {
       url: p.url,
       ref: { ...p.revision },
       interval: p.delivery.flux.interval,
-      ignore: ['/*', ...FETCHED_PATHS.map((dir) => `!/${dir}/`)].join('\n') + '\n',
+      ignore: `${['/*', ...FETCHED_PATHS.map((dir) => `!/${dir}/`)].join('\n')}\n`,
     },
   };
 }

@@ -3,7 +3,11 @@
  * pinned. The tag stays for readers; the runtime pulls by the digest, so every node runs the same
  * build whatever the tag points at later (docs/configuration.md#image-digests).
  */
-export function imageReference(image: { readonly name: string; readonly tag: string; readonly digest?: string }): string {
+export function imageReference(image: {
+  readonly name: string;
+  readonly tag: string;
+  readonly digest?: string;
+}): string {
   return `${image.name}:${image.tag}${image.digest ? `@${image.digest}` : ''}`;
 }
 

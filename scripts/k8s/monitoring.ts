@@ -37,7 +37,6 @@ export const scrapeAnnotations: Readonly<Record<string, string>> = {
   'prometheus.io/path': '/metrics',
 };
 
-
 export function exporterContainer(): Container {
   const probe = { httpGet: { path: '/', port: 'metrics' }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 };
   return {
@@ -87,9 +86,15 @@ export function withExporter(sts: StatefulSet, exporterDigest?: string): Statefu
         spec: {
           ...pod,
           containers: [
-            ...pod.containers.map((c) => c.name !== names.container ? c : {
-              ...c, env: [...(c.env ?? []), monitoringEnv], volumeMounts: [...(c.volumeMounts ?? []), initScriptMount],
-            }),
+            ...pod.containers.map((c) =>
+              c.name !== names.container
+                ? c
+                : {
+                    ...c,
+                    env: [...(c.env ?? []), monitoringEnv],
+                    volumeMounts: [...(c.volumeMounts ?? []), initScriptMount],
+                  },
+            ),
             { ...exporterContainer(), image: exporterDigest ? `${EXPORTER_IMAGE}@${exporterDigest}` : EXPORTER_IMAGE },
           ],
           volumes: [...(pod.volumes ?? []), initScriptVolume],

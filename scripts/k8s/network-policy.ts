@@ -17,7 +17,10 @@ export function networkPolicy(version: string, allowedClients: readonly NetworkP
       policyTypes: ['Ingress'],
       ingress: [
         { from: [...allowedClients], ports: [{ protocol: 'TCP', port: POSTGRES_PORT }] },
-        { from: [{ podSelector: { matchLabels: { ...selectorLabels } } }], ports: [{ protocol: 'TCP', port: POSTGRES_PORT }] },
+        {
+          from: [{ podSelector: { matchLabels: { ...selectorLabels } } }],
+          ports: [{ protocol: 'TCP', port: POSTGRES_PORT }],
+        },
       ],
     },
   };

@@ -59,7 +59,10 @@ export function patroniVolume(): Volume {
     projected: {
       // Executable: post_bootstrap and the config Job run the scripts directly.
       defaultMode: 0o555,
-      sources: [{ configMap: { name: names.patroniConfigMap } }, { configMap: { name: names.patroniScriptsConfigMap } }],
+      sources: [
+        { configMap: { name: names.patroniConfigMap } },
+        { configMap: { name: names.patroniScriptsConfigMap } },
+      ],
     },
   };
 }
@@ -101,11 +104,16 @@ export function patroniStatefulSet(sts: StatefulSet, s: Settings): StatefulSet {
       minReadySeconds: minReadySeconds(s),
       template: {
         ...template,
-        metadata: { ...template.metadata, labels: { ...template.metadata!.labels, [PATRONI_SCOPE_LABEL]: PATRONI_SCOPE } },
+        metadata: {
+          ...template.metadata,
+          labels: { ...template.metadata!.labels, [PATRONI_SCOPE_LABEL]: PATRONI_SCOPE },
+        },
         spec: {
           ...pod,
           automountServiceAccountToken: true,
-          containers: pod.containers.map((container) => (container.name === names.container ? patroniContainer(container) : container)),
+          containers: pod.containers.map((container) =>
+            container.name === names.container ? patroniContainer(container) : container,
+          ),
           volumes: [patroniVolume(), ...pod.volumes!],
         },
       },
@@ -163,24 +171,32 @@ export function patroniConfigJob(s: Settings): Job {
     spec: {
       backoffLimit: 10,
       template: {
-        metadata: { labels: { 'app.kubernetes.io/name': names.patroniConfigJob, 'app.kubernetes.io/component': 'patroni-config', 'app.kubernetes.io/part-of': 'project-template' } },
+        metadata: {
+          labels: {
+            'app.kubernetes.io/name': names.patroniConfigJob,
+            'app.kubernetes.io/component': 'patroni-config',
+            'app.kubernetes.io/part-of': 'project-template',
+          },
+        },
         spec: {
           serviceAccountName: names.serviceAccount,
           automountServiceAccountToken: true,
           restartPolicy: 'OnFailure',
           securityContext: restrictedPodSecurity,
-          containers: [{
-            name: 'patronictl',
-            image: `${s.image.name}:${s.image.tag}`,
-            command: ['sh', patroniPaths.applyDcs],
-            env: [
-              { name: 'PATRONI_KUBERNETES_NAMESPACE', valueFrom: field('metadata.namespace') },
-              { name: 'HOME', value: '/tmp' },
-            ],
-            resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
-            securityContext: restrictedContainerSecurity,
-            volumeMounts: [patroniContainerFields.volumeMount, { name: 'tmp', mountPath: '/tmp' }],
-          }],
+          containers: [
+            {
+              name: 'patronictl',
+              image: `${s.image.name}:${s.image.tag}`,
+              command: ['sh', patroniPaths.applyDcs],
+              env: [
+                { name: 'PATRONI_KUBERNETES_NAMESPACE', valueFrom: field('metadata.namespace') },
+                { name: 'HOME', value: '/tmp' },
+              ],
+              resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+              securityContext: restrictedContainerSecurity,
+              volumeMounts: [patroniContainerFields.volumeMount, { name: 'tmp', mountPath: '/tmp' }],
+            },
+          ],
           volumes: [patroniVolume(), { name: 'tmp', emptyDir: {} }],
         },
       },

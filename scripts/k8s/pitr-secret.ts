@@ -12,18 +12,34 @@ import { pitrNames } from '../vocabulary/feature-names.ts';
  */
 export function externalSecretFor(s: Settings): IExternalSecret {
   const e = s.pitr.credentials.externalSecrets;
-  const keys = Object.values(PITR_SECRET_KEYS).filter((key) => s.pitr.encryption || key !== PITR_SECRET_KEYS.cipherPass);
+  const keys = Object.values(PITR_SECRET_KEYS).filter(
+    (key) => s.pitr.encryption || key !== PITR_SECRET_KEYS.cipherPass,
+  );
   return {
     apiVersion: 'external-secrets.io/v1',
     kind: 'ExternalSecret',
-    metadata: { name: pitrNames.secret, namespace: s.namespace, labels: pitrLabels(s), annotations: { ...BEFORE_WORKLOADS } },
+    metadata: {
+      name: pitrNames.secret,
+      namespace: s.namespace,
+      labels: pitrLabels(s),
+      annotations: { ...BEFORE_WORKLOADS },
+    },
     spec: {
       refreshInterval: e.refreshInterval,
       secretStoreRef: { kind: e.storeRef.kind, name: e.storeRef.name },
       // Deleted in the store, the Secret stays: archiving must not stop because of a store cleanup.
       target: { name: pitrNames.secret, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
       // Every field the operator's CRD defaults, spelled out: otherwise Argo CD shows it OutOfSync forever.
-      data: keys.map((key) => ({ secretKey: key, remoteRef: { key: e.remoteKey, property: key, conversionStrategy: 'Default', decodingStrategy: 'None', metadataPolicy: 'None' } })),
+      data: keys.map((key) => ({
+        secretKey: key,
+        remoteRef: {
+          key: e.remoteKey,
+          property: key,
+          conversionStrategy: 'Default',
+          decodingStrategy: 'None',
+          metadataPolicy: 'None',
+        },
+      })),
     },
   };
 }

@@ -24,7 +24,7 @@ const secretKey = (name: string, key: string): EnvVar['valueFrom'] => ({ secretK
  * restore_command pgBackRest writes has no --stanza, so a restored server finds it only here.
  * The passphrase comes last, after every variable that does not depend on the settings.
  */
-export function repositoryEnv(s: Settings): EnvVar[] {
+export function repositoryEnv(): EnvVar[] {
   return [
     { name: 'PGBACKREST_STANZA', value: STANZA },
     { name: 'PGBACKREST_REPO1_S3_KEY', valueFrom: secretKey(pitrNames.secret, PITR_SECRET_KEYS.s3Key) },
@@ -34,7 +34,9 @@ export function repositoryEnv(s: Settings): EnvVar[] {
 
 /** With repository encryption, the passphrase. */
 export function cipherEnv(s: Settings): EnvVar[] {
-  return s.pitr.encryption ? [{ name: 'PGBACKREST_REPO1_CIPHER_PASS', valueFrom: secretKey(pitrNames.secret, PITR_SECRET_KEYS.cipherPass) }] : [];
+  return s.pitr.encryption
+    ? [{ name: 'PGBACKREST_REPO1_CIPHER_PASS', valueFrom: secretKey(pitrNames.secret, PITR_SECRET_KEYS.cipherPass) }]
+    : [];
 }
 
 /** The CA of the S3 endpoint, when it is not one the image trusts. */
@@ -42,14 +44,25 @@ export function caVolumes(s: Settings): Volume[] {
   const ca = s.pitr.repository.ca;
   if (!ca) return [];
   const items = [{ key: ca.key, path: 'ca.crt' }];
-  return [ca.kind === 'Secret' ? { name: 'pgbackrest-repository-ca', secret: { secretName: ca.name, items } } : { name: 'pgbackrest-repository-ca', configMap: { name: ca.name, items } }];
+  return [
+    ca.kind === 'Secret'
+      ? { name: 'pgbackrest-repository-ca', secret: { secretName: ca.name, items } }
+      : { name: 'pgbackrest-repository-ca', configMap: { name: ca.name, items } },
+  ];
 }
 
 export function caMounts(s: Settings): VolumeMount[] {
-  return s.pitr.repository.ca ? [{ name: 'pgbackrest-repository-ca', mountPath: path.dirname(POD_LAYOUT.caFile), readOnly: true }] : [];
+  return s.pitr.repository.ca
+    ? [{ name: 'pgbackrest-repository-ca', mountPath: path.dirname(POD_LAYOUT.caFile), readOnly: true }]
+    : [];
 }
 
-const configMount: VolumeMount = { name: 'pgbackrest-config', mountPath: POD_CONFIG_PATH, subPath: 'pgbackrest.conf', readOnly: true };
+const configMount: VolumeMount = {
+  name: 'pgbackrest-config',
+  mountPath: POD_CONFIG_PATH,
+  subPath: 'pgbackrest.conf',
+  readOnly: true,
+};
 const workMount: VolumeMount = { name: 'pgbackrest', mountPath: POD_LAYOUT.workDir };
 
 /**
@@ -57,7 +70,7 @@ const workMount: VolumeMount = { name: 'pgbackrest', mountPath: POD_LAYOUT.workD
  * environment has, then what depends on its settings (passphrase, CA), so overlays append those.
  */
 export function databaseAdditions(s: Settings): { env: EnvVar[]; volumeMounts: VolumeMount[] } {
-  return { env: [...repositoryEnv(s), ...cipherEnv(s)], volumeMounts: [configMount, workMount, ...caMounts(s)] };
+  return { env: [...repositoryEnv(), ...cipherEnv(s)], volumeMounts: [configMount, workMount, ...caMounts(s)] };
 }
 
 /** The pod's volumes for pgBackRest: its config, a writable work directory, its TLS certificate, the CA. */
@@ -82,7 +95,7 @@ export function sidecarContainer(s: Settings): Container {
     command: ['pgbackrest', 'server'],
     ports: [{ name: 'pgbackrest', containerPort: PGBACKREST_TLS_PORT, protocol: 'TCP' }],
     env: [
-      ...repositoryEnv(s),
+      ...repositoryEnv(),
       { name: 'PGBACKREST_PG1_USER', valueFrom: secretKey(names.secret, 'username') },
       { name: 'PGPASSWORD', valueFrom: secretKey(names.secret, 'password') },
       ...cipherEnv(s),
@@ -103,18 +116,31 @@ export function sidecarContainer(s: Settings): Container {
 }
 
 function backupJob(s: Settings, name: string, schedule: string, type: 'full' | 'diff'): CronJob {
-  const labels = { 'app.kubernetes.io/name': pitrNames.jobPodName, 'app.kubernetes.io/component': 'backup', 'app.kubernetes.io/part-of': 'project-template' };
+  const labels = {
+    'app.kubernetes.io/name': pitrNames.jobPodName,
+    'app.kubernetes.io/component': 'backup',
+    'app.kubernetes.io/part-of': 'project-template',
+  };
   const container: Container = {
     name: pitrNames.container,
     // The database's image: the same pgBackRest version as the members it talks to.
     image: `${s.image.name}:${s.image.tag}`,
     // stanza-create is a no-op once the stanza exists, and creates it on the first run.
     command: ['sh', '-c', `pgbackrest stanza-create && exec pgbackrest backup --type=${type}`],
-    env: [{ name: 'PGBACKREST_CONFIG', value: `${CONFIG_DIR}/${BACKUP_CONFIG_FILE}` }, ...repositoryEnv(s), ...cipherEnv(s)],
+    env: [
+      { name: 'PGBACKREST_CONFIG', value: `${CONFIG_DIR}/${BACKUP_CONFIG_FILE}` },
+      ...repositoryEnv(),
+      ...cipherEnv(s),
+    ],
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '2', memory: '1Gi' } },
     securityContext: restrictedContainerSecurity,
     volumeMounts: [
-      { name: 'pgbackrest-config', mountPath: `${CONFIG_DIR}/${BACKUP_CONFIG_FILE}`, subPath: BACKUP_CONFIG_FILE, readOnly: true },
+      {
+        name: 'pgbackrest-config',
+        mountPath: `${CONFIG_DIR}/${BACKUP_CONFIG_FILE}`,
+        subPath: BACKUP_CONFIG_FILE,
+        readOnly: true,
+      },
       { name: 'pgbackrest', mountPath: POD_LAYOUT.workDir },
       { name: 'pgbackrest-tls', mountPath: POD_LAYOUT.tlsDir, readOnly: true },
       { name: 'tmp', mountPath: '/tmp' },
@@ -171,7 +197,12 @@ export function backupCronJobs(s: Settings): CronJob[] {
 }
 
 export function pitrServiceAccount(s: Settings): ServiceAccount {
-  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: pitrNames.serviceAccount, labels: pitrLabels(s) }, automountServiceAccountToken: false };
+  return {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: pitrNames.serviceAccount, labels: pitrLabels(s) },
+    automountServiceAccountToken: false,
+  };
 }
 
 /** Only the backup jobs' pods reach pgBackRest's TLS servers; the certificate's CN is the second lock. */
@@ -183,10 +214,12 @@ export function pitrNetworkPolicy(s: Settings): NetworkPolicy {
     spec: {
       podSelector: { matchLabels: { ...selectorLabels } },
       policyTypes: ['Ingress'],
-      ingress: [{
-        from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': pitrNames.jobPodName } } }],
-        ports: [{ protocol: 'TCP', port: PGBACKREST_TLS_PORT }],
-      }],
+      ingress: [
+        {
+          from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': pitrNames.jobPodName } } }],
+          ports: [{ protocol: 'TCP', port: PGBACKREST_TLS_PORT }],
+        },
+      ],
     },
   };
 }
@@ -198,11 +231,25 @@ export function certificates(s: Settings): object[] {
     apiVersion: 'cert-manager.io/v1',
     kind: 'Certificate',
     metadata: { name, labels: pitrLabels(s) },
-    spec: { secretName: name, issuerRef, duration: '2160h', renewBefore: '360h', privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' }, ...spec },
+    spec: {
+      secretName: name,
+      issuerRef,
+      duration: '2160h',
+      renewBefore: '360h',
+      privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+      ...spec,
+    },
   });
   return [
     // The job connects to postgresql-N.postgresql-headless: one wildcard covers every member.
-    certificate(pitrNames.serverTls, { commonName: `${names.statefulSet}.${names.headlessService}`, dnsNames: [`*.${names.headlessService}`], usages: ['digital signature', 'key encipherment', 'server auth'] }),
-    certificate(pitrNames.clientTls, { commonName: BACKUP_CLIENT_CN, usages: ['digital signature', 'key encipherment', 'client auth'] }),
+    certificate(pitrNames.serverTls, {
+      commonName: `${names.statefulSet}.${names.headlessService}`,
+      dnsNames: [`*.${names.headlessService}`],
+      usages: ['digital signature', 'key encipherment', 'server auth'],
+    }),
+    certificate(pitrNames.clientTls, {
+      commonName: BACKUP_CLIENT_CN,
+      usages: ['digital signature', 'key encipherment', 'client auth'],
+    }),
   ];
 }

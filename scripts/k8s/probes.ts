@@ -12,11 +12,13 @@ import type { Probe } from 'kubernetes-types/core/v1';
  *
  * postmaster.pid's first line is the postmaster's PID and its eighth its state: "starting",
  * "stopping", "ready", or "standby" once recovery is consistent (what pg_ctl -w waits for): with
- * hot_standby on, as the bundle always renders it, a standby then accepts read-only connections. The exec probes run in the container, with its PGDATA and its user (the
+ * hot_standby on, as the bundle always renders it, a standby then accepts read-only connections. The exec probes run
+ * in the container, with its PGDATA and its user (the
  * postmaster's, so `kill -0` may signal it).
  */
 const postmasterRuns = 'pid=$(head -n 1 "$PGDATA/postmaster.pid" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid"';
-const accepting = 'state=$(sed -n 8p "$PGDATA/postmaster.pid" 2>/dev/null | tr -d " ") && { [ "$state" = ready ] || [ "$state" = standby ]; }';
+const accepting =
+  'state=$(sed -n 8p "$PGDATA/postmaster.pid" 2>/dev/null | tr -d " ") && { [ "$state" = ready ] || [ "$state" = standby ]; }';
 
 // The entrypoint's temporary server for initdb and the init scripts listens on the socket only (line 6,
 // the listen address, is empty): the startup probe waits for the real one, which listens on TCP.
@@ -27,5 +29,11 @@ export const LIVENESS_COMMAND = ['sh', '-c', postmasterRuns];
 export const READINESS_COMMAND = ['sh', '-c', `${postmasterRuns} && ${accepting}`];
 
 export const startupProbe = (timing: Omit<Probe, 'exec'>): Probe => ({ exec: { command: STARTUP_COMMAND }, ...timing });
-export const livenessProbe = (timing: Omit<Probe, 'exec'>): Probe => ({ exec: { command: LIVENESS_COMMAND }, ...timing });
-export const readinessProbe = (timing: Omit<Probe, 'exec'>): Probe => ({ exec: { command: READINESS_COMMAND }, ...timing });
+export const livenessProbe = (timing: Omit<Probe, 'exec'>): Probe => ({
+  exec: { command: LIVENESS_COMMAND },
+  ...timing,
+});
+export const readinessProbe = (timing: Omit<Probe, 'exec'>): Probe => ({
+  exec: { command: READINESS_COMMAND },
+  ...timing,
+});

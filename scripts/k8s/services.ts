@@ -1,5 +1,11 @@
 import type { Service } from 'kubernetes-types/core/v1';
-import { metadataLabels, PATRONI_ROLE_LABEL, PRIMARY_ROLE, REPLICA_ROLE, selectorLabels } from '../vocabulary/labels.ts';
+import {
+  metadataLabels,
+  PATRONI_ROLE_LABEL,
+  PRIMARY_ROLE,
+  REPLICA_ROLE,
+  selectorLabels,
+} from '../vocabulary/labels.ts';
 import { names, POSTGRES_PORT } from '../vocabulary/names.ts';
 
 const port = { name: 'postgresql', port: POSTGRES_PORT, targetPort: 'postgresql', protocol: 'TCP' };
@@ -43,7 +49,10 @@ export function clientService(version: string): Service {
 }
 
 /** The selector of the read-write Service under Patroni: whichever pod Patroni labels primary. */
-export const primarySelector = (): Record<string, string> => ({ ...selectorLabels, [PATRONI_ROLE_LABEL]: PRIMARY_ROLE });
+export const primarySelector = (): Record<string, string> => ({
+  ...selectorLabels,
+  [PATRONI_ROLE_LABEL]: PRIMARY_ROLE,
+});
 
 /**
  * Read-only clients (when replicas > 1): the hot standbys only, as Patroni labels them. The primary

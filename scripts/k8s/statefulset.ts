@@ -1,5 +1,5 @@
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
-import type { Affinity, Container, EnvVar, PodSecurityContext, Probe, SecurityContext } from 'kubernetes-types/core/v1';
+import type { Affinity, Container, EnvVar, PodSecurityContext, SecurityContext } from 'kubernetes-types/core/v1';
 import type { Settings } from '../config/environment.ts';
 import { applicationInitMount, applicationInitVolume, applicationRoleEnv } from './application-role.ts';
 import { ARGOCD_KEEP } from './gitops.ts';
@@ -18,7 +18,6 @@ const DEFAULT_CONTAINER = 'kubectl.kubernetes.io/default-container';
 
 /** A variable's value from a key of the server's Secret (postgresql-secret). */
 export const secretKey = (key: string): EnvVar['valueFrom'] => ({ secretKeyRef: { name: names.secret, key } });
-
 
 /** Pod Security Standards "restricted", plus a read-only root filesystem. */
 export const restrictedContainerSecurity: SecurityContext = {
@@ -46,7 +45,13 @@ function postgresContainer(s: Settings): Container {
     name: names.container,
     image: imageReference(s.image),
     // The image's entrypoint initialises an empty PGDATA, then execs these arguments.
-    args: ['postgres', '-c', `config_file=${paths.config}/postgresql.conf`, '-c', `hba_file=${paths.config}/pg_hba.conf`],
+    args: [
+      'postgres',
+      '-c',
+      `config_file=${paths.config}/postgresql.conf`,
+      '-c',
+      `hba_file=${paths.config}/pg_hba.conf`,
+    ],
     ports: [{ name: 'postgresql', containerPort: POSTGRES_PORT, protocol: 'TCP' }],
     env: [
       { name: 'POSTGRES_DB', valueFrom: secretKey('database') },
@@ -57,15 +62,27 @@ function postgresContainer(s: Settings): Container {
     ],
     resources: {
       // Guaranteed QoS (resources.guaranteed) reserves the limits: requests equal to them.
-      requests: s.resources.guaranteed ? { cpu: s.resources.limits.cpu, memory: s.resources.limits.memory } : { cpu: s.resources.requests.cpu, memory: s.resources.requests.memory },
+      requests: s.resources.guaranteed
+        ? { cpu: s.resources.limits.cpu, memory: s.resources.limits.memory }
+        : { cpu: s.resources.requests.cpu, memory: s.resources.requests.memory },
       limits: { cpu: s.resources.limits.cpu, memory: s.resources.limits.memory },
     },
     // Probes read postmaster.pid instead of connecting (k8s/probes.ts): no log line per probe, and a
     // server in crash recovery is alive however long recovery takes. The startup probe waits for the
     // postmaster listening on TCP: initdb and the init scripts of a first start get 5 minutes.
     startupProbe: startupProbe({ periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 }),
-    livenessProbe: livenessProbe({ initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 }),
-    readinessProbe: readinessProbe({ initialDelaySeconds: 10, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 }),
+    livenessProbe: livenessProbe({
+      initialDelaySeconds: 30,
+      periodSeconds: 10,
+      timeoutSeconds: 5,
+      failureThreshold: 6,
+    }),
+    readinessProbe: readinessProbe({
+      initialDelaySeconds: 10,
+      periodSeconds: 5,
+      timeoutSeconds: 3,
+      failureThreshold: 3,
+    }),
     securityContext: restrictedContainerSecurity,
     volumeMounts: [
       { name: names.dataVolumeClaim, mountPath: paths.dataMount },
@@ -81,7 +98,10 @@ function postgresContainer(s: Settings): Container {
 /** Pods of one environment on different nodes: a node failure then takes at most one replica. */
 export function podAntiAffinity(mode: Settings['podAntiAffinity']): Affinity | undefined {
   const term = { labelSelector: { matchLabels: { ...selectorLabels } }, topologyKey: 'kubernetes.io/hostname' };
-  if (mode === 'preferred') return { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] } };
+  if (mode === 'preferred')
+    return {
+      podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] },
+    };
   if (mode === 'required') return { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } };
   return undefined;
 }

@@ -25,8 +25,14 @@ export const tlsMount: VolumeMount = { name: tlsNames.volume, mountPath: TLS_DIR
 export function tlsDnsNames(namespace: string): string[] {
   const services = [names.service, names.readService, names.headlessService];
   return [
-    ...services.flatMap((service) => [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`]),
-    `*.${names.headlessService}.${namespace}.svc`, `*.${names.headlessService}.${namespace}.svc.cluster.local`,
+    ...services.flatMap((service) => [
+      service,
+      `${service}.${namespace}`,
+      `${service}.${namespace}.svc`,
+      `${service}.${namespace}.svc.cluster.local`,
+    ]),
+    `*.${names.headlessService}.${namespace}.svc`,
+    `*.${names.headlessService}.${namespace}.svc.cluster.local`,
     'localhost',
   ];
 }

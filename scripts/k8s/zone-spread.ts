@@ -7,10 +7,12 @@ import { selectorLabels } from '../vocabulary/labels.ts';
  */
 export function zoneSpreadConstraints(enabled: boolean): TopologySpreadConstraint[] | undefined {
   if (!enabled) return undefined;
-  return [{
-    maxSkew: 1,
-    topologyKey: 'topology.kubernetes.io/zone',
-    whenUnsatisfiable: 'ScheduleAnyway',
-    labelSelector: { matchLabels: { ...selectorLabels } },
-  }];
+  return [
+    {
+      maxSkew: 1,
+      topologyKey: 'topology.kubernetes.io/zone',
+      whenUnsatisfiable: 'ScheduleAnyway',
+      labelSelector: { matchLabels: { ...selectorLabels } },
+    },
+  ];
 }

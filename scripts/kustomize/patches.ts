@@ -15,8 +15,18 @@ export interface Patch {
 }
 
 /** The StatefulSet every component and overlay patches. */
-export const statefulSetTarget: PatchTarget = { group: 'apps', version: 'v1', kind: 'StatefulSet', name: names.statefulSet };
-const networkPolicyTarget: PatchTarget = { group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy', name: names.networkPolicy };
+export const statefulSetTarget: PatchTarget = {
+  group: 'apps',
+  version: 'v1',
+  kind: 'StatefulSet',
+  name: names.statefulSet,
+};
+const networkPolicyTarget: PatchTarget = {
+  group: 'networking.k8s.io',
+  version: 'v1',
+  kind: 'NetworkPolicy',
+  name: names.networkPolicy,
+};
 
 /**
  * JSON 6902 operations replacing `field` of the named container in `list` ("containers" or
@@ -27,9 +37,18 @@ const networkPolicyTarget: PatchTarget = { group: 'networking.k8s.io', version: 
  * whole OpenAPI schema (about 1.1 s) the first time a build meets a strategic merge, and JSON
  * patches also fix list order by RFC 6902 rather than by a kustomize version's merge habits.
  */
-export function containerFieldPatch(list: 'containers' | 'initContainers', index: number, name: string, field: string, value: unknown): object[] {
+export function containerFieldPatch(
+  list: 'containers' | 'initContainers',
+  index: number,
+  name: string,
+  field: string,
+  value: unknown,
+): object[] {
   const path = `/spec/template/spec/${list}/${index}`;
-  return [{ op: 'test', path: `${path}/name`, value: name }, { op: 'replace', path: `${path}/${field}`, value }];
+  return [
+    { op: 'test', path: `${path}/name`, value: name },
+    { op: 'replace', path: `${path}/${field}`, value },
+  ];
 }
 
 /** A JSON pointer segment: "/" and "~" escaped (RFC 6901), as annotation keys need. */
@@ -40,7 +59,14 @@ export const pointerSegment = (key: string) => key.replaceAll('~', '~0').replace
  * in a fixed order. A concern whose values equal the base's has no patch.
  */
 export function overlayPatches(environment: Environment, base: Settings): Patch[] {
-  const patches: (Patch | undefined)[] = [storagePatch(environment, base), resourcesPatch(environment, base), sharedMemoryPatch(environment, base), antiAffinityPatch(environment, base), zoneSpreadPatch(environment, base), allowedClientsPatch(environment, base)];
+  const patches: (Patch | undefined)[] = [
+    storagePatch(environment, base),
+    resourcesPatch(environment, base),
+    sharedMemoryPatch(environment, base),
+    antiAffinityPatch(environment, base),
+    zoneSpreadPatch(environment, base),
+    allowedClientsPatch(environment, base),
+  ];
   return patches.filter((patch): patch is Patch => patch !== undefined);
 }
 
@@ -50,13 +76,16 @@ function storagePatch(e: Settings, base: Settings): Patch | undefined {
     .filter((field) => e.storage[field] !== base.storage[field])
     .map((field) => ({
       op: 'replace',
-      path: field === 'size' ? '/spec/volumeClaimTemplates/0/spec/resources/requests/storage' : '/spec/volumeClaimTemplates/0/spec/storageClassName',
+      path:
+        field === 'size'
+          ? '/spec/volumeClaimTemplates/0/spec/resources/requests/storage'
+          : '/spec/volumeClaimTemplates/0/spec/storageClassName',
       value: e.storage[field],
     }));
   if (operations.length === 0) return undefined;
   return {
     file: 'patches/storage.yaml',
-    comment: 'Size and StorageClass of each pod\'s data volume (new claims only: a bound PVC is not resized by this).',
+    comment: "Size and StorageClass of each pod's data volume (new claims only: a bound PVC is not resized by this).",
     target: statefulSetTarget,
     body: operations,
   };
@@ -81,7 +110,9 @@ function sharedMemoryPatch(e: Settings, base: Settings): Patch | undefined {
     file: 'patches/shared-memory.yaml',
     comment: 'Size limit of the memory-backed /dev/shm (counts toward the memory limit).',
     target: statefulSetTarget,
-    body: [{ op: 'replace', path: `/spec/template/spec/volumes/${index}/emptyDir/sizeLimit`, value: e.sharedMemorySize }],
+    body: [
+      { op: 'replace', path: `/spec/template/spec/volumes/${index}/emptyDir/sizeLimit`, value: e.sharedMemorySize },
+    ],
   };
 }
 

@@ -33,7 +33,11 @@ function filesDigest(sources: FileTree, prefixes: readonly string[]): string {
 }
 
 /** The cache key of each overlay in `overlayDirs`: what they share (kustomize, base/, components/) is hashed once. */
-export function renderCacheKeys(kustomize: KustomizeBinary, sources: FileTree, overlayDirs: readonly string[]): string[] {
+export function renderCacheKeys(
+  kustomize: KustomizeBinary,
+  sources: FileTree,
+  overlayDirs: readonly string[],
+): string[] {
   let binary = '';
   try {
     const stat = statSync(kustomize.command);
@@ -41,8 +45,19 @@ export function renderCacheKeys(kustomize: KustomizeBinary, sources: FileTree, o
   } catch {
     // A command found on PATH (kubectl, kustomize): its version stands for it.
   }
-  const shared = JSON.stringify([kustomize.command, kustomize.args, kustomize.version, binary, filesDigest(sources, ['base/', 'components/'])]);
-  return overlayDirs.map((dir) => createHash('sha256').update(shared).update(filesDigest(sources, [dir.replace(/\/?$/, '/')])).digest('hex'));
+  const shared = JSON.stringify([
+    kustomize.command,
+    kustomize.args,
+    kustomize.version,
+    binary,
+    filesDigest(sources, ['base/', 'components/']),
+  ]);
+  return overlayDirs.map((dir) =>
+    createHash('sha256')
+      .update(shared)
+      .update(filesDigest(sources, [dir.replace(/\/?$/, '/')]))
+      .digest('hex'),
+  );
 }
 
 /** A cache in `dir` (created on first write); when it cannot be written, the build simply renders everything. */
@@ -74,7 +89,9 @@ export function directoryRenderCache(dir: string): RenderCache {
       try {
         const entries = readdirSync(dir).filter((name) => name.endsWith('.yaml'));
         if (entries.length <= KEEP) return;
-        const byAge = entries.map((name) => ({ name, used: statSync(path.join(dir, name)).mtimeMs })).sort((a, b) => b.used - a.used);
+        const byAge = entries
+          .map((name) => ({ name, used: statSync(path.join(dir, name)).mtimeMs }))
+          .sort((a, b) => b.used - a.used);
         for (const { name } of byAge.slice(KEEP)) rmSync(path.join(dir, name), { force: true });
       } catch {
         // Nothing to prune.

@@ -26,13 +26,23 @@ export const kustomizeEnv = (side: { parallel: boolean }, env: NodeJS.ProcessEnv
 });
 
 /** `kustomize build <dir>`'s stdout, byte for byte: the rendered file is never re-serialized. */
-export async function kustomizeBuild(kustomize: KustomizeBinary, dir: string, { parallel = false }: { parallel?: boolean } = {}): Promise<string> {
+export async function kustomizeBuild(
+  kustomize: KustomizeBinary,
+  dir: string,
+  { parallel = false }: { parallel?: boolean } = {},
+): Promise<string> {
   try {
-    const { stdout } = await run(kustomize.command, [...kustomize.args, dir], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: kustomizeEnv({ parallel }) });
+    const { stdout } = await run(kustomize.command, [...kustomize.args, dir], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      env: kustomizeEnv({ parallel }),
+    });
     return stdout;
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim();
-    throw new Error(`kustomize ${kustomize.version} (${kustomize.origin}) failed to build ${dir}: ${stderr || (error as Error).message}`);
+    throw new Error(
+      `kustomize ${kustomize.version} (${kustomize.origin}) failed to build ${dir}: ${stderr || (error as Error).message}`,
+    );
   }
 }
 
@@ -41,11 +51,16 @@ export async function kustomizeBuild(kustomize: KustomizeBinary, dir: string, { 
  * one overlay while others render. At most one process per core runs at a time: more only queue for
  * the CPU and hold their memory meanwhile.
  */
-function kustomizeBuilds(kustomize: KustomizeBinary, dirs: readonly string[], concurrency = availableParallelism()): Promise<string>[] {
+function kustomizeBuilds(
+  kustomize: KustomizeBinary,
+  dirs: readonly string[],
+  concurrency = availableParallelism(),
+): Promise<string>[] {
   if (dirs.length === 0) return [];
   let running = 0;
   const waiting: (() => void)[] = [];
-  const slot = () => (running < concurrency ? Promise.resolve(running++) : new Promise<void>((resolve) => waiting.push(resolve)));
+  const slot = () =>
+    running < concurrency ? Promise.resolve(running++) : new Promise<void>((resolve) => waiting.push(resolve));
   const release = () => {
     const next = waiting.shift();
     if (next) next();
@@ -66,15 +81,24 @@ function kustomizeBuilds(kustomize: KustomizeBinary, dirs: readonly string[], co
  * since an earlier build, else from kustomize, which then fills the cache. Only what kustomize reads
  * is written under `root`: the base, the components and the overlays it renders.
  */
-export async function overlayRenders(kustomize: KustomizeBinary, sources: FileTree, root: string, dirs: readonly string[], cache: RenderCache): Promise<{ builds: Promise<string>[]; reused: number }> {
+export async function overlayRenders(
+  kustomize: KustomizeBinary,
+  sources: FileTree,
+  root: string,
+  dirs: readonly string[],
+  cache: RenderCache,
+): Promise<{ builds: Promise<string>[]; reused: number }> {
   const keys = renderCacheKeys(kustomize, sources, dirs);
   const cached = keys.map((key) => cache.get(key));
-  const stale = dirs.flatMap((dir, index) => (cached[index] === undefined ? [index] : []));
+  const stale = dirs.flatMap((_dir, index) => (cached[index] === undefined ? [index] : []));
   if (stale.length) {
     const read = ['base/', 'components/', ...stale.map((index) => dirs[index])];
     await writeTree(root, new Map([...sources].filter(([file]) => read.some((prefix) => file.startsWith(prefix)))));
   }
-  const fresh = kustomizeBuilds(kustomize, stale.map((index) => path.join(root, dirs[index])));
+  const fresh = kustomizeBuilds(
+    kustomize,
+    stale.map((index) => path.join(root, dirs[index])),
+  );
   const builds = dirs.map((_, index) => {
     const hit = cached[index];
     if (hit !== undefined) return Promise.resolve(hit);

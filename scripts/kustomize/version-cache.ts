@@ -8,7 +8,10 @@ import { fileURLToPath } from 'node:url';
  * 50 ms, more under load) on every build for an answer that changes only when the file does; a
  * replaced or upgraded binary is a new identity and is asked again. Only a found version is kept.
  */
-const FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../node_modules/.cache/postgresql-gitops-bundle/kustomize-versions.json');
+const FILE = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../node_modules/.cache/postgresql-gitops-bundle/kustomize-versions.json',
+);
 
 type Entries = Record<string, { identity: string; version: string }>;
 
@@ -30,7 +33,11 @@ function identityOf(file: string): string | undefined {
 }
 
 /** `ask()`'s answer for the executable `file` run with `args`, from the cache while the file is unchanged. */
-export function cachedVersion(file: string, args: readonly string[], ask: () => string | undefined): string | undefined {
+export function cachedVersion(
+  file: string,
+  args: readonly string[],
+  ask: () => string | undefined,
+): string | undefined {
   const key = JSON.stringify([path.resolve(file), args]);
   const identity = identityOf(file);
   const entries = readEntries();

@@ -18,7 +18,8 @@ export function mergeTrees(...trees: FileTree[]): FileTree {
  */
 
 export async function writeTree(root: string, tree: FileTree): Promise<void> {
-  for (const dir of new Set([...tree.keys()].map((file) => path.dirname(path.join(root, file))))) mkdirSync(dir, { recursive: true });
+  for (const dir of new Set([...tree.keys()].map((file) => path.dirname(path.join(root, file)))))
+    mkdirSync(dir, { recursive: true });
   for (const [file, content] of tree) writeFileSync(path.join(root, file), content);
 }
 
@@ -27,7 +28,9 @@ export async function readOwnedFiles(root: string, owned: readonly string[]): Pr
   const tree: FileTree = new Map();
   for (const entry of owned) {
     const isDirectory = entry.endsWith('/');
-    const files = isDirectory ? fg.sync('**/*', { cwd: path.join(root, entry), dot: true, onlyFiles: true }).map((file) => entry + file) : [entry];
+    const files = isDirectory
+      ? fg.sync('**/*', { cwd: path.join(root, entry), dot: true, onlyFiles: true }).map((file) => entry + file)
+      : [entry];
     for (const file of files.sort()) {
       if (existsSync(path.join(root, file))) tree.set(file, readFileSync(path.join(root, file), 'utf8'));
     }

@@ -26,7 +26,7 @@ export function postgresqlConf(parameters: Readonly<Record<string, ParameterValu
     `# PostgreSQL configuration of the ${names.statefulSet} StatefulSet, rendered by \`npm run build:overlays\``,
     '# from scripts/config/defaults.ts. Edit that file, not this one.',
     '',
-    '# Owned by the bundle: the pod\'s ports, probes and mounts rely on these.',
+    "# Owned by the bundle: the pod's ports, probes and mounts rely on these.",
     ...parameterLines(bundleParameters),
     '',
     '# Shared defaults of every environment, then what scripts/postgres/tuning.ts derives from the volume, memory and medium.',
@@ -49,5 +49,9 @@ export function postgresqlConf(parameters: Readonly<Record<string, ParameterValu
  * any change rolls the pods.
  */
 export function environmentConf(environment: string, parameters: Readonly<Record<string, ParameterValue>>): string {
-  return [`# Parameters of the ${environment} environment that differ from the defaults.`, ...parameterLines(parameters), ''].join('\n');
+  return [
+    `# Parameters of the ${environment} environment that differ from the defaults.`,
+    ...parameterLines(parameters),
+    '',
+  ].join('\n');
 }

@@ -3,7 +3,10 @@
  * includes, later lines winning, as the server does. Enough of the grammar for the bundle's files.
  * Names are as written; values without their quotes.
  */
-export function effectiveParameters(files: Readonly<Record<string, string>>, entry = 'postgresql.conf'): Record<string, string> {
+export function effectiveParameters(
+  files: Readonly<Record<string, string>>,
+  entry = 'postgresql.conf',
+): Record<string, string> {
   const parameters: Record<string, string> = {};
   for (const raw of (files[entry] ?? '').split('\n')) {
     const line = raw.replace(/#.*$/, '').trim();

@@ -139,15 +139,21 @@ export function memoryBudget(input: MemoryBudgetInput): MemoryBudget {
     );
   }
   return {
-    items, totalBytes, limitBytes: memoryLimit, maxBytes: memoryLimit, sharedBuffersMaxBytes,
-    ok: problems.length === 0, problems,
+    items,
+    totalBytes,
+    limitBytes: memoryLimit,
+    maxBytes: memoryLimit,
+    sharedBuffersMaxBytes,
+    ok: problems.length === 0,
+    problems,
   };
 }
 
 /** One line per item, in MiB, then the total against the limit and any problems. */
 export function formatBudget(budget: MemoryBudget): string {
   const width = Math.max(...budget.items.map((item) => item.name.length));
-  const line = (name: string, bytes: number, note: string) => `${name.padEnd(width)}  ${mib(bytes).padStart(10)}  ${note}`;
+  const line = (name: string, bytes: number, note: string) =>
+    `${name.padEnd(width)}  ${mib(bytes).padStart(10)}  ${note}`;
   const share = ((budget.totalBytes / budget.limitBytes) * 100).toFixed(1);
   return [
     ...budget.items.map((item) => line(item.name, item.bytes, item.why)),
@@ -160,7 +166,11 @@ export function formatBudget(budget: MemoryBudget): string {
 function walBuffers(configured: number, sharedBuffers: number): BudgetItem {
   if (configured >= 0) return { name: 'wal_buffers', bytes: configured, why: 'WAL buffers, as configured' };
   const pages = Math.min(Math.max(Math.floor(sharedBuffers / WAL_BLOCK_BYTES / 32), 8), (16 * MiB) / WAL_BLOCK_BYTES);
-  return { name: 'wal_buffers', bytes: pages * WAL_BLOCK_BYTES, why: 'WAL buffers: -1 = shared_buffers/32, 64kB .. 16MB' };
+  return {
+    name: 'wal_buffers',
+    bytes: pages * WAL_BLOCK_BYTES,
+    why: 'WAL buffers: -1 = shared_buffers/32, 64kB .. 16MB',
+  };
 }
 
 function mib(bytes: number): string {

@@ -9,14 +9,18 @@ export const BUNDLE_OWNED_PARAMETERS: Readonly<Record<string, string>> = {
   config_file: 'the bundle decides which postgresql.conf the pod reads',
   hba_file: 'the bundle decides which pg_hba.conf the pod reads',
   ident_file: 'the bundle decides which pg_ident.conf the pod reads',
-  listen_addresses: "the pod must listen on '*' for its Service; allowedClients (the NetworkPolicy) decides who may connect",
+  listen_addresses:
+    "the pod must listen on '*' for its Service; allowedClients (the NetworkPolicy) decides who may connect",
   port: 'the Service, the probes and the clients all use 5432',
   unix_socket_directories: "the image's entrypoint and the probes connect through /var/run/postgresql",
-  external_pid_file: 'the container runtime tracks the server; postmaster.pid in the data directory is the lock that matters',
+  external_pid_file:
+    'the container runtime tracks the server; postmaster.pid in the data directory is the lock that matters',
 };
 
-const STANDBY = 'the replication machinery writes it for each standby when it starts or follows a new primary, overriding a value set here';
-const RECOVERY = 'a recovery target stops the server at a point in time; the restore runbook sets it for one recovery, never for every start';
+const STANDBY =
+  'the replication machinery writes it for each standby when it starts or follows a new primary, overriding a value set here';
+const RECOVERY =
+  'a recovery target stops the server at a point in time; the restore runbook sets it for one recovery, never for every start';
 
 /**
  * Owned by replication and failover (today scripts/postgres/sh/, soon Patroni): a value set in an
@@ -26,7 +30,8 @@ const RECOVERY = 'a recovery target stops the server at a point in time; the res
 export const REPLICATION_OWNED_PARAMETERS: Readonly<Record<string, string>> = {
   primary_conninfo: STANDBY,
   primary_slot_name: STANDBY,
-  restore_command: 'recovery and standbys fetch WAL the way the bundle configures them; a command here runs on every standby start',
+  restore_command:
+    'recovery and standbys fetch WAL the way the bundle configures them; a command here runs on every standby start',
   archive_cleanup_command: STANDBY,
   recovery_end_command: STANDBY,
   recovery_target: RECOVERY,
@@ -37,7 +42,8 @@ export const REPLICATION_OWNED_PARAMETERS: Readonly<Record<string, string>> = {
   recovery_target_time: RECOVERY,
   recovery_target_timeline: RECOVERY,
   recovery_target_xid: RECOVERY,
-  synchronous_standby_names: 'the replication machinery (Patroni\'s synchronous_mode) names the synchronous standbys it knows are up: '
-    + 'a fixed list waits forever for a standby that is down or not yet there, and every commit hangs',
-  cluster_name: 'the replication machinery names the cluster; it appears in process titles and in Patroni\'s scope',
+  synchronous_standby_names:
+    "the replication machinery (Patroni's synchronous_mode) names the synchronous standbys it knows are up: " +
+    'a fixed list waits forever for a standby that is down or not yet there, and every commit hangs',
+  cluster_name: "the replication machinery names the cluster; it appears in process titles and in Patroni's scope",
 };

@@ -81,18 +81,23 @@ function interpret(name: string, value: ParameterValue): Interpretation {
   if (name !== name.toLowerCase()) return { problem: `write parameter names in lowercase: "${name.toLowerCase()}"` };
   const owner = Object.hasOwn(BUNDLE_OWNED_PARAMETERS, name) ? BUNDLE_OWNED_PARAMETERS[name] : undefined;
   if (owner) return { problem: `set by the bundle, not by an environment: ${owner}` };
-  const replication = Object.hasOwn(REPLICATION_OWNED_PARAMETERS, name) ? REPLICATION_OWNED_PARAMETERS[name] : undefined;
+  const replication = Object.hasOwn(REPLICATION_OWNED_PARAMETERS, name)
+    ? REPLICATION_OWNED_PARAMETERS[name]
+    : undefined;
   if (replication) return { problem: `owned by the bundle's replication, not by an environment: ${replication}` };
   if (entry.context === 'internal') {
     return { problem: 'read-only: it reports how PostgreSQL was built or initialised and cannot be set' };
   }
   switch (entry.vartype) {
-    case 'bool': return interpretBool(value);
-    case 'enum': return interpretEnum(entry, value);
+    case 'bool':
+      return interpretBool(value);
+    case 'enum':
+      return interpretEnum(entry, value);
     case 'string':
       return typeof value === 'string' ? { setting: value } : { problem: `expects a string, not ${describe(value)}` };
     case 'integer':
-    case 'real': return interpretNumber(entry, value);
+    case 'real':
+      return interpretNumber(entry, value);
   }
 }
 
@@ -124,7 +129,9 @@ function interpretNumber(entry: CatalogEntry, value: ParameterValue): Interpreta
     if (!kind) return { problem: `takes no unit: write a plain number, not ${describe(value)}` };
     const converted = toBaseUnit(parsed.number, parsed.unit, kind);
     if (converted === undefined) {
-      return { problem: `${describe(value)} has an invalid unit; valid units are ${Object.keys(kind.units).join(', ')} (case-sensitive)` };
+      return {
+        problem: `${describe(value)} has an invalid unit; valid units are ${Object.keys(kind.units).join(', ')} (case-sensitive)`,
+      };
     }
     base = converted;
   }
@@ -219,5 +226,7 @@ function describe(value: ParameterValue): string {
 
 function unknownName(name: string): string {
   const close = closestName(name, catalogNames());
-  return close ? `unknown parameter; did you mean "${close}"?` : 'unknown parameter: PostgreSQL 16 has no setting by that name';
+  return close
+    ? `unknown parameter; did you mean "${close}"?`
+    : 'unknown parameter: PostgreSQL 16 has no setting by that name';
 }

@@ -1,5 +1,11 @@
 import type { ParameterValue, Settings } from '../config/environment.ts';
-import { PATRONI_LABELS, PATRONI_ROLE_LABEL, PATRONI_SCOPE_LABEL, PRIMARY_ROLE, REPLICA_ROLE } from '../vocabulary/labels.ts';
+import {
+  PATRONI_LABELS,
+  PATRONI_ROLE_LABEL,
+  PATRONI_SCOPE_LABEL,
+  PRIMARY_ROLE,
+  REPLICA_ROLE,
+} from '../vocabulary/labels.ts';
 import { names, PATRONI_PORT, PATRONI_SCOPE, POSTGRES_PORT, REPLICATION_ROLE } from '../vocabulary/names.ts';
 import { commentedYaml } from '../output/yaml.ts';
 import { catalogEntry } from './catalog.ts';
@@ -12,8 +18,16 @@ import { paths, TLS_DIR, patroniPaths } from '../vocabulary/paths.ts';
  * value the environment means (its own, else PostgreSQL's default, never Patroni's).
  */
 export const DCS_PARAMETERS = [
-  'max_connections', 'max_locks_per_transaction', 'max_worker_processes', 'max_prepared_transactions', 'wal_level',
-  'track_commit_timestamp', 'max_wal_senders', 'max_replication_slots', 'wal_keep_size', 'wal_log_hints',
+  'max_connections',
+  'max_locks_per_transaction',
+  'max_worker_processes',
+  'max_prepared_transactions',
+  'wal_level',
+  'track_commit_timestamp',
+  'max_wal_senders',
+  'max_replication_slots',
+  'wal_keep_size',
+  'wal_log_hints',
 ] as const;
 
 /** A parameter as Patroni's YAML takes it: booleans as on/off, a catalog default with its unit. */
@@ -43,7 +57,8 @@ export function dcsConfig(s: Settings): Record<string, unknown> {
     postgresql: {
       // A former primary rejoins by rewinding (wal_log_hints is on), not by a full clone.
       use_pg_rewind: true,
-      // Each member gets a slot on the primary: its WAL stays until the standby has it (max_slot_wal_keep_size caps it).
+      // Each member gets a slot on the primary: its WAL stays until the standby has it (max_slot_wal_keep_size caps
+      // it).
       use_slots: true,
       parameters: Object.fromEntries(DCS_PARAMETERS.map((name) => [name, dcsValue(name, s.postgresql[name])])),
     },
@@ -60,9 +75,11 @@ export function patroniConfig(s: Settings): Record<string, unknown> {
     scope: PATRONI_SCOPE,
     restapi: { listen: `0.0.0.0:${PATRONI_PORT}` },
     kubernetes: {
-      // ConfigMaps, not Endpoints: the Endpoints API is deprecated from Kubernetes 1.33, and Argo CD 3 excludes it from sync.
+      // ConfigMaps, not Endpoints: the Endpoints API is deprecated from Kubernetes 1.33, and Argo CD 3 excludes it
+      // from sync.
       use_endpoints: false,
-      // Copied onto every ConfigMap Patroni creates: never Argo CD's tracking label, or a prune deletes the leader lock.
+      // Copied onto every ConfigMap Patroni creates: never Argo CD's tracking label, or a prune deletes the leader
+      // lock.
       labels: { ...PATRONI_LABELS },
       scope_label: PATRONI_SCOPE_LABEL,
       role_label: PATRONI_ROLE_LABEL,
@@ -121,12 +138,26 @@ const HEADER = (what: string) => [
 ];
 
 export function patroniYaml(s: Settings): string {
-  return commentedYaml(patroniConfig(s), [...HEADER(`Patroni's configuration of the ${names.statefulSet} StatefulSet`),
-    'Per pod, from the environment: PATRONI_NAME, PATRONI_KUBERNETES_NAMESPACE, PATRONI_KUBERNETES_POD_IP,',
-    'PATRONI_RESTAPI_CONNECT_ADDRESS, PATRONI_POSTGRESQL_CONNECT_ADDRESS and the passwords (never in this file).'], {}, '1.1');
+  return commentedYaml(
+    patroniConfig(s),
+    [
+      ...HEADER(`Patroni's configuration of the ${names.statefulSet} StatefulSet`),
+      'Per pod, from the environment: PATRONI_NAME, PATRONI_KUBERNETES_NAMESPACE, PATRONI_KUBERNETES_POD_IP,',
+      'PATRONI_RESTAPI_CONNECT_ADDRESS, PATRONI_POSTGRESQL_CONNECT_ADDRESS and the passwords (never in this file).',
+    ],
+    {},
+    '1.1',
+  );
 }
 
 export function dcsYaml(s: Settings): string {
-  return commentedYaml(dcsConfig(s), [...HEADER('Patroni\'s dynamic configuration'),
-    `Applied to the running cluster after each sync by the ${names.patroniConfigJob} Job (patronictl edit-config --apply).`], {}, '1.1');
+  return commentedYaml(
+    dcsConfig(s),
+    [
+      ...HEADER("Patroni's dynamic configuration"),
+      `Applied to the running cluster after each sync by the ${names.patroniConfigJob} Job (patronictl edit-config --apply).`,
+    ],
+    {},
+    '1.1',
+  );
 }

@@ -77,7 +77,7 @@ export function podConfig(p: PitrSettings, layout: PgbackrestLayout = POD_LAYOUT
     '[global]',
     ...repositoryLines(p, layout),
     '',
-    '# The sidecar\'s TLS server: only the backup job\'s certificate (its CN) may use this stanza.',
+    "# The sidecar's TLS server: only the backup job's certificate (its CN) may use this stanza.",
     'tls-server-address=*',
     `tls-server-port=${PGBACKREST_TLS_PORT}`,
     `tls-server-cert-file=${layout.tlsDir}/tls.crt`,
@@ -101,7 +101,11 @@ export interface BackupTarget {
 }
 
 /** The backup job's configuration: every member as a TLS host, the same repository. */
-export function backupJobConfig(p: PitrSettings, targets: readonly BackupTarget[], layout: PgbackrestLayout = POD_LAYOUT): string {
+export function backupJobConfig(
+  p: PitrSettings,
+  targets: readonly BackupTarget[],
+  layout: PgbackrestLayout = POD_LAYOUT,
+): string {
   const members = targets.flatMap((t, i) => [
     `pg${i + 1}-host=${t.host}`,
     `pg${i + 1}-host-type=tls`,

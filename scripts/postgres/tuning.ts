@@ -46,7 +46,8 @@ export const TUNING_RULES: readonly TuningRule[] = [
     parameter: 'max_wal_size',
     rule: '8% of the data volume, 256MB to 16GB',
     why: 'checkpoints come from checkpoint_timeout rather than WAL volume: fewer checkpoints, fewer full-page images after each',
-    source: 'PostgreSQL docs, "WAL Configuration" (checkpoints requested by WAL volume are logged as a warning sign); PGTune sizes it 4–16GB',
+    source:
+      'PostgreSQL docs, "WAL Configuration" (checkpoints requested by WAL volume are logged as a warning sign); PGTune sizes it 4–16GB',
     value: (i) => sizeValue(clamp(round64(i.volumeBytes * 0.08), 256 * MB, 16 * GB)),
   },
   {
@@ -59,22 +60,23 @@ export const TUNING_RULES: readonly TuningRule[] = [
   {
     parameter: 'wal_keep_size',
     rule: 'max_wal_size when there are standbys; unset otherwise',
-    why: 'pg_rewind needs the former primary\'s WAL back to the last checkpoint before a failover (scripts/config/replication.ts checks it)',
+    why: "pg_rewind needs the former primary's WAL back to the last checkpoint before a failover (scripts/config/replication.ts checks it)",
     source: 'PostgreSQL docs, pg_rewind; Patroni docs, use_pg_rewind',
     value: (i) => (i.replicas > 1 ? sizeValue(Math.max(i.bytes('max_wal_size'), GB)) : undefined),
   },
   {
     parameter: 'checkpoint_timeout',
-    rule: '15min (PostgreSQL\'s default: 5min)',
-    why: 'each page\'s first change after a checkpoint writes a full-page image: three times fewer checkpoints than the 5min default; crash recovery replays at most about 15 minutes of WAL',
+    rule: "15min (PostgreSQL's default: 5min)",
+    why: "each page's first change after a checkpoint writes a full-page image: three times fewer checkpoints than the 5min default; crash recovery replays at most about 15 minutes of WAL",
     source: 'PostgreSQL docs, "WAL Configuration"; EDB and Crunchy Data tuning guides (15–30min)',
     value: () => '15min',
   },
   {
     parameter: 'wal_compression',
-    rule: 'pglz (PostgreSQL\'s default: off)',
-    why: 'full-page images were most of the WAL per transaction in the pgbench runs, and compress well. The alpine image also has lz4 '
-      + '(cheaper in CPU), but the PostgreSQL 16 build the tests boot and the benches measure has only pglz: what is deployed is what was tested',
+    rule: "pglz (PostgreSQL's default: off)",
+    why:
+      'full-page images were most of the WAL per transaction in the pgbench runs, and compress well. The alpine image also has lz4 ' +
+      '(cheaper in CPU), but the PostgreSQL 16 build the tests boot and the benches measure has only pglz: what is deployed is what was tested',
     source: 'PostgreSQL docs, wal_compression',
     value: () => 'pglz',
   },
@@ -95,18 +97,23 @@ export const TUNING_RULES: readonly TuningRule[] = [
   {
     parameter: 'effective_cache_size',
     rule: 'the memory limit minus shared_buffers, /dev/shm and 2 MiB per connection, plus shared_buffers; at most 75% of the limit',
-    why: 'the pod\'s page cache is charged to its memory limit: what the server itself does not hold is what can cache data, not the node\'s RAM',
+    why: "the pod's page cache is charged to its memory limit: what the server itself does not hold is what can cache data, not the node's RAM",
     source: 'PostgreSQL docs, effective_cache_size (shared buffers plus the OS cache); PGTune uses 75% of RAM',
     value: (i) => {
       const backends = i.bytes('max_connections') * 2 * MB;
       const pageCache = i.memoryBytes - i.bytes('shared_buffers') - i.bytes('__shm') - backends;
-      return sizeValue(Math.max(round64(Math.min(i.bytes('shared_buffers') + Math.max(pageCache, 0), i.memoryBytes * 0.75)), i.bytes('shared_buffers')));
+      return sizeValue(
+        Math.max(
+          round64(Math.min(i.bytes('shared_buffers') + Math.max(pageCache, 0), i.memoryBytes * 0.75)),
+          i.bytes('shared_buffers'),
+        ),
+      );
     },
   },
   {
     parameter: 'maintenance_work_mem',
     rule: 'a sixteenth of the memory limit, 64MB to 1GB',
-    why: 'index builds and vacuum\'s dead-tuple list: the 64MB default makes a vacuum of a large table pass over its indexes many times',
+    why: "index builds and vacuum's dead-tuple list: the 64MB default makes a vacuum of a large table pass over its indexes many times",
     source: 'PGTune (RAM / 16)',
     value: (i) => sizeValue(clamp(round64(i.memoryBytes / 16), 64 * MB, GB)),
   },
@@ -119,21 +126,21 @@ export const TUNING_RULES: readonly TuningRule[] = [
   },
   {
     parameter: 'autovacuum_vacuum_scale_factor',
-    rule: '0.05 on a volume of 50Gi or more, else PostgreSQL\'s 0.2',
+    rule: "0.05 on a volume of 50Gi or more, else PostgreSQL's 0.2",
     why: 'on large tables 20% dead rows is a lot of bloat before autovacuum starts',
     source: 'PostgreSQL docs, "Routine Vacuuming"; Crunchy Data and 2ndQuadrant autovacuum guidance',
     value: (i) => (i.volumeBytes >= 50 * GB ? 0.05 : undefined),
   },
   {
     parameter: 'autovacuum_analyze_scale_factor',
-    rule: '0.025 on a volume of 50Gi or more, else PostgreSQL\'s 0.1',
+    rule: "0.025 on a volume of 50Gi or more, else PostgreSQL's 0.1",
     why: 'planner statistics of large tables stay current',
     source: 'PostgreSQL docs, "Routine Vacuuming" (the statistics collector and ANALYZE)',
     value: (i) => (i.volumeBytes >= 50 * GB ? 0.025 : undefined),
   },
   {
     parameter: 'autovacuum_vacuum_cost_limit',
-    rule: 'SSD 1000, HDD PostgreSQL\'s default (vacuum_cost_limit, 200)',
+    rule: "SSD 1000, HDD PostgreSQL's default (vacuum_cost_limit, 200)",
     why: 'the default throttles autovacuum to what a spinning disk takes; on SSD it falls behind busy tables',
     source: 'PostgreSQL docs, "Cost-based Vacuum Delay"; CloudNativePG and Crunchy Data guidance',
     value: (i) => (i.medium === 'ssd' ? 1000 : undefined),
@@ -141,7 +148,10 @@ export const TUNING_RULES: readonly TuningRule[] = [
 ];
 
 /** The derived parameters of settings `s`; the environment's own `explicit` parameters are inputs, never overridden. */
-export function tunedParameters(s: Settings, explicit: Readonly<Record<string, ParameterValue>>): Record<string, ParameterValue> {
+export function tunedParameters(
+  s: Settings,
+  explicit: Readonly<Record<string, ParameterValue>>,
+): Record<string, ParameterValue> {
   const derived: Record<string, ParameterValue> = {};
   const input: TuningInput = {
     volumeBytes: quantityValue(String(s.storage.size)) ?? 0,

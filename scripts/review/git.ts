@@ -5,7 +5,8 @@ export class GitError extends Error {}
 
 function git(cwd: string, args: readonly string[]): string {
   const result = spawnSync('git', args, { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  if (result.status !== 0) throw new GitError(`git ${args.join(' ')}: ${(result.stderr || result.error?.message || 'failed').trim()}`);
+  if (result.status !== 0)
+    throw new GitError(`git ${args.join(' ')}: ${(result.stderr || result.error?.message || 'failed').trim()}`);
   return result.stdout.trim();
 }
 
@@ -44,8 +45,13 @@ export function defaultBase(root: string): { ref: string; commit: string } {
  * the working tree and the index are never read or written. Paths missing at that commit are skipped.
  */
 export function extractPaths(root: string, commit: string, paths: readonly string[], target: string): void {
-  const present = git(root, ['ls-tree', '--name-only', commit, '--', ...paths]).split('\n').filter(Boolean);
+  const present = git(root, ['ls-tree', '--name-only', commit, '--', ...paths])
+    .split('\n')
+    .filter(Boolean);
   if (present.length === 0) return;
-  const archive = execFileSync('git', ['archive', '--format=tar', commit, '--', ...present], { cwd: root, maxBuffer: 256 * 1024 * 1024 });
+  const archive = execFileSync('git', ['archive', '--format=tar', commit, '--', ...present], {
+    cwd: root,
+    maxBuffer: 256 * 1024 * 1024,
+  });
   execFileSync('tar', ['-x', '-C', target], { input: archive });
 }

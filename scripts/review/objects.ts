@@ -1,4 +1,4 @@
-import { renderedObjects } from '../verify/schema.ts';
+import { renderedObjects, type ParsedObject } from '../verify/schema.ts';
 
 /**
  * kustomize's hash suffix: ten characters of hex digits with 0, 1, 3, a, e swapped for g, h, k, m, t
@@ -8,18 +8,18 @@ const HASH_SUFFIX = /-[2456789bcdfghkmt]{10}$/;
 const HASHED_KINDS = ['ConfigMap', 'Secret'];
 
 /** An object's name without the hash suffix kustomize gives a generated ConfigMap or Secret. */
-export function stableName(object: Record<string, any>): string {
+export function stableName(object: ParsedObject): string {
   const name = String(object.metadata?.name ?? '');
   return HASHED_KINDS.includes(object.kind) ? name.replace(HASH_SUFFIX, '') : name;
 }
 
 /** An object's identity across two renders: a changed ConfigMap or Secret keeps it, though its name changes. */
-export function objectKey(object: Record<string, any>): string {
+export function objectKey(object: ParsedObject): string {
   return [object.apiVersion, object.kind, object.metadata?.namespace ?? '', stableName(object)].join('/');
 }
 
 /** "Kind/name" for the summary, with "-*" where a hash suffix was. */
-function label(object: Record<string, any>): string {
+function label(object: ParsedObject): string {
   const name = String(object.metadata?.name ?? '');
   return `${object.kind}/${HASHED_KINDS.includes(object.kind) ? name.replace(HASH_SUFFIX, '-*') : name}`;
 }
@@ -45,6 +45,7 @@ export function objectChanges(before: string, after: string): ObjectChanges {
 
 /** "2 changed (ConfigMap/postgresql-config-*, StatefulSet/postgresql), 1 added (…), 0 removed". */
 export function changesLine(changes: ObjectChanges): string {
-  const part = (count: string[], what: string) => `${count.length} ${what}${count.length ? ` (${count.join(', ')})` : ''}`;
+  const part = (count: string[], what: string) =>
+    `${count.length} ${what}${count.length ? ` (${count.join(', ')})` : ''}`;
   return [part(changes.changed, 'changed'), part(changes.added, 'added'), part(changes.removed, 'removed')].join(', ');
 }

@@ -34,8 +34,8 @@ function preamble(e: Environment, n: EnvironmentNames): string {
     : `one replica, ${code(podName(0))}, without Patroni`;
   return [
     `# Runbooks: ${e.name}`,
-    `Day-2 operations for ${e.name}: namespace ${code(n.namespace)}, ${shape}. Written by \`npm run build:overlays\` from ${code(n.source)} `
-    + 'with the names the bundle renders, so the commands cannot drift from it: edit the environment, not this file.',
+    `Day-2 operations for ${e.name}: namespace ${code(n.namespace)}, ${shape}. Written by \`npm run build:overlays\` from ${code(n.source)} ` +
+      'with the names the bundle renders, so the commands cannot drift from it: edit the environment, not this file.',
     'Run the commands from the repository root, at the commit that is synced, after defining these helpers in your shell:',
     sh(...helpers(n)),
     (Object.keys(RUNBOOK_SECTIONS) as RunbookSection[]).map((key) => `- ${see(key)}`).join('\n'),

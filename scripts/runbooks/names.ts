@@ -21,7 +21,9 @@ export const slotName = (ordinal: number) => podName(ordinal).replace(/[^a-z0-9_
 export const PRIMARY_NOW = '"$(primary)"';
 
 /** The label selector of the database's pods and data claims (not the backup volume, whose component differs). */
-export const databaseSelector = Object.entries(podLabels).map(([key, value]) => `${key}=${value}`).join(',');
+export const databaseSelector = Object.entries(podLabels)
+  .map(([key, value]) => `${key}=${value}`)
+  .join(',');
 
 /** Everything an environment's runbook commands name, computed as the renderer computes it. */
 export interface EnvironmentNames {

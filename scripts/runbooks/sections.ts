@@ -26,4 +26,5 @@ export type RunbookSection = keyof typeof RUNBOOK_SECTIONS;
 export const runbookFile = (environment: string) => `${RUNBOOKS_DIR}/${environment}.md`;
 
 /** A link to one section of an environment's runbook, as printed in warnings and written in docs/. */
-export const runbookLink = (environment: string, section: RunbookSection) => `${runbookFile(environment)}#${RUNBOOK_SECTIONS[section].anchor}`;
+export const runbookLink = (environment: string, section: RunbookSection) =>
+  `${runbookFile(environment)}#${RUNBOOK_SECTIONS[section].anchor}`;

@@ -51,11 +51,15 @@ export function helpers(n: EnvironmentNames): string[] {
     `# sql_on ORDINAL <<'SQL' ... SQL: SQL on ${n.statefulSet}-ORDINAL, as the superuser (the SQL travels on stdin: no quoting)`,
     `sql_on() { ${k} exec -i "${n.statefulSet}-$1" -c ${n.container} -- sh -c 'PGPASSWORD="$POSTGRES_PASSWORD" exec psql -X -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB"'; }`,
     ...(n.secretNameHashed
-      ? [`# secret_lines: the Secrets the pods read (${n.secret}-<hash>, then ${n.applicationSecret}-<hash>, named by the StatefulSet), for the scripts below`,
-        `secret_name() { ${k} get statefulset ${n.statefulSet} -o jsonpath="{.spec.template.spec.containers[?(@.name==\\"${n.container}\\")].env[?(@.name==\\"$1\\")].valueFrom.secretKeyRef.name}"; }`,
-        `secret_lines() { ${k} get secret "$(secret_name POSTGRES_PASSWORD)" -o go-template='${SECRET_LINES_TEMPLATE}' && ${k} get secret "$(secret_name APP_PASSWORD)" -o go-template='${APP_SECRET_LINES_TEMPLATE}'; }`]
-      : [`# secret_lines: the Secrets ${n.secret}, then ${n.applicationSecret} (its keys prefixed app-), for the scripts below`,
-        `secret_lines() { ${k} get secret ${n.secret} -o go-template='${SECRET_LINES_TEMPLATE}' && ${k} get secret ${n.applicationSecret} -o go-template='${APP_SECRET_LINES_TEMPLATE}'; }`]),
+      ? [
+          `# secret_lines: the Secrets the pods read (${n.secret}-<hash>, then ${n.applicationSecret}-<hash>, named by the StatefulSet), for the scripts below`,
+          `secret_name() { ${k} get statefulset ${n.statefulSet} -o jsonpath="{.spec.template.spec.containers[?(@.name==\\"${n.container}\\")].env[?(@.name==\\"$1\\")].valueFrom.secretKeyRef.name}"; }`,
+          `secret_lines() { ${k} get secret "$(secret_name POSTGRES_PASSWORD)" -o go-template='${SECRET_LINES_TEMPLATE}' && ${k} get secret "$(secret_name APP_PASSWORD)" -o go-template='${APP_SECRET_LINES_TEMPLATE}'; }`,
+        ]
+      : [
+          `# secret_lines: the Secrets ${n.secret}, then ${n.applicationSecret} (its keys prefixed app-), for the scripts below`,
+          `secret_lines() { ${k} get secret ${n.secret} -o go-template='${SECRET_LINES_TEMPLATE}' && ${k} get secret ${n.applicationSecret} -o go-template='${APP_SECRET_LINES_TEMPLATE}'; }`,
+        ]),
     `# run_script ORDINAL SCRIPT ARGS...: a script of ${SCRIPTS_DIR}/ in the database container of ${n.statefulSet}-ORDINAL, the Secret on its stdin`,
     `run_script() { ordinal=$1 script=$2; shift 2; secret_lines | ${k} exec -i "${n.statefulSet}-$ordinal" -c ${n.container} -- sh -c "$(cat "${SCRIPTS_DIR}/$script")" "$script" "$@"; }`,
   ];
@@ -68,24 +72,44 @@ export function syncCommands(e: Environment, n: EnvironmentNames): string[] {
     `argocd app sync ${n.delivery}                                  # Argo CD`,
     ...(e.delivery.automated
       ? [`flux reconcile ${flux} --with-source    # or Flux`]
-      : [`flux resume ${flux}    # or Flux: applies, waits for health,`, `flux suspend ${flux}   # and is suspended again (${e.name} syncs by hand)`]),
+      : [
+          `flux resume ${flux}    # or Flux: applies, waits for health,`,
+          `flux suspend ${flux}   # and is suspended again (${e.name} syncs by hand)`,
+        ]),
   ];
 }
 
 /** The commit that makes a change of the environment file real. */
 export function rebuildAndSync(e: Environment, n: EnvironmentNames): string[] {
-  return [`npm run build:overlays -- ${e.name}    # review the diff of generated/${e.name}.yaml, commit, merge`, ...syncCommands(e, n)];
+  return [
+    `npm run build:overlays -- ${e.name}    # review the diff of generated/${e.name}.yaml, commit, merge`,
+    ...syncCommands(e, n),
+  ];
 }
 
 /** SQL run by `sql_on` on one instance. */
-export const sqlOn = (ordinal: number | string, ...sql: readonly string[]) => [`sql_on ${ordinal} <<'SQL'`, ...sql, 'SQL'];
+export const sqlOn = (ordinal: number | string, ...sql: readonly string[]) => [
+  `sql_on ${ordinal} <<'SQL'`,
+  ...sql,
+  'SQL',
+];
 
 /** SQL run by `sql_on` on every instance in turn. */
 export const sqlOnEach = (n: EnvironmentNames, ...sql: readonly string[]) =>
-  n.ordinals.length === 1 ? sqlOn(n.ordinals[0], ...sql) : [`for ordinal in ${n.ordinals.join(' ')}; do echo "${n.statefulSet}-$ordinal:"; sql_on "$ordinal" <<'SQL'`, ...sql, 'SQL', 'done'];
+  n.ordinals.length === 1
+    ? sqlOn(n.ordinals[0], ...sql)
+    : [
+        `for ordinal in ${n.ordinals.join(' ')}; do echo "${n.statefulSet}-$ordinal:"; sql_on "$ordinal" <<'SQL'`,
+        ...sql,
+        'SQL',
+        'done',
+      ];
 
 /** On the primary: which standby streams, synchronously or not, and through which slot; and Patroni's view. */
 export const streamingCheck = (n: EnvironmentNames) => [
-  ...sqlOn(n.primary, 'select r.application_name, r.state, r.sync_state, s.slot_name from pg_stat_replication r left join pg_replication_slots s on s.active_pid = r.pid order by 1;'),
+  ...sqlOn(
+    n.primary,
+    'select r.application_name, r.state, r.sync_state, s.slot_name from pg_stat_replication r left join pg_replication_slots s on s.active_pid = r.pid order by 1;',
+  ),
   ...(n.patroni ? [patroni(...patroniArgs.list())] : []),
 ];

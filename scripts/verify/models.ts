@@ -21,13 +21,20 @@ export const MODELS: Readonly<Record<string, () => ModelModule>> = {
   'networking.k8s.io/v1 NetworkPolicy': () => import('kubernetes-models/networking.k8s.io/v1/NetworkPolicy'),
   'policy/v1 PodDisruptionBudget': () => import('kubernetes-models/policy/v1/PodDisruptionBudget'),
   'rbac.authorization.k8s.io/v1 Role': () => import('kubernetes-models/rbac.authorization.k8s.io/v1/Role'),
-  'rbac.authorization.k8s.io/v1 RoleBinding': () => import('kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding'),
-  'external-secrets.io/v1 ExternalSecret': () => import('@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret'),
+  'rbac.authorization.k8s.io/v1 RoleBinding': () =>
+    import('kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding'),
+  'external-secrets.io/v1 ExternalSecret': () =>
+    import('@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret'),
   'cert-manager.io/v1 Certificate': () => import('@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate'),
-  'bitnami.com/v1alpha1 SealedSecret': () => import('@kubernetes-models/sealed-secrets/bitnami.com/v1alpha1/SealedSecret'),
-  'monitoring.coreos.com/v1 PrometheusRule': () => import('@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule'),
-  'monitoring.coreos.com/v1 ServiceMonitor': () => import('@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor'),
+  'bitnami.com/v1alpha1 SealedSecret': () =>
+    import('@kubernetes-models/sealed-secrets/bitnami.com/v1alpha1/SealedSecret'),
+  'monitoring.coreos.com/v1 PrometheusRule': () =>
+    import('@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule'),
+  'monitoring.coreos.com/v1 ServiceMonitor': () =>
+    import('@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor'),
   'argoproj.io/v1alpha1 Application': () => import('@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application'),
-  'source.toolkit.fluxcd.io/v1 GitRepository': () => import('@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1/GitRepository'),
-  'kustomize.toolkit.fluxcd.io/v1 Kustomization': () => import('@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1/Kustomization'),
+  'source.toolkit.fluxcd.io/v1 GitRepository': () =>
+    import('@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1/GitRepository'),
+  'kustomize.toolkit.fluxcd.io/v1 Kustomization': () =>
+    import('@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1/Kustomization'),
 };

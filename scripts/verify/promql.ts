@@ -32,7 +32,12 @@ export function metricNames(expression: string): string[] {
 }
 
 /** Every alerting or recording expression of a rendered PrometheusRule that does not parse. */
-export function ruleExpressionProblems(rule: { spec?: { groups?: { name?: string; rules?: { alert?: string; record?: string; expr?: unknown }[] }[] } }): string[] {
-  return (rule.spec?.groups ?? []).flatMap((group) => (group.rules ?? []).flatMap((r) =>
-    promqlProblems(String(r.expr ?? '')).map((problem) => `group ${group.name}, ${r.alert ?? r.record}: ${problem}`)));
+export function ruleExpressionProblems(rule: {
+  spec?: { groups?: { name?: string; rules?: { alert?: string; record?: string; expr?: unknown }[] }[] };
+}): string[] {
+  return (rule.spec?.groups ?? []).flatMap((group) =>
+    (group.rules ?? []).flatMap((r) =>
+      promqlProblems(String(r.expr ?? '')).map((problem) => `group ${group.name}, ${r.alert ?? r.record}: ${problem}`),
+    ),
+  );
 }

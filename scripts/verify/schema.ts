@@ -1,6 +1,13 @@
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { MODELS } from './models.ts';
 
+/**
+ * A Kubernetes object parsed from YAML, of any kind: its fields are read by path and checked where
+ * used, so one loose type here instead of `any` spread through every reader.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: parsed YAML of any kind, narrowed by each reader
+export type ParsedObject = Record<string, any>;
+
 type ModelClass = new (data: unknown) => { validate(): void };
 
 /** The kubernetes-models class for an apiVersion/kind, or undefined when the bundle renders no such kind. */
@@ -16,9 +23,10 @@ export async function modelClass(apiVersion: string, kind: string): Promise<Mode
  * rendered overlay was the largest share of a build's own time. The YAML 1.2 core schema, as
  * kustomize writes and the `yaml` package reads: no timestamps, no merge keys.
  */
-export function renderedObjects(rendered: string): Record<string, any>[] {
-  return (loadAll(rendered, undefined, { schema: CORE_SCHEMA }) as (Record<string, any> | null)[])
-    .filter((object): object is Record<string, any> => object !== null && object !== undefined);
+export function renderedObjects(rendered: string): ParsedObject[] {
+  return (loadAll(rendered, undefined, { schema: CORE_SCHEMA }) as (ParsedObject | null)[]).filter(
+    (object): object is ParsedObject => object !== null && object !== undefined,
+  );
 }
 
 /**

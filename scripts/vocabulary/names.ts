@@ -52,4 +52,3 @@ export const PATRONI_PORT = 8008;
  * Not "postgresql": `postgresql-config` would read like the bundle's own ConfigMap.
  */
 export const PATRONI_SCOPE = 'postgresql-ha';
-

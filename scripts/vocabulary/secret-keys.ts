@@ -7,7 +7,13 @@
  * The server's Secret (postgresql-secret): the superuser's database, username and password, the
  * streaming-replication role's password (replicas > 1) and the metrics exporter's (monitoring on).
  */
-export const CREDENTIAL_KEYS = ['database', 'username', 'password', 'replication-password', 'monitoring-password'] as const;
+export const CREDENTIAL_KEYS = [
+  'database',
+  'username',
+  'password',
+  'replication-password',
+  'monitoring-password',
+] as const;
 export type CredentialKey = (typeof CREDENTIAL_KEYS)[number];
 
 /** Keys of the applications' Secret, postgresql-app. */

@@ -7,7 +7,9 @@ import fg from 'fast-glob';
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '../..');
 /** `npm run build:overlays`'s own command, from package.json, so the tests run exactly what users run. */
-const BUILD_COMMAND: string[] = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).scripts['build:overlays'].split(' ');
+const BUILD_COMMAND: string[] = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).scripts[
+  'build:overlays'
+].split(' ');
 
 export interface BuildResult {
   readonly code: number;
@@ -26,7 +28,8 @@ export function runBuild(args: readonly string[], env: NodeJS.ProcessEnv = proce
 export function copyOfBundle(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'bundle-'));
   for (const part of ['base', 'components', 'overlays', 'generated']) {
-    if (existsSync(path.join(PROJECT_ROOT, part))) cpSync(path.join(PROJECT_ROOT, part), path.join(dir, part), { recursive: true });
+    if (existsSync(path.join(PROJECT_ROOT, part)))
+      cpSync(path.join(PROJECT_ROOT, part), path.join(dir, part), { recursive: true });
   }
   return dir;
 }
@@ -40,7 +43,10 @@ const environmentDirs = new Set<string>();
  */
 export function environmentsDir(files: Record<string, string | null> = {}): string {
   const dir = mkdtempSync(path.join(PROJECT_ROOT, 'scripts', '.environments-'));
-  if (environmentDirs.size === 0) process.once('exit', () => environmentDirs.forEach((made) => rmSync(made, { recursive: true, force: true })));
+  if (environmentDirs.size === 0)
+    process.once('exit', () => {
+      for (const made of environmentDirs) rmSync(made, { recursive: true, force: true });
+    });
   environmentDirs.add(dir);
   cpSync(path.join(PROJECT_ROOT, 'scripts/environments'), dir, { recursive: true });
   for (const [file, content] of Object.entries(files)) {

@@ -45,10 +45,24 @@ export const CRD_DEFAULTS: Readonly<Record<string, readonly CrdDefault[]>> = {
   // prometheus-operator/prometheus-operator example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml
   // (0.84): the `name: ""` of every Secret/ConfigMap key selector, and relabelings' action.
   'monitoring.coreos.com/v1 ServiceMonitor': [
-    ...['relabelings', 'metricRelabelings'].map((list) => ({ path: `spec.endpoints[].${list}[].action`, value: 'replace' })),
-    ...['authorization.credentials', 'basicAuth.username', 'basicAuth.password', 'bearerTokenSecret', 'oauth2.clientSecret',
-      'oauth2.clientId.secret', 'oauth2.clientId.configMap', 'tlsConfig.ca.secret', 'tlsConfig.ca.configMap', 'tlsConfig.cert.secret',
-      'tlsConfig.cert.configMap', 'tlsConfig.keySecret'].map((selector) => ({ path: `spec.endpoints[].${selector}.name`, value: '' })),
+    ...['relabelings', 'metricRelabelings'].map((list) => ({
+      path: `spec.endpoints[].${list}[].action`,
+      value: 'replace',
+    })),
+    ...[
+      'authorization.credentials',
+      'basicAuth.username',
+      'basicAuth.password',
+      'bearerTokenSecret',
+      'oauth2.clientSecret',
+      'oauth2.clientId.secret',
+      'oauth2.clientId.configMap',
+      'tlsConfig.ca.secret',
+      'tlsConfig.ca.configMap',
+      'tlsConfig.cert.secret',
+      'tlsConfig.cert.configMap',
+      'tlsConfig.keySecret',
+    ].map((selector) => ({ path: `spec.endpoints[].${selector}.name`, value: '' })),
   ],
   // cert-manager/cert-manager deploy/crds/cert-manager.io_certificates.yaml: no `default:` (its
   // controller applies its defaults, such as rotationPolicy, without writing them into the object).
@@ -71,8 +85,10 @@ export function defaultedFields(object: unknown, path: string): [string, boolean
       return;
     }
     if (child === undefined) return;
-    if (list) (Array.isArray(child) ? child : []).forEach((item, index) => walk(item, rest, `${where}.${key}[${index}]`));
-    else walk(child, rest, `${where}.${key}`);
+    if (!list) walk(child, rest, `${where}.${key}`);
+    else
+      for (const [index, item] of (Array.isArray(child) ? child : []).entries())
+        walk(item, rest, `${where}.${key}[${index}]`);
   };
   walk(object, path.split('.'), '');
   return found.map(([where, present]) => [where.slice(1), present]);

@@ -25,7 +25,8 @@ export interface Etcd {
 }
 
 export async function startEtcd(): Promise<Etcd> {
-  if (!existsSync(ETCD_BINARY)) throw new Error(`${ETCD_BINARY} is missing: test/setup/prerequisites.sh installs etcd-server`);
+  if (!existsSync(ETCD_BINARY))
+    throw new Error(`${ETCD_BINARY} is missing: test/setup/prerequisites.sh installs etcd-server`);
   const root = makeServerDirectory('etcd-');
   const [clientPort, peerPort] = [await freePort(), await freePort()];
   const clientUrl = `http://127.0.0.1:${clientPort}`;
@@ -36,15 +37,29 @@ export async function startEtcd(): Promise<Etcd> {
 
   const etcd: Etcd = {
     host: `127.0.0.1:${clientPort}`,
-    get running() { return child !== undefined; },
+    get running() {
+      return child !== undefined;
+    },
     async start() {
       if (child) return;
       const fd = openSync(logFile, 'a');
       const [command, argv] = asServerAccount(ETCD_BINARY, [
-        '--name', 'test', '--data-dir', path.join(root, 'data'),
-        '--listen-client-urls', clientUrl, '--advertise-client-urls', clientUrl,
-        '--listen-peer-urls', peerUrl, '--initial-advertise-peer-urls', peerUrl,
-        '--initial-cluster', `test=${peerUrl}`, '--initial-cluster-state', 'new',
+        '--name',
+        'test',
+        '--data-dir',
+        path.join(root, 'data'),
+        '--listen-client-urls',
+        clientUrl,
+        '--advertise-client-urls',
+        clientUrl,
+        '--listen-peer-urls',
+        peerUrl,
+        '--initial-advertise-peer-urls',
+        peerUrl,
+        '--initial-cluster',
+        `test=${peerUrl}`,
+        '--initial-cluster-state',
+        'new',
       ]);
       child = spawn(command, argv, { stdio: ['ignore', fd, fd], env: serverEnvironment(), detached: true });
       closeSync(fd);

@@ -8,13 +8,30 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { asServerAccount, debianBinaries, freePort, makeServerDirectory, removeServerDirectory } from '../../tools/postgres/server.ts';
+import {
+  asServerAccount,
+  debianBinaries,
+  freePort,
+  makeServerDirectory,
+  removeServerDirectory,
+} from '../../tools/postgres/server.ts';
 import { startEtcd, type Etcd } from './etcd.ts';
 import { makeTestCa } from './tls.ts';
 import { memberConfig, readPatroniRender, type MemberConfig, type MemberPorts } from './patroni-config.ts';
 import { withCredentials } from './pod-env.ts';
 import { rendered } from './rendered.ts';
-import { awaitExit, isAlive, killGroup, killTrees, postmasterPid, sleep, trackPostmaster, trackProcess, untrackPostmaster, untrackProcess, waitFor } from './processes.ts';
+import {
+  awaitExit,
+  isAlive,
+  killGroup,
+  killTrees,
+  postmasterPid,
+  trackPostmaster,
+  trackProcess,
+  untrackPostmaster,
+  untrackProcess,
+  waitFor,
+} from './processes.ts';
 
 export const PATRONI_BINARY = '/usr/bin/patroni';
 
@@ -74,8 +91,12 @@ export interface PatroniClusterOptions {
   readonly prepare?: (members: readonly Member[]) => Promise<void>;
 }
 
-export async function patroniCluster(environment: string, options: PatroniClusterOptions = {}): Promise<PatroniCluster> {
-  if (!existsSync(PATRONI_BINARY)) throw new Error(`${PATRONI_BINARY} is missing: test/setup/prerequisites.sh installs it`);
+export async function patroniCluster(
+  environment: string,
+  options: PatroniClusterOptions = {},
+): Promise<PatroniCluster> {
+  if (!existsSync(PATRONI_BINARY))
+    throw new Error(`${PATRONI_BINARY} is missing: test/setup/prerequisites.sh installs it`);
   const binaries = debianBinaries(15);
   const render = readPatroniRender(withCredentials(rendered(environment)));
   const root = makeServerDirectory(`patroni-${environment}-`);
@@ -88,15 +109,26 @@ export async function patroniCluster(environment: string, options: PatroniCluste
     environment,
     replicas: render.replicas,
     members,
-    get etcd() { return etcd!; },
-    get clientSsl() { return { ca: caPem, checkServerIdentity: () => undefined }; },
+    get etcd() {
+      return etcd!;
+    },
+    get clientSsl() {
+      return { ca: caPem, checkServerIdentity: () => undefined };
+    },
     get credentials() {
       // As the pods get them: the Patroni variables (from the Secret) or else patroni.yml.
       const { env, config } = members[0];
-      const auth = (key: 'username' | 'password') => env[`PATRONI_SUPERUSER_${key.toUpperCase()}`] ?? config.postgresql?.authentication?.superuser?.[key];
-      return { user: auth('username') ?? 'postgres', password: auth('password'), database: decodeSecretKey(render.objects, 'database') };
+      const auth = (key: 'username' | 'password') =>
+        env[`PATRONI_SUPERUSER_${key.toUpperCase()}`] ?? config.postgresql?.authentication?.superuser?.[key];
+      return {
+        user: auth('username') ?? 'postgres',
+        password: auth('password'),
+        database: decodeSecretKey(render.objects, 'database'),
+      };
     },
-    get rendered() { return members[0].config; },
+    get rendered() {
+      return members[0].config;
+    },
 
     async start(ordinal) {
       if (processes.has(ordinal)) throw new Error(`postgresql-${ordinal} is already running`);
@@ -118,14 +150,19 @@ export async function patroniCluster(environment: string, options: PatroniCluste
       const postmaster = postmasterPid(path.join(members[ordinal].dataDir, 'postmaster.pid'));
       killTrees([running.child.pid!, ...(postmaster ? [postmaster] : [])]);
       await awaitExit(running.exited, 10_000, `Patroni of postgresql-${ordinal}`);
-      if (postmaster) await waitFor(`postmaster ${postmaster} to die`, 10_000, () => !isAlive(postmaster) || isZombie(postmaster));
+      if (postmaster)
+        await waitFor(`postmaster ${postmaster} to die`, 10_000, () => !isAlive(postmaster) || isZombie(postmaster));
       forget(ordinal);
     },
 
     async stop(ordinal, graceMs = 60_000) {
       const running = processes.get(ordinal);
       if (!running) return;
-      try { process.kill(running.child.pid!, 'SIGTERM'); } catch { /* gone already */ }
+      try {
+        process.kill(running.child.pid!, 'SIGTERM');
+      } catch {
+        /* gone already */
+      }
       try {
         await awaitExit(running.exited, graceMs, `Patroni of postgresql-${ordinal}`);
       } catch {
@@ -150,40 +187,68 @@ export async function patroniCluster(environment: string, options: PatroniCluste
 
     async waitForLeader(timeoutMs, except) {
       let leader = -1;
-      await waitFor(`a leader of ${environment}${except === undefined ? '' : ` other than postgresql-${except}`}`, timeoutMs, async () => {
-        for (const ordinal of processes.keys()) {
-          if (ordinal === except) continue;
-          const response = await rest(members[ordinal], '/primary').catch(() => undefined);
-          if (response?.status === 200) { leader = ordinal; return true; }
-        }
-        return false;
-      });
+      await waitFor(
+        `a leader of ${environment}${except === undefined ? '' : ` other than postgresql-${except}`}`,
+        timeoutMs,
+        async () => {
+          for (const ordinal of processes.keys()) {
+            if (ordinal === except) continue;
+            const response = await rest(members[ordinal], '/primary').catch(() => undefined);
+            if (response?.status === 200) {
+              leader = ordinal;
+              return true;
+            }
+          }
+          return false;
+        },
+      );
       return leader;
     },
 
     async waitForStreaming(leader, timeoutMs) {
-      const standbys = [...processes.keys()].filter((o) => o !== leader).map((o) => members[o].name).sort();
+      const standbys = [...processes.keys()]
+        .filter((o) => o !== leader)
+        .map((o) => members[o].name)
+        .sort();
       let seen: Record<string, { state: string; sync_state: string }> = {};
       await waitFor(`${standbys.join(', ')} streaming from postgresql-${leader}`, timeoutMs, async () => {
-        const rows = await cluster.query(leader, 'SELECT application_name, state, sync_state FROM pg_stat_replication ORDER BY application_name');
-        seen = Object.fromEntries(rows.map((row) => [row.application_name, { state: row.state, sync_state: row.sync_state }]));
+        const rows = await cluster.query(
+          leader,
+          'SELECT application_name, state, sync_state FROM pg_stat_replication ORDER BY application_name',
+        );
+        seen = Object.fromEntries(
+          rows.map((row) => [row.application_name, { state: row.state, sync_state: row.sync_state }]),
+        );
         const synchronous = rows.filter((row) => row.sync_state === 'sync').length;
         const wantsSync = cluster.rendered.bootstrap?.dcs?.synchronous_mode === true;
-        return JSON.stringify(Object.keys(seen)) === JSON.stringify(standbys) && rows.every((row) => row.state === 'streaming')
-          && (!wantsSync || standbys.length === 0 || synchronous === 1);
-      }).catch((error) => { throw new Error(`${error.message}\npg_stat_replication: ${JSON.stringify(seen)}`); });
+        return (
+          JSON.stringify(Object.keys(seen)) === JSON.stringify(standbys) &&
+          rows.every((row) => row.state === 'streaming') &&
+          (!wantsSync || standbys.length === 0 || synchronous === 1)
+        );
+      }).catch((error) => {
+        throw new Error(`${error.message}\npg_stat_replication: ${JSON.stringify(seen)}`);
+      });
       return seen;
     },
 
     async connect(ordinal, database = cluster.credentials.database) {
       const { user, password } = cluster.credentials;
-      const client = new pg.Client({ host: '127.0.0.1', port: members[ordinal].ports.postgresql, user, password, database,
+      const client = new pg.Client({
+        host: '127.0.0.1',
+        port: members[ordinal].ports.postgresql,
+        user,
+        password,
+        database,
         // pg_hba.conf may refuse connections without TLS (hostnossl ... reject): verify-ca, as the pods' clients do.
         ssl: cluster.clientSsl,
         // Bounded: a commit waiting for a synchronous standby that died must not hang a test.
-        connectionTimeoutMillis: 2_000, query_timeout: 10_000,
+        connectionTimeoutMillis: 2_000,
+        query_timeout: 10_000,
       });
-      client.on('error', () => { /* a killed server: the caller sees the failed query */ });
+      client.on('error', () => {
+        /* a killed server: the caller sees the failed query */
+      });
       await client.connect();
       return client;
     },
@@ -264,7 +329,9 @@ function isZombie(pid: number): boolean {
 }
 
 function decodeSecretKey(objects: Record<string, any>[], key: string): string {
-  const secret = objects.find((o) => o.kind === 'Secret' && /^postgresql-secret(-[a-z0-9]{10})?$/.test(o.metadata.name));
+  const secret = objects.find(
+    (o) => o.kind === 'Secret' && /^postgresql-secret(-[a-z0-9]{10})?$/.test(o.metadata.name),
+  );
   const value = secret?.data?.[key];
   if (value === undefined) throw new Error(`the Secret postgresql-secret has no key ${key}`);
   return Buffer.from(value, 'base64').toString('utf8');

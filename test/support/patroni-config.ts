@@ -52,32 +52,59 @@ export function readPatroniRender(objects: Record<string, any>[]): PatroniRender
   const patroniYml = patroni.data?.['patroni.yml'];
   if (typeof patroniYml !== 'string') throw new Error(`ConfigMap ${patroni.metadata.name} has no key patroni.yml`);
   // The container must run Patroni on that file: the path its mount gives patroni.yml is on its command line.
-  const volume = sts.spec.template.spec.volumes.find((v: any) => v.configMap?.name === patroni.metadata.name
-    || v.projected?.sources?.some((source: any) => source.configMap?.name === patroni.metadata.name));
+  const volume = sts.spec.template.spec.volumes.find(
+    (v: any) =>
+      v.configMap?.name === patroni.metadata.name ||
+      v.projected?.sources?.some((source: any) => source.configMap?.name === patroni.metadata.name),
+  );
   const mount = container.volumeMounts?.find((m: any) => m.name === volume?.name);
-  const mounted = mount && (mount.subPath === 'patroni.yml' ? mount.mountPath : mount.subPath ? undefined : `${mount.mountPath}/patroni.yml`);
+  const mounted =
+    mount &&
+    (mount.subPath === 'patroni.yml' ? mount.mountPath : mount.subPath ? undefined : `${mount.mountPath}/patroni.yml`);
   const commandLine: string[] = [...(container.command ?? []), ...(container.args ?? [])];
   if (!mounted || !commandLine.includes(mounted)) {
-    throw new Error(`the postgresql container does not run Patroni on the ConfigMap's patroni.yml (mounted at ${mounted ?? 'no path'}; command line: ${commandLine.join(' ') || 'the image default'})`);
+    throw new Error(
+      `the postgresql container does not run Patroni on the ConfigMap's patroni.yml (mounted at ${mounted ?? 'no path'}; command line: ${commandLine.join(' ') || 'the image default'})`,
+    );
   }
   // The pod's volumes: the template's, and one per volumeClaimTemplate (the data PVC).
-  const claims = (sts.spec.volumeClaimTemplates ?? []).map((claim: any) => ({ name: claim.metadata.name, persistentVolumeClaim: { claimName: claim.metadata.name } }));
-  return { replicas: sts.spec.replicas, namespace: sts.metadata.namespace, container, volumes: [...sts.spec.template.spec.volumes, ...claims], patroniYml, objects };
+  const claims = (sts.spec.volumeClaimTemplates ?? []).map((claim: any) => ({
+    name: claim.metadata.name,
+    persistentVolumeClaim: { claimName: claim.metadata.name },
+  }));
+  return {
+    replicas: sts.spec.replicas,
+    namespace: sts.metadata.namespace,
+    container,
+    volumes: [...sts.spec.template.spec.volumes, ...claims],
+    patroniYml,
+    objects,
+  };
 }
 
 /** Variables that configure the store (kubernetes), which the test replaces with etcd3. */
 const STORE_VARIABLE = /^PATRONI_KUBERNETES_/;
 /** Variables holding an address the test machine replaces: the member's listen/advertise addresses. */
 const ADDRESS_VARIABLES = {
-  PATRONI_RESTAPI_LISTEN: 'restapi', PATRONI_RESTAPI_CONNECT_ADDRESS: 'restapi',
-  PATRONI_POSTGRESQL_LISTEN: 'postgresql', PATRONI_POSTGRESQL_CONNECT_ADDRESS: 'postgresql',
+  PATRONI_RESTAPI_LISTEN: 'restapi',
+  PATRONI_RESTAPI_CONNECT_ADDRESS: 'restapi',
+  PATRONI_POSTGRESQL_LISTEN: 'postgresql',
+  PATRONI_POSTGRESQL_CONNECT_ADDRESS: 'postgresql',
 } as const;
 
 /**
  * Writes member `ordinal`'s files under `root` (a directory of the server account) and returns how
  * to start it. `etcdHost` is host:port; `binDir` holds the PostgreSQL programs.
  */
-export function memberConfig(render: PatroniRender, ordinal: number, root: string, ports: MemberPorts, etcdHost: string, binDir: string, secretFiles?: SecretFiles): MemberConfig {
+export function memberConfig(
+  render: PatroniRender,
+  ordinal: number,
+  root: string,
+  ports: MemberPorts,
+  etcdHost: string,
+  binDir: string,
+  secretFiles?: SecretFiles,
+): MemberConfig {
   const name = `postgresql-${ordinal}`;
   const { uid, gid } = statSync(root);
 
@@ -85,11 +112,14 @@ export function memberConfig(render: PatroniRender, ordinal: number, root: strin
 
   const address = (kind: keyof MemberPorts) => `127.0.0.1:${ports[kind]}`;
   const env = resolvedEnv(render.container, render.objects, name, {
-    'metadata.namespace': render.namespace, 'status.podIP': '127.0.0.1', 'spec.nodeName': 'test-machine',
+    'metadata.namespace': render.namespace,
+    'status.podIP': '127.0.0.1',
+    'spec.nodeName': 'test-machine',
   });
   for (const variable of Object.keys(env)) {
     if (STORE_VARIABLE.test(variable)) delete env[variable];
-    else if (variable in ADDRESS_VARIABLES) env[variable] = address(ADDRESS_VARIABLES[variable as keyof typeof ADDRESS_VARIABLES]);
+    else if (variable in ADDRESS_VARIABLES)
+      env[variable] = address(ADDRESS_VARIABLES[variable as keyof typeof ADDRESS_VARIABLES]);
     else env[variable] = localPaths(env[variable]);
   }
   if (env.PATRONI_POSTGRESQL_BIN_DIR) env.PATRONI_POSTGRESQL_BIN_DIR = binDir;
@@ -98,7 +128,8 @@ export function memberConfig(render: PatroniRender, ordinal: number, root: strin
 
   // YAML 1.1, as Patroni's PyYAML reads it (`mode: off` is false there); comments and order kept.
   const document = YAML.parseDocument(render.patroniYml, { version: '1.1' });
-  if (!document.has('kubernetes')) throw new Error('patroni.yml has no kubernetes: section (the store the test replaces)');
+  if (!document.has('kubernetes'))
+    throw new Error('patroni.yml has no kubernetes: section (the store the test replaces)');
   document.delete('kubernetes');
   document.set('etcd3', document.createNode({ hosts: [etcdHost] }));
   for (const kind of ['restapi', 'postgresql'] as const) {
@@ -114,8 +145,14 @@ export function memberConfig(render: PatroniRender, ordinal: number, root: strin
   const config = document.toJS() as Record<string, any>;
   const dataDir: string = env.PATRONI_POSTGRESQL_DATA_DIR ?? config.postgresql?.data_dir;
   const socketDir: string | undefined = config.postgresql?.parameters?.unix_socket_directories;
-  for (const [what, value] of [['postgresql.data_dir', dataDir], ['postgresql.parameters.unix_socket_directories', socketDir]]) {
-    if (!value?.startsWith(root)) throw new Error(`${what} (${value}) is on none of the container's mounts: under a read-only root filesystem the pod cannot write there`);
+  for (const [what, value] of [
+    ['postgresql.data_dir', dataDir],
+    ['postgresql.parameters.unix_socket_directories', socketDir],
+  ]) {
+    if (!value?.startsWith(root))
+      throw new Error(
+        `${what} (${value}) is on none of the container's mounts: under a read-only root filesystem the pod cannot write there`,
+      );
   }
   const configFile = path.join(root, 'patroni.yml');
   writeFileSync(configFile, document.toString());

@@ -25,12 +25,19 @@ const HARNESS_OWNED = new Set(['listen_addresses', 'port', 'unix_socket_director
 export async function parameterDifferences(cluster: PatroniCluster, ordinal: number): Promise<string[]> {
   const files = find(rendered(cluster.environment), 'ConfigMap', 'postgresql-config').data as Record<string, string>;
   const inGit = Object.entries(effectiveParameters(files)).filter(([name]) => !HARNESS_OWNED.has(name));
-  const rows = await cluster.query<{ name: string; value: string }>(ordinal,
-    'SELECT name, current_setting(name) AS value FROM unnest($1::text[]) AS name', [inGit.map(([name]) => name)]);
+  const rows = await cluster.query<{ name: string; value: string }>(
+    ordinal,
+    'SELECT name, current_setting(name) AS value FROM unnest($1::text[]) AS name',
+    [inGit.map(([name]) => name)],
+  );
   const running = new Map(rows.map((row) => [row.name, row.value]));
   // A file on one of the pod's mounts is the same file in the member's mirror of the pod (patroni-config.ts).
-  const same = (name: string, value: string, actual: string | undefined) => actual === value || (value.startsWith('/') && actual?.endsWith(`/fs${value}`) === true)
+  const same = (name: string, value: string, actual: string | undefined) =>
+    actual === value ||
+    (value.startsWith('/') && actual?.endsWith(`/fs${value}`) === true) ||
     // SHOW writes a number in the unit it finds best ("60s" shows as "1min"): compare in the parameter's base unit.
-    || (actual !== undefined && sameSetting(name, value, actual));
-  return inGit.filter(([name, value]) => !same(name, value, running.get(name))).map(([name, value]) => `${name}: rendered ${value}, running ${running.get(name)}`);
+    (actual !== undefined && sameSetting(name, value, actual));
+  return inGit
+    .filter(([name, value]) => !same(name, value, running.get(name)))
+    .map(([name, value]) => `${name}: rendered ${value}, running ${running.get(name)}`);
 }

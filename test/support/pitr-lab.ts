@@ -9,20 +9,41 @@ import { randomBytes } from 'node:crypto';
 import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { asServerAccount, makeServerDirectory, runsAsRoot, serverEnvironment, serverIds, signal } from '../../tools/postgres/server-account.ts';
+import {
+  asServerAccount,
+  makeServerDirectory,
+  runsAsRoot,
+  serverEnvironment,
+  serverIds,
+  signal,
+} from '../../tools/postgres/server-account.ts';
 import { find, rendered } from './rendered.ts';
 import { makeTestCa, type CertificateFiles, type TestCa } from './test-ca.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const PGBACKREST = '/usr/bin/pgbackrest';
 
-export interface CommandResult { readonly code: number; readonly stdout: string; readonly stderr: string; readonly ms: number }
+export interface CommandResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly ms: number;
+}
 
 /** Where one PostgreSQL server's files are, for the pg1-* keys. */
-export interface ServerPaths { readonly pgdata: string; readonly socketDir: string; readonly port: number }
+export interface ServerPaths {
+  readonly pgdata: string;
+  readonly socketDir: string;
+  readonly port: number;
+}
 
 /** Runs a command as the server account; never throws on a non-zero exit. Bounded in time. */
-export function run(binary: string, args: readonly string[], env: Readonly<Record<string, string>>, timeoutMs = 120_000): Promise<CommandResult> {
+export function run(
+  binary: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  timeoutMs = 120_000,
+): Promise<CommandResult> {
   const started = Date.now();
   const [command, argv] = asServerAccount(binary, args);
   return new Promise((resolve) => {
@@ -41,26 +62,42 @@ export function run(binary: string, args: readonly string[], env: Readonly<Recor
 }
 
 /** The rendered file with `overrides` applied to keys it has, and `extra` lines after [global]. */
-export function overridden(text: string, overrides: Readonly<Record<string, string>>, extra: readonly string[] = [], drop?: RegExp): string {
+export function overridden(
+  text: string,
+  overrides: Readonly<Record<string, string>>,
+  extra: readonly string[] = [],
+  drop?: RegExp,
+): string {
   const seen = new Set<string>();
-  const lines = text.split('\n').filter((line) => !drop?.test(line)).map((line) => {
-    const key = /^([a-z0-9-]+)=/.exec(line)?.[1];
-    if (key === undefined || !Object.hasOwn(overrides, key)) return line;
-    seen.add(key);
-    return `${key}=${overrides[key]}`;
-  });
+  const lines = text
+    .split('\n')
+    .filter((line) => !drop?.test(line))
+    .map((line) => {
+      const key = /^([a-z0-9-]+)=/.exec(line)?.[1];
+      if (key === undefined || !Object.hasOwn(overrides, key)) return line;
+      seen.add(key);
+      return `${key}=${overrides[key]}`;
+    });
   const missing = Object.keys(overrides).filter((key) => !seen.has(key));
-  if (missing.length) throw new Error(`the rendered pgBackRest configuration has no ${missing.join(', ')}: the test overrides a key that is gone`);
+  if (missing.length)
+    throw new Error(
+      `the rendered pgBackRest configuration has no ${missing.join(', ')}: the test overrides a key that is gone`,
+    );
   const global = lines.indexOf('[global]');
   lines.splice(global + 1, 0, ...extra);
   return lines.join('\n');
 }
 
 /** A container's variables from the rendered pod spec, Secret references resolved from `secrets`. */
-export function containerEnv(container: Record<string, any>, secrets: Readonly<Record<string, string>>): Record<string, string> {
+export function containerEnv(
+  container: Record<string, any>,
+  secrets: Readonly<Record<string, string>>,
+): Record<string, string> {
   const env: Record<string, string> = {};
   // The database container's other variables are the image entrypoint's, played by the harness.
-  const relevant = (container.env ?? []).filter((variable: any) => container.name !== 'postgresql' || variable.name.startsWith('PGBACKREST_'));
+  const relevant = (container.env ?? []).filter(
+    (variable: any) => container.name !== 'postgresql' || variable.name.startsWith('PGBACKREST_'),
+  );
   for (const variable of relevant) {
     const ref = variable.valueFrom?.secretKeyRef;
     if (ref) {
@@ -74,30 +111,46 @@ export function containerEnv(container: Record<string, any>, secrets: Readonly<R
   return env;
 }
 
-export interface S3Server { readonly port: number; stop(): Promise<void>; start(): Promise<void> }
+export interface S3Server {
+  readonly port: number;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
 
 /** s3rver over TLS on 127.0.0.1, its files in `dir`; stop() and start() keep the port and the objects. */
 export async function startS3(dir: string, certificate: CertificateFiles, bucket: string): Promise<S3Server> {
   let child: ChildProcess | undefined;
   let port = 0;
-  const start = () => new Promise<void>((resolve, reject) => {
-    child = spawn(process.execPath, [path.join(HERE, 's3rver-main.mjs'), dir, String(port), certificate.key, certificate.cert, bucket], { stdio: ['ignore', 'pipe', 'inherit'] });
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`s3rver exited (${code}) before listening`)));
-    child.stdout!.once('data', (chunk) => {
-      port = Number(String(chunk).trim());
-      resolve();
+  const start = () =>
+    new Promise<void>((resolve, reject) => {
+      child = spawn(
+        process.execPath,
+        [path.join(HERE, 's3rver-main.mjs'), dir, String(port), certificate.key, certificate.cert, bucket],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      child.once('error', reject);
+      child.once('exit', (code) => reject(new Error(`s3rver exited (${code}) before listening`)));
+      child.stdout!.once('data', (chunk) => {
+        port = Number(String(chunk).trim());
+        resolve();
+      });
     });
-  });
   await start();
-  const stop = () => new Promise<void>((resolve) => {
-    if (!child || child.exitCode !== null) return resolve();
-    child.removeAllListeners('exit');
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (!child || child.exitCode !== null) return resolve();
+      child.removeAllListeners('exit');
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
   process.on('exit', () => child?.kill('SIGKILL'));
-  return { get port() { return port; }, stop, start };
+  return {
+    get port() {
+      return port;
+    },
+    stop,
+    start,
+  };
 }
 
 export interface PitrLab {
@@ -142,7 +195,11 @@ export async function startLab(environment: string, credentials: { user: string;
     'log-path': path.join(dir, 'work', 'log'),
   });
   const repositoryExtra = () => [`repo1-storage-port=${s3.port}`, `repo1-storage-ca-file=${ca.caFile}`];
-  const local = (server: ServerPaths) => ({ 'pg1-path': server.pgdata, 'pg1-port': String(server.port), 'pg1-socket-path': server.socketDir });
+  const local = (server: ServerPaths) => ({
+    'pg1-path': server.pgdata,
+    'pg1-port': String(server.port),
+    'pg1-socket-path': server.socketDir,
+  });
   const write = (name: string, text: string) => {
     const file = path.join(dir, name);
     writeFileSync(file, text);
@@ -150,27 +207,54 @@ export async function startLab(environment: string, credentials: { user: string;
     return file;
   };
   const secrets: Record<string, string> = {
-      'postgresql-pgbackrest-repository/s3-key': 'S3RVER',
-      'postgresql-pgbackrest-repository/s3-key-secret': 'S3RVER',
-      'postgresql-pgbackrest-repository/cipher-pass': randomBytes(24).toString('base64'),
-      'postgresql-secret/username': credentials.user,
-      'postgresql-secret/password': credentials.password,
+    'postgresql-pgbackrest-repository/s3-key': 'S3RVER',
+    'postgresql-pgbackrest-repository/s3-key-secret': 'S3RVER',
+    'postgresql-pgbackrest-repository/cipher-pass': randomBytes(24).toString('base64'),
+    'postgresql-secret/username': credentials.user,
+    'postgresql-secret/password': credentials.password,
   };
   return {
-    ca, s3, dir, bucket, secrets, s3Dir: s3dir,
-    podConfig: (name, server, tlsPort = 0) => write(name, overridden(files['pgbackrest.conf'], {
-      ...repositoryOverrides(), ...local(server),
-      'tls-server-address': '127.0.0.1',
-      'tls-server-port': String(tlsPort),
-      'tls-server-cert-file': ca.server.cert,
-      'tls-server-key-file': ca.server.key,
-      'tls-server-ca-file': ca.caFile,
-    }, repositoryExtra())),
-    jobConfig: (name, server, tlsPort, client) => write(name, overridden(files['backup.conf'], {
-      ...repositoryOverrides(), ...local(server),
-      'pg1-host': 'localhost', 'pg1-host-port': String(tlsPort),
-      'pg1-host-cert-file': client.cert, 'pg1-host-key-file': client.key, 'pg1-host-ca-file': ca.caFile,
-    }, repositoryExtra(), /^pg[2-9]-/)),
+    ca,
+    s3,
+    dir,
+    bucket,
+    secrets,
+    s3Dir: s3dir,
+    podConfig: (name, server, tlsPort = 0) =>
+      write(
+        name,
+        overridden(
+          files['pgbackrest.conf'],
+          {
+            ...repositoryOverrides(),
+            ...local(server),
+            'tls-server-address': '127.0.0.1',
+            'tls-server-port': String(tlsPort),
+            'tls-server-cert-file': ca.server.cert,
+            'tls-server-key-file': ca.server.key,
+            'tls-server-ca-file': ca.caFile,
+          },
+          repositoryExtra(),
+        ),
+      ),
+    jobConfig: (name, server, tlsPort, client) =>
+      write(
+        name,
+        overridden(
+          files['backup.conf'],
+          {
+            ...repositoryOverrides(),
+            ...local(server),
+            'pg1-host': 'localhost',
+            'pg1-host-port': String(tlsPort),
+            'pg1-host-cert-file': client.cert,
+            'pg1-host-key-file': client.key,
+            'pg1-host-ca-file': ca.caFile,
+          },
+          repositoryExtra(),
+          /^pg[2-9]-/,
+        ),
+      ),
     env: (container, configFile) => ({ ...containerEnv(container, secrets), PGBACKREST_CONFIG: configFile }),
     stop: () => s3.stop(),
   };
@@ -181,13 +265,18 @@ export function renderedContainers(environment: string) {
   const objects = rendered(environment);
   const pod = find(objects, 'StatefulSet', 'postgresql').spec.template.spec;
   const job = find(objects, 'CronJob', 'postgresql-pgbackrest-full').spec.jobTemplate.spec.template.spec.containers[0];
-  const differential = find(objects, 'CronJob', 'postgresql-pgbackrest-diff').spec.jobTemplate.spec.template.spec.containers[0];
+  const differential = find(objects, 'CronJob', 'postgresql-pgbackrest-diff').spec.jobTemplate.spec.template.spec
+    .containers[0];
   const archiving = find(objects, 'ConfigMap', 'postgresql-config').data['archiving.conf'] as string;
   return {
     database: pod.containers.find((c: any) => c.name === 'postgresql'),
     sidecar: pod.containers.find((c: any) => c.name === 'pgbackrest'),
-    job, differential,
+    job,
+    differential,
     /** archiving.conf's parameters as `-c` arguments. */
-    archivingArgs: archiving.split('\n').filter((line) => /^\w+ = /.test(line)).map((line) => line.replace(/^(\w+) = '(.*)'$/, '$1=$2')),
+    archivingArgs: archiving
+      .split('\n')
+      .filter((line) => /^\w+ = /.test(line))
+      .map((line) => line.replace(/^(\w+) = '(.*)'$/, '$1=$2')),
   };
 }

@@ -14,16 +14,26 @@ import { renderedCredentials } from './credentials.ts';
  */
 export function withCredentials(objects: Record<string, any>[]): Record<string, any>[] {
   const credentials = renderedCredentials(objects);
-  if (credentials.renderedBy === 'nothing') throw new Error('the environment renders no credentials (source "existing"): nothing says which keys its Secret has');
+  if (credentials.renderedBy === 'nothing')
+    throw new Error(
+      'the environment renders no credentials (source "existing"): nothing says which keys its Secret has',
+    );
   const secrets: Record<string, any>[] = [];
   for (const source of objects.filter((o) => o.kind === 'ExternalSecret' || o.kind === 'SealedSecret')) {
     const external = source.kind === 'ExternalSecret';
-    const name: string = (external ? source.spec.target?.name : source.spec.template?.metadata?.name) ?? source.metadata.name;
+    const name: string =
+      (external ? source.spec.target?.name : source.spec.template?.metadata?.name) ?? source.metadata.name;
     if (objects.some((o) => o.kind === 'Secret' && o.metadata.name === name)) continue;
-    const template: Record<string, string> = (external ? source.spec.target?.template?.data : source.spec.template?.data) ?? {};
-    const keys: string[] = [...(external ? source.spec.data.map((entry: any) => entry.secretKey) : Object.keys(source.spec.encryptedData)), ...Object.keys(template)];
-    const username = name === credentials.secretName ? PLACEHOLDER_CREDENTIALS.username : `${name.replace(/[^a-z0-9]+/g, '_')}_user`;
-    const value = (key: string) => template[key] ?? (key === 'username' ? username : randomBytes(12).toString('base64url'));
+    const template: Record<string, string> =
+      (external ? source.spec.target?.template?.data : source.spec.template?.data) ?? {};
+    const keys: string[] = [
+      ...(external ? source.spec.data.map((entry: any) => entry.secretKey) : Object.keys(source.spec.encryptedData)),
+      ...Object.keys(template),
+    ];
+    const username =
+      name === credentials.secretName ? PLACEHOLDER_CREDENTIALS.username : `${name.replace(/[^a-z0-9]+/g, '_')}_user`;
+    const value = (key: string) =>
+      template[key] ?? (key === 'username' ? username : randomBytes(12).toString('base64url'));
     const data = Object.fromEntries(keys.map((key) => [key, Buffer.from(value(key)).toString('base64')]));
     secrets.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name }, data });
   }
@@ -37,7 +47,12 @@ const decode = (value: string) => Buffer.from(value, 'base64').toString('utf8');
  * Secret and ConfigMap keys, downward-API fields (metadata.name is the pod name; others from
  * `fields`, e.g. status.podIP), and `$(NAME)` references to variables defined earlier in the list.
  */
-export function resolvedEnv(container: Record<string, any>, objects: Record<string, any>[], podName: string, fields: Readonly<Record<string, string>> = {}): Record<string, string> {
+export function resolvedEnv(
+  container: Record<string, any>,
+  objects: Record<string, any>[],
+  podName: string,
+  fields: Readonly<Record<string, string>> = {},
+): Record<string, string> {
   const named = (kind: string, name: string) => {
     const object = objects.find((o) => o.kind === kind && o.metadata.name === name);
     if (!object) throw new Error(`${container.name}: no ${kind} ${name} in the rendered output`);
@@ -49,8 +64,12 @@ export function resolvedEnv(container: Record<string, any>, objects: Record<stri
     const from = entry.valueFrom;
     let value: string | undefined;
     // The kubelet expands $(NAME) of variables defined before this one, and $$ to a literal $.
-    if (!from) value = String(entry.value ?? '').replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (match, name) => (name === undefined ? '$' : env[name] ?? match));
-    else if (from.secretKeyRef) value = decode(named('Secret', from.secretKeyRef.name).data[from.secretKeyRef.key] ?? '');
+    if (!from)
+      value = String(entry.value ?? '').replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (match, name) =>
+        name === undefined ? '$' : (env[name] ?? match),
+      );
+    else if (from.secretKeyRef)
+      value = decode(named('Secret', from.secretKeyRef.name).data[from.secretKeyRef.key] ?? '');
     else if (from.configMapKeyRef) value = named('ConfigMap', from.configMapKeyRef.name).data[from.configMapKeyRef.key];
     else if (from.fieldRef) value = downward[from.fieldRef.fieldPath];
     if (value === undefined) throw new Error(`${container.name}: cannot resolve env ${entry.name}`);

@@ -16,37 +16,62 @@ export interface PodFiles {
   localPaths(value: string): string;
 }
 
-export interface VolumeFile { readonly content: string; readonly mode: number }
+export interface VolumeFile {
+  readonly content: string;
+  readonly mode: number;
+}
 
 /** The files of a Secret the bundle does not render (cert-manager's TLS Secret): the test machine makes them. */
 export type SecretFiles = (secretName: string) => Map<string, VolumeFile>;
 
 /** The files a volume shows, by path relative to its mount; undefined for a volume that starts empty. */
-function volumeFiles(volume: Record<string, any>, objects: Record<string, any>[], secretFiles?: SecretFiles): Map<string, VolumeFile> | undefined {
+function volumeFiles(
+  volume: Record<string, any>,
+  objects: Record<string, any>[],
+  secretFiles?: SecretFiles,
+): Map<string, VolumeFile> | undefined {
   const sources: { configMap: Record<string, any>; defaultMode: number }[] = [];
   if (volume.secret) {
     const rendered = objects.find((o) => o.kind === 'Secret' && o.metadata.name === volume.secret.secretName);
-    if (rendered) return new Map(Object.entries(rendered.data as Record<string, string>).map(([key, value]) => [key, { content: Buffer.from(value, 'base64').toString('utf8'), mode: 0o600 }]));
-    if (!secretFiles) throw new Error(`volume ${volume.name}: Secret ${volume.secret.secretName} is not rendered and the test machine makes none`);
+    if (rendered)
+      return new Map(
+        Object.entries(rendered.data as Record<string, string>).map(([key, value]) => [
+          key,
+          { content: Buffer.from(value, 'base64').toString('utf8'), mode: 0o600 },
+        ]),
+      );
+    if (!secretFiles)
+      throw new Error(
+        `volume ${volume.name}: Secret ${volume.secret.secretName} is not rendered and the test machine makes none`,
+      );
     return secretFiles(volume.secret.secretName);
   }
-  if (volume.configMap) sources.push({ configMap: volume.configMap, defaultMode: volume.configMap.defaultMode ?? 0o644 });
+  if (volume.configMap)
+    sources.push({ configMap: volume.configMap, defaultMode: volume.configMap.defaultMode ?? 0o644 });
   else if (volume.projected) {
     for (const source of volume.projected.sources ?? []) {
-      if (!source.configMap) throw new Error(`volume ${volume.name}: the test harness copies only ConfigMap sources of projected volumes`);
+      if (!source.configMap)
+        throw new Error(`volume ${volume.name}: the test harness copies only ConfigMap sources of projected volumes`);
       sources.push({ configMap: source.configMap, defaultMode: volume.projected.defaultMode ?? 0o644 });
     }
   } else return undefined;
   const files = new Map<string, VolumeFile>();
   for (const { configMap, defaultMode } of sources) {
     const data = find(objects, 'ConfigMap', configMap.name).data as Record<string, string>;
-    const items: { key: string; path: string; mode?: number }[] = configMap.items ?? Object.keys(data).map((key) => ({ key, path: key }));
+    const items: { key: string; path: string; mode?: number }[] =
+      configMap.items ?? Object.keys(data).map((key) => ({ key, path: key }));
     for (const item of items) files.set(item.path, { content: data[item.key], mode: item.mode ?? defaultMode });
   }
   return files;
 }
 
-export function podFiles(container: Record<string, any>, volumes: Record<string, any>[], objects: Record<string, any>[], root: string, secretFiles?: SecretFiles): PodFiles {
+export function podFiles(
+  container: Record<string, any>,
+  volumes: Record<string, any>[],
+  objects: Record<string, any>[],
+  root: string,
+  secretFiles?: SecretFiles,
+): PodFiles {
   const { uid, gid } = statSync(root);
   const fs = path.join(root, 'fs');
   /** Creates `dir` and its parents below root, each owned like root (the server account must traverse them). */
@@ -85,7 +110,9 @@ export function podFiles(container: Record<string, any>, volumes: Record<string,
   }
 
   const local = (containerPath: string) =>
-    mountPaths.some((m) => containerPath === m || containerPath.startsWith(`${m}/`)) ? path.join(fs, containerPath) : undefined;
+    mountPaths.some((m) => containerPath === m || containerPath.startsWith(`${m}/`))
+      ? path.join(fs, containerPath)
+      : undefined;
   // PostgreSQL's configuration files name other files on the mounts (ssl_cert_file = '/etc/...'):
   // those quoted paths point into the mirror too; nothing else in the files changes.
   for (const file of writtenConf) {
@@ -95,9 +122,10 @@ export function podFiles(container: Record<string, any>, volumes: Record<string,
   }
   return {
     local,
-    localPaths: (value) => value.replace(/(^|\s)(\/[^\s'"]*)/g, (match, space, p) => {
-      const mapped = local(p);
-      return mapped ? `${space}${mapped}` : match;
-    }),
+    localPaths: (value) =>
+      value.replace(/(^|\s)(\/[^\s'"]*)/g, (match, space, p) => {
+        const mapped = local(p);
+        return mapped ? `${space}${mapped}` : match;
+      }),
   };
 }

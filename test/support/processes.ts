@@ -56,7 +56,11 @@ export function postmasterPid(pidFile: string): number | undefined {
 /** Signals the group `pid` leads, and `pid` itself in case it leads none. Never throws. */
 export function killGroup(pid: number, signal: NodeJS.Signals): void {
   for (const target of [-pid, pid]) {
-    try { process.kill(target, signal); } catch { /* gone, or not a group leader */ }
+    try {
+      process.kill(target, signal);
+    } catch {
+      /* gone, or not a group leader */
+    }
   }
 }
 
@@ -71,7 +75,9 @@ export function killTrees(roots: readonly number[]): void {
     try {
       const ppid = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
       children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   const doomed = new Set<number>();
   const visit = (pid: number) => {
@@ -81,12 +87,21 @@ export function killTrees(roots: readonly number[]): void {
   };
   roots.forEach(visit);
   for (const pid of doomed) {
-    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
 }
 
 export const isAlive = (pid: number) => {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 };
 
 export const sleep = (ms: number) => new Promise((wake) => setTimeout(wake, ms));
@@ -112,7 +127,9 @@ export async function waitFor(what: string, timeoutMs: number, check: () => Prom
  */
 export async function awaitExit(exited: Promise<void>, timeoutMs: number, what: string): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} has not exited after ${timeoutMs / 1000} s`)), timeoutMs); });
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} has not exited after ${timeoutMs / 1000} s`)), timeoutMs);
+  });
   try {
     await Promise.race([exited, timeout]);
   } finally {

@@ -17,15 +17,18 @@ const renders = new Map<string, Promise<string>>();
 export function renderEnvironment(config: EnvironmentConfig): Promise<string> {
   const key = JSON.stringify(config);
   if (!renders.has(key)) {
-    renders.set(key, (async () => {
-      const environment = resolveEnvironment(config, `scripts/environments/${config.name}.ts`);
-      const staging = mkdtempSync(path.join(tmpdir(), 'render-'));
-      try {
-        return (await renderBundle([environment], kustomize, staging)).tree.get(generatedFile(environment.name))!;
-      } finally {
-        rmSync(staging, { recursive: true, force: true });
-      }
-    })());
+    renders.set(
+      key,
+      (async () => {
+        const environment = resolveEnvironment(config, `scripts/environments/${config.name}.ts`);
+        const staging = mkdtempSync(path.join(tmpdir(), 'render-'));
+        try {
+          return (await renderBundle([environment], kustomize, staging)).tree.get(generatedFile(environment.name))!;
+        } finally {
+          rmSync(staging, { recursive: true, force: true });
+        }
+      })(),
+    );
   }
   return renders.get(key)!;
 }

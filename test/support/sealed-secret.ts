@@ -4,7 +4,8 @@ import { objectYaml } from '../../scripts/output/yaml.ts';
 /** Stand-in ciphertext shaped like kubeseal's (long base64 starting "Ag"); it decrypts to nothing. */
 export function fakeCiphertext(seed: string): string {
   let bytes = Buffer.alloc(0);
-  for (let i = 0; bytes.length < 600; i++) bytes = Buffer.concat([bytes, createHash('sha512').update(`${seed}/${i}`).digest()]);
+  for (let i = 0; bytes.length < 600; i++)
+    bytes = Buffer.concat([bytes, createHash('sha512').update(`${seed}/${i}`).digest()]);
   return Buffer.concat([Buffer.from([0x02, 0x00]), bytes]).toString('base64');
 }
 

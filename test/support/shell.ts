@@ -32,7 +32,8 @@ export function busyboxApplets(): string {
   for (const applet of execFileSync(busybox, ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean)) {
     symlinkSync(busybox, path.join(dir, applet));
   }
-  return (applets = dir);
+  applets = dir;
+  return dir;
 }
 
 /** Writes a script of the bundle into `dir`, owned like `dir` so the server account can read it. */
@@ -49,18 +50,36 @@ export function installScript(dir: string, name: string, content: string): strin
  * only `env` and a PATH of `toolsDir` then the busybox applets: as in the image, where the
  * PostgreSQL programs come first and busybox provides the rest.
  */
-export function runScript(script: string, args: readonly string[], env: Record<string, string>, toolsDir: string): Promise<ScriptResult> {
+export function runScript(
+  script: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  toolsDir: string,
+): Promise<ScriptResult> {
   return runAsServerAccount([onPath('busybox'), 'sh', script, ...args], env, toolsDir);
 }
 
 /** Runs `argv` as the server account, with only `env` and the PATH runScript gives. */
-export function runAsServerAccount(argv: readonly string[], env: Record<string, string>, toolsDir: string): Promise<ScriptResult> {
+export function runAsServerAccount(
+  argv: readonly string[],
+  env: Record<string, string>,
+  toolsDir: string,
+): Promise<ScriptResult> {
   const [command, args] = asServerAccount(argv[0], argv.slice(1));
   const program = path.isAbsolute(command) ? command : onPath(command);
-  const environment = { PATH: [toolsDir, busyboxApplets()].join(path.delimiter), HOME: tmpdir(), TMPDIR: tmpdir(), ...env };
+  const environment = {
+    PATH: [toolsDir, busyboxApplets()].join(path.delimiter),
+    HOME: tmpdir(),
+    TMPDIR: tmpdir(),
+    ...env,
+  };
   return new Promise((resolve) => {
     execFile(program, args, { env: environment, encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : -1) : 0;
+      const code = error
+        ? typeof (error as { code?: unknown }).code === 'number'
+          ? (error as { code: number }).code
+          : -1
+        : 0;
       resolve({ code, stdout, stderr });
     });
   });

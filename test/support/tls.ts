@@ -12,7 +12,8 @@ export interface TestCa {
   serial(certFile: string): string;
 }
 
-const openssl = (args: readonly string[], cwd: string) => execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+const openssl = (args: readonly string[], cwd: string) =>
+  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
 
 /** Files owned like `dir` (the server account's when the tests run as root), the key 0600 as PostgreSQL demands of its owner. */
 function own(dir: string, file: string, mode: number): void {
@@ -24,7 +25,26 @@ function own(dir: string, file: string, mode: number): void {
 export function makeTestCa(dir: string): TestCa {
   const caKey = path.join(dir, 'ca.key');
   const caFile = path.join(dir, 'ca.crt');
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', caKey, '-out', caFile, '-days', '2', '-subj', '/CN=test CA'], dir);
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      caKey,
+      '-out',
+      caFile,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=test CA',
+    ],
+    dir,
+  );
   own(dir, caFile, 0o644);
   return {
     dir,
@@ -36,14 +56,51 @@ export function makeTestCa(dir: string): TestCa {
       const ext = path.join(dir, `${name}.ext`);
       const san = names.map((n) => (/^\d+\.\d+\.\d+\.\d+$/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
       writeFileSync(ext, `subjectAltName=${san}\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature\n`);
-      openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', csr, '-subj', `/CN=${names[0]}`], dir);
-      openssl(['x509', '-req', '-in', csr, '-CA', caFile, '-CAkey', caKey, '-CAcreateserial', '-out', cert, '-days', String(days), '-extfile', ext], dir);
+      openssl(
+        [
+          'req',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-keyout',
+          key,
+          '-out',
+          csr,
+          '-subj',
+          `/CN=${names[0]}`,
+        ],
+        dir,
+      );
+      openssl(
+        [
+          'x509',
+          '-req',
+          '-in',
+          csr,
+          '-CA',
+          caFile,
+          '-CAkey',
+          caKey,
+          '-CAcreateserial',
+          '-out',
+          cert,
+          '-days',
+          String(days),
+          '-extfile',
+          ext,
+        ],
+        dir,
+      );
       own(dir, key, 0o600);
       own(dir, cert, 0o644);
       return { cert, key };
     },
     serial(certFile) {
-      return openssl(['x509', '-noout', '-serial', '-in', certFile], dir).trim().replace(/^serial=/, '');
+      return openssl(['x509', '-noout', '-serial', '-in', certFile], dir)
+        .trim()
+        .replace(/^serial=/, '');
     },
   };
 }
@@ -53,7 +110,9 @@ export function makeTestCa(dir: string): TestCa {
  * replaced, nothing else changed.
  */
 export function localTlsConf(rendered: string, mountDir: string, files: { cert: string; key: string }): string {
-  return rendered.replaceAll(`'${mountDir}/tls.crt'`, `'${files.cert}'`).replaceAll(`'${mountDir}/tls.key'`, `'${files.key}'`);
+  return rendered
+    .replaceAll(`'${mountDir}/tls.crt'`, `'${files.cert}'`)
+    .replaceAll(`'${mountDir}/tls.key'`, `'${files.key}'`);
 }
 
 export { readFileSync };

@@ -29,8 +29,14 @@ export interface Writer {
 /** Creates the table (on the current primary) if needed and starts writing; `pauseMs` between commits. */
 export async function startWriter(cluster: PatroniCluster, { pauseMs = 20 } = {}): Promise<Writer> {
   const leader = await cluster.waitForLeader(30_000);
-  await cluster.query(leader, `CREATE TABLE IF NOT EXISTS ${WRITES_TABLE} (id bigint PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT now())`);
-  const [{ next }] = await cluster.query<{ next: string }>(leader, `SELECT coalesce(max(id), 0) + 1 AS next FROM ${WRITES_TABLE}`);
+  await cluster.query(
+    leader,
+    `CREATE TABLE IF NOT EXISTS ${WRITES_TABLE} (id bigint PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT now())`,
+  );
+  const [{ next }] = await cluster.query<{ next: string }>(
+    leader,
+    `SELECT coalesce(max(id), 0) + 1 AS next FROM ${WRITES_TABLE}`,
+  );
   let id = Number(next);
   const acknowledged: Acknowledgement[] = [];
   let stopped = false;
@@ -85,16 +91,26 @@ async function connectToPrimary(cluster: PatroniCluster): Promise<[pg.Client, nu
       client = await cluster.connect(member.ordinal);
       const { rows } = await client.query('SELECT pg_is_in_recovery() AS standby');
       if (!rows[0].standby) return [client, member.ordinal];
-    } catch { /* down or starting: try the next */ }
+    } catch {
+      /* down or starting: try the next */
+    }
     await client?.end().catch(() => undefined);
   }
   throw new Error('no primary');
 }
 
 /** Of the acknowledged ids, those missing on member `ordinal` (run on the new primary after a failover). */
-export async function lostWrites(cluster: PatroniCluster, ordinal: number, acknowledged: readonly Acknowledgement[]): Promise<number[]> {
+export async function lostWrites(
+  cluster: PatroniCluster,
+  ordinal: number,
+  acknowledged: readonly Acknowledgement[],
+): Promise<number[]> {
   const ids = acknowledged.map((ack) => ack.id);
-  const rows = await cluster.query<{ id: string }>(ordinal, `SELECT id FROM ${WRITES_TABLE} WHERE id = ANY($1::bigint[])`, [ids]);
+  const rows = await cluster.query<{ id: string }>(
+    ordinal,
+    `SELECT id FROM ${WRITES_TABLE} WHERE id = ANY($1::bigint[])`,
+    [ids],
+  );
   const present = new Set(rows.map((row) => Number(row.id)));
   return ids.filter((id) => !present.has(id));
 }

@@ -18,7 +18,11 @@ import { formatSpread, spreadOf, type Spread } from './stats.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-interface Options { runs: number; scale: number[]; json: string }
+interface Options {
+  runs: number;
+  scale: number[];
+  json: string;
+}
 
 export const USAGE = `Usage: npm run bench -- [--runs N] [--scale 3,10,30,100] [--json FILE]
 
@@ -40,14 +44,33 @@ function parseArguments(argv: readonly string[]): Options & { help: boolean } {
   const { values } = parseArgs({
     args: [...argv],
     strict: true,
-    options: { runs: { type: 'string', default: '5' }, scale: { type: 'string', default: '3,10,30,100' }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      runs: { type: 'string', default: '5' },
+      scale: { type: 'string', default: '3,10,30,100' },
+      json: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
-  const options = { help: values.help ?? false, runs: Number(values.runs), scale: values.scale!.split(',').map(Number), json: path.resolve(values.json ?? path.join(ROOT, 'bench/results/latest.json')) };
-  if (!(Number.isInteger(options.runs) && options.runs >= 1) || options.scale.some((n) => !(Number.isInteger(n) && n >= 1))) throw new Error('--runs and --scale need whole numbers of at least 1');
+  const options = {
+    help: values.help ?? false,
+    runs: Number(values.runs),
+    scale: values.scale!.split(',').map(Number),
+    json: path.resolve(values.json ?? path.join(ROOT, 'bench/results/latest.json')),
+  };
+  if (
+    !(Number.isInteger(options.runs) && options.runs >= 1) ||
+    options.scale.some((n) => !(Number.isInteger(n) && n >= 1))
+  )
+    throw new Error('--runs and --scale need whole numbers of at least 1');
   return options;
 }
 
-interface Run { wallMs: number; phases: Record<string, number>; peakRssMb: number; cpuMs?: number }
+interface Run {
+  wallMs: number;
+  phases: Record<string, number>;
+  peakRssMb: number;
+  cpuMs?: number;
+}
 
 /**
  * CPU time in ms of this process's reaped children so far (Linux: /proc/self/stat's cutime and
@@ -57,7 +80,11 @@ interface Run { wallMs: number; phases: Record<string, number>; peakRssMb: numbe
 function childrenCpuMs(): number | undefined {
   try {
     const stat = readFileSync('/proc/self/stat', 'utf8');
-    const [cutime, cstime] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(13, 15).map(Number);
+    const [cutime, cstime] = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .slice(13, 15)
+      .map(Number);
     return ((cutime + cstime) * 1000) / 100;
   } catch {
     return undefined;
@@ -75,7 +102,11 @@ interface SeriesOptions {
 }
 
 /** One build as `npm run build:overlays` runs it in `project`, timed from outside and phase by phase from inside. */
-function timedBuild(project: string, out: string, { env = process.env, withoutNpm = false, args: extra = [] }: SeriesOptions): Run {
+function timedBuild(
+  project: string,
+  out: string,
+  { env = process.env, withoutNpm = false, args: extra = [] }: SeriesOptions,
+): Run {
   const timings = path.join(out, '..', `timings-${process.pid}.json`);
   const buildArgs = ['--out', out, '--timings', timings, ...extra];
   const [command, args] = withoutNpm
@@ -83,7 +114,12 @@ function timedBuild(project: string, out: string, { env = process.env, withoutNp
     : ['npm', ['run', '-s', 'build:overlays', '--', ...buildArgs]];
   const cpuBefore = childrenCpuMs();
   const start = process.hrtime.bigint();
-  const result = spawnSync(command, args as string[], { cwd: project, env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const result = spawnSync(command, args as string[], {
+    cwd: project,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+  });
   const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
   const cpuAfter = childrenCpuMs();
   if (result.status !== 0) throw new Error(`build in ${project} failed: ${result.stderr}`);
@@ -92,7 +128,13 @@ function timedBuild(project: string, out: string, { env = process.env, withoutNp
   return { wallMs, phases: report.phases, peakRssMb: report.peakRssMb, cpuMs };
 }
 
-interface Series { wall: Spread; phases: Record<string, number>; peakRssMb: number; firstRunMs: number; cpu?: Spread }
+interface Series {
+  wall: Spread;
+  phases: Record<string, number>;
+  peakRssMb: number;
+  firstRunMs: number;
+  cpu?: Spread;
+}
 
 /** `runs` measured builds after one unmeasured first run (which compiles, if the sources are new to the compile cache). */
 function series(project: string, runs: number, options: SeriesOptions = {}): Series {
@@ -104,9 +146,19 @@ function series(project: string, runs: number, options: SeriesOptions = {}): Ser
       return timedBuild(project, path.join(out, 'tree'), options);
     });
     const phaseNames = Object.keys(measured[0].phases);
-    const phases = Object.fromEntries(phaseNames.map((name) => [name, spreadOf(measured.map((run) => run.phases[name] ?? 0)).median]));
-    const cpu = measured.every((run) => run.cpuMs !== undefined) ? spreadOf(measured.map((run) => run.cpuMs!)) : undefined;
-    return { wall: spreadOf(measured.map((run) => run.wallMs)), phases, peakRssMb: Math.max(...measured.map((run) => run.peakRssMb)), firstRunMs: Math.round(first.wallMs), cpu };
+    const phases = Object.fromEntries(
+      phaseNames.map((name) => [name, spreadOf(measured.map((run) => run.phases[name] ?? 0)).median]),
+    );
+    const cpu = measured.every((run) => run.cpuMs !== undefined)
+      ? spreadOf(measured.map((run) => run.cpuMs!))
+      : undefined;
+    return {
+      wall: spreadOf(measured.map((run) => run.wallMs)),
+      phases,
+      peakRssMb: Math.max(...measured.map((run) => run.peakRssMb)),
+      firstRunMs: Math.round(first.wallMs),
+      cpu,
+    };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -116,14 +168,22 @@ function series(project: string, runs: number, options: SeriesOptions = {}): Ser
  * `kustomize build` of each committed overlay alone, one after the other, as a user would type them
  * (Go's default GOGC): the floor under any build. Per overlay, and the three together per round.
  */
-function bareKustomize(kustomize: KustomizeBinary, overlays: readonly string[], runs: number): { byOverlay: Record<string, Spread>; together: Spread } {
-  const rounds = Array.from({ length: runs }, () => overlays.map((overlay) => {
-    const start = process.hrtime.bigint();
-    spawnSync(kustomize.command, [...kustomize.args, `overlays/${overlay}`], { cwd: ROOT, stdio: 'ignore' });
-    return Number(process.hrtime.bigint() - start) / 1e6;
-  }));
+function bareKustomize(
+  kustomize: KustomizeBinary,
+  overlays: readonly string[],
+  runs: number,
+): { byOverlay: Record<string, Spread>; together: Spread } {
+  const rounds = Array.from({ length: runs }, () =>
+    overlays.map((overlay) => {
+      const start = process.hrtime.bigint();
+      spawnSync(kustomize.command, [...kustomize.args, `overlays/${overlay}`], { cwd: ROOT, stdio: 'ignore' });
+      return Number(process.hrtime.bigint() - start) / 1e6;
+    }),
+  );
   return {
-    byOverlay: Object.fromEntries(overlays.map((overlay, index) => [overlay, spreadOf(rounds.map((round) => round[index]))])),
+    byOverlay: Object.fromEntries(
+      overlays.map((overlay, index) => [overlay, spreadOf(rounds.map((round) => round[index]))]),
+    ),
     together: spreadOf(rounds.map((round) => round.reduce((sum, ms) => sum + ms, 0))),
   };
 }
@@ -132,12 +192,18 @@ function bareKustomize(kustomize: KustomizeBinary, overlays: readonly string[], 
 const envFor = (kustomize: KustomizeBinary): NodeJS.ProcessEnv => ({ ...process.env, KUSTOMIZE: kustomize.command });
 
 /** The figures as docs/speed.md's table: one row per environment count. */
-function markdownTable(report: { scale: { environments: number; everyOverlayRendered: Series; oneEnvironmentEdited: Series; nothingChanged: Series }[] }): string {
-  const cell = (s: Spread) => `${(s.median / 1000).toFixed(2)} s (${(s.min / 1000).toFixed(2)}–${(s.max / 1000).toFixed(2)})`;
+function markdownTable(report: {
+  scale: { environments: number; everyOverlayRendered: Series; oneEnvironmentEdited: Series; nothingChanged: Series }[];
+}): string {
+  const cell = (s: Spread) =>
+    `${(s.median / 1000).toFixed(2)} s (${(s.min / 1000).toFixed(2)}–${(s.max / 1000).toFixed(2)})`;
   return [
     '| environments | every overlay rendered (`--no-cache`) | one environment edited | nothing changed | peak RSS of the build |',
     '|---:|---|---|---|---:|',
-    ...report.scale.map((row) => `| ${row.environments} | ${cell(row.everyOverlayRendered.wall)} | ${cell(row.oneEnvironmentEdited.wall)} | ${cell(row.nothingChanged.wall)} | ${Math.max(row.everyOverlayRendered.peakRssMb, row.oneEnvironmentEdited.peakRssMb)} MB |`),
+    ...report.scale.map(
+      (row) =>
+        `| ${row.environments} | ${cell(row.everyOverlayRendered.wall)} | ${cell(row.oneEnvironmentEdited.wall)} | ${cell(row.nothingChanged.wall)} | ${Math.max(row.everyOverlayRendered.peakRssMb, row.oneEnvironmentEdited.peakRssMb)} MB |`,
+    ),
   ].join('\n');
 }
 
@@ -149,20 +215,36 @@ function main(argv: readonly string[]): void {
   }
   const kustomizes = [npmKustomize(), v5Kustomize()].filter((k): k is KustomizeBinary => k !== undefined);
   // The load before the first run: other work on the machine slows every figure.
-  const machine = { cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}`, loadAverageAtStart: loadavg()[0] };
-  console.log(`Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB, node ${machine.node}, load average ${machine.loadAverageAtStart.toFixed(2)}; ${options.runs} measured runs each, after one unmeasured run\n`);
+  const machine = {
+    cores: availableParallelism(),
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    loadAverageAtStart: loadavg()[0],
+  };
+  console.log(
+    `Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB, node ${machine.node}, load average ${machine.loadAverageAtStart.toFixed(2)}; ${options.runs} measured runs each, after one unmeasured run\n`,
+  );
 
-  const nodeStart = spreadOf(Array.from({ length: options.runs }, () => {
-    const start = process.hrtime.bigint();
-    spawnSync('node', ['-e', '0'], { stdio: 'ignore' });
-    return Number(process.hrtime.bigint() - start) / 1e6;
-  }));
+  const nodeStart = spreadOf(
+    Array.from({ length: options.runs }, () => {
+      const start = process.hrtime.bigint();
+      spawnSync('node', ['-e', '0'], { stdio: 'ignore' });
+      return Number(process.hrtime.bigint() - start) / 1e6;
+    }),
+  );
   const cold = series(ROOT, options.runs, { args: ['--no-cache'] });
   const warm = series(ROOT, options.runs);
   const withoutNpm = series(ROOT, options.runs, { args: ['--no-cache'], withoutNpm: true });
-  const phases = (s: Series) => Object.entries(s.phases).map(([name, ms]) => `${name} ${ms.toFixed(0)}`).join(', ');
+  const phases = (s: Series) =>
+    Object.entries(s.phases)
+      .map(([name, ms]) => `${name} ${ms.toFixed(0)}`)
+      .join(', ');
   console.log('The project (3 environments), kustomize as the build finds it; median (min–max):');
-  console.log(`  npm run build:overlays -- --no-cache   ${formatSpread(cold.wall)}   peak ${cold.peakRssMb} MB${cold.cpu ? `   CPU (node, kustomize, git) ${formatSpread(cold.cpu)}` : ''}`);
+  console.log(
+    `  npm run build:overlays -- --no-cache   ${formatSpread(cold.wall)}   peak ${cold.peakRssMb} MB${cold.cpu ? `   CPU (node, kustomize, git) ${formatSpread(cold.cpu)}` : ''}`,
+  );
   console.log(`    phases (ms): ${phases(cold)}`);
   console.log(`  npm run build:overlays (render cache)  ${formatSpread(warm.wall)}`);
   console.log(`    phases (ms): ${phases(warm)}`);
@@ -174,15 +256,32 @@ function main(argv: readonly string[]): void {
     const { byOverlay: bare, together } = bareKustomize(kustomize, ['dev', 'staging', 'prod'], options.runs);
     const ratio = build.wall.median / together.median;
     console.log(`kustomize ${kustomize.version} (${kustomize.origin}):`);
-    console.log(`  npm run build:overlays -- --no-cache   ${formatSpread(build.wall)}   kustomize phase ${build.phases['kustomize build'].toFixed(0)} ms${build.cpu ? `   CPU ${formatSpread(build.cpu)}` : ''}`);
-    console.log(`  kustomize build, one overlay alone     ${Object.entries(bare).map(([overlay, spread]) => `${overlay} ${formatSpread(spread)}`).join(', ')}`);
+    console.log(
+      `  npm run build:overlays -- --no-cache   ${formatSpread(build.wall)}   kustomize phase ${build.phases['kustomize build'].toFixed(0)} ms${build.cpu ? `   CPU ${formatSpread(build.cpu)}` : ''}`,
+    );
+    console.log(
+      `  kustomize build, one overlay alone     ${Object.entries(bare)
+        .map(([overlay, spread]) => `${overlay} ${formatSpread(spread)}`)
+        .join(', ')}`,
+    );
     console.log(`  the three bare runs, one after another ${formatSpread(together)}`);
     console.log(`  ratio: the build's median over the three bare runs' median: ${ratio.toFixed(2)}×\n`);
-    return { version: kustomize.version, origin: kustomize.origin, build, bareOverlay: bare, bareThree: together, ratioToBare: Math.round(ratio * 100) / 100 };
+    return {
+      version: kustomize.version,
+      origin: kustomize.origin,
+      build,
+      bareOverlay: bare,
+      bareThree: together,
+      ratioToBare: Math.round(ratio * 100) / 100,
+    };
   });
 
-  console.log('Scale: synthetic environment sets (dev-, staging- and prod-like in turn), kustomize as the build finds it:');
-  console.log('  environments   every overlay rendered (--no-cache)   per env   peak RSS   one environment edited   nothing changed');
+  console.log(
+    'Scale: synthetic environment sets (dev-, staging- and prod-like in turn), kustomize as the build finds it:',
+  );
+  console.log(
+    '  environments   every overlay rendered (--no-cache)   per env   peak RSS   one environment edited   nothing changed',
+  );
   const scale = options.scale.map((count) => {
     const project = projectWithEnvironments(ROOT, count);
     const runs = Math.min(options.runs, count >= 100 ? 3 : options.runs);
@@ -190,17 +289,38 @@ function main(argv: readonly string[]): void {
       const all = series(project, runs, { args: ['--no-cache'] });
       const edited = path.join(project, 'scripts/environments/tenant-001.ts');
       const original = readFileSync(edited, 'utf8');
-      const oneEdited = series(project, runs, { beforeEach: (run) => writeFileSync(edited, original.replace('max_connections: 50', `max_connections: ${40 + (run % 2)}`)) });
+      const oneEdited = series(project, runs, {
+        beforeEach: (run) =>
+          writeFileSync(edited, original.replace('max_connections: 50', `max_connections: ${40 + (run % 2)}`)),
+      });
       const unchanged = series(project, runs);
-      console.log(`  ${String(count).padStart(12)}   ${formatSpread(all.wall).padEnd(36)}  ${(all.wall.median / count).toFixed(0).padStart(4)} ms   ${String(all.peakRssMb).padStart(5)} MB   ${formatSpread(oneEdited.wall).padEnd(22)}   ${formatSpread(unchanged.wall)}`);
-      if (all.cpu) console.log(`  ${''.padStart(12)}   CPU of the cold build (node, kustomize): ${formatSpread(all.cpu)}, ${(all.cpu.median / count).toFixed(0)} ms per environment`);
-      return { environments: count, everyOverlayRendered: all, oneEnvironmentEdited: oneEdited, nothingChanged: unchanged };
+      console.log(
+        `  ${String(count).padStart(12)}   ${formatSpread(all.wall).padEnd(36)}  ${(all.wall.median / count).toFixed(0).padStart(4)} ms   ${String(all.peakRssMb).padStart(5)} MB   ${formatSpread(oneEdited.wall).padEnd(22)}   ${formatSpread(unchanged.wall)}`,
+      );
+      if (all.cpu)
+        console.log(
+          `  ${''.padStart(12)}   CPU of the cold build (node, kustomize): ${formatSpread(all.cpu)}, ${(all.cpu.median / count).toFixed(0)} ms per environment`,
+        );
+      return {
+        environments: count,
+        everyOverlayRendered: all,
+        oneEnvironmentEdited: oneEdited,
+        nothingChanged: unchanged,
+      };
     } finally {
       rmSync(project, { recursive: true, force: true });
     }
   });
 
-  const report = { date: new Date().toISOString(), machine: { ...machine, loadAverageAtEnd: loadavg()[0] }, runs: options.runs, nodeStartMs: nodeStart, project: { cold, warm, withoutNpm }, byKustomize, scale };
+  const report = {
+    date: new Date().toISOString(),
+    machine: { ...machine, loadAverageAtEnd: loadavg()[0] },
+    runs: options.runs,
+    nodeStartMs: nodeStart,
+    project: { cold, warm, withoutNpm },
+    byKustomize,
+    scale,
+  };
   mkdirSync(path.dirname(options.json), { recursive: true });
   writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nFigures written to ${path.relative(ROOT, options.json)}\n\nFor docs/speed.md:\n`);
@@ -214,16 +334,20 @@ function main(argv: readonly string[]): void {
  */
 function failoverLine(): string {
   const file = path.join(ROOT, 'bench/results/failover.json');
-  let result;
+  // The JSON bench:failover writes (tools/bench/failover.ts): read as it was written, fields checked by use.
+  // biome-ignore lint/suspicious/noExplicitAny: a results file of the bench's own making
+  let result: any;
   try {
     result = JSON.parse(readFileSync(file, 'utf8'));
   } catch {
     return 'Failover: no bench/results/failover.json yet: run npm run bench:failover';
   }
   const { kill, gracefulStop } = result;
-  return `Failover of ${result.environment}'s primary (npm run bench:failover, ${result.date.slice(0, 10)}, ${result.machine.patroni}): `
-    + `kill -9 → writes back in ${kill.writesBackSeconds.median} s median (${kill.writesBackSeconds.min}–${kill.writesBackSeconds.max}, ${kill.trials} kills, ${kill.rowsLost} acknowledged rows lost); `
-    + `graceful stop → ${gracefulStop.writesBackSeconds.median} s median (${gracefulStop.trials} stops, ${gracefulStop.rowsLost} lost)`;
+  return (
+    `Failover of ${result.environment}'s primary (npm run bench:failover, ${result.date.slice(0, 10)}, ${result.machine.patroni}): ` +
+    `kill -9 → writes back in ${kill.writesBackSeconds.median} s median (${kill.writesBackSeconds.min}–${kill.writesBackSeconds.max}, ${kill.trials} kills, ${kill.rowsLost} acknowledged rows lost); ` +
+    `graceful stop → ${gracefulStop.writesBackSeconds.median} s median (${gracefulStop.trials} stops, ${gracefulStop.rowsLost} lost)`
+  );
 }
 
 try {

@@ -25,7 +25,12 @@ export interface CpuSample {
 }
 
 export function cpuSample(): CpuSample {
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
   return {
     machineBusy: (user + nice + system + irq + softirq) / tick(),
     stolen: (steal ?? 0) / tick(),
@@ -35,10 +40,18 @@ export function cpuSample(): CpuSample {
 }
 
 /** CPU seconds between two samples: ours, everybody else's on this machine, the hypervisor's theft, and idle. */
-export function cpuUsedBetween(before: CpuSample, after: CpuSample): { ours: number; others: number; stolen: number; idle: number } {
+export function cpuUsedBetween(
+  before: CpuSample,
+  after: CpuSample,
+): { ours: number; others: number; stolen: number; idle: number } {
   const ours = after.ours - before.ours;
   const round = (seconds: number) => Math.round(seconds * 10) / 10;
-  return { ours: round(ours), others: round(Math.max(0, after.machineBusy - before.machineBusy - ours)), stolen: round(after.stolen - before.stolen), idle: round(after.idle - before.idle) };
+  return {
+    ours: round(ours),
+    others: round(Math.max(0, after.machineBusy - before.machineBusy - ours)),
+    stolen: round(after.stolen - before.stolen),
+    idle: round(after.idle - before.idle),
+  };
 }
 
 /**
@@ -79,7 +92,9 @@ function childrenOf(pid: number): number[] {
   } catch {
     return []; // exited meanwhile
   }
-  return threads.flatMap((tid) => (readIfPresent(`${tasks}/${tid}/children`) ?? '').trim().split(/\s+/).filter(Boolean).map(Number));
+  return threads.flatMap((tid) =>
+    (readIfPresent(`${tasks}/${tid}/children`) ?? '').trim().split(/\s+/).filter(Boolean).map(Number),
+  );
 }
 
 function readIfPresent(file: string): string | undefined {

@@ -21,7 +21,8 @@ export interface MemoryCgroup {
 /** The cgroup, or the reason there is none on this machine. */
 export function memoryCgroup(name: string, limitBytes: number): MemoryCgroup | { readonly unavailable: string } {
   if (process.getuid?.() !== 0) return { unavailable: 'not root: only root may create a memory cgroup here' };
-  if (!existsSync(path.join(V1_MEMORY, 'memory.limit_in_bytes'))) return { unavailable: `no cgroup v1 memory controller at ${V1_MEMORY}` };
+  if (!existsSync(path.join(V1_MEMORY, 'memory.limit_in_bytes')))
+    return { unavailable: `no cgroup v1 memory controller at ${V1_MEMORY}` };
   const dir = path.join(V1_MEMORY, name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'memory.limit_in_bytes'), String(limitBytes));
@@ -36,9 +37,17 @@ export function memoryCgroup(name: string, limitBytes: number): MemoryCgroup | {
     remove() {
       // Emptied first: a cgroup with processes in it cannot be removed.
       for (const pid of readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
-        try { writeFileSync(path.join(V1_MEMORY, 'cgroup.procs'), pid); } catch { /* gone meanwhile */ }
+        try {
+          writeFileSync(path.join(V1_MEMORY, 'cgroup.procs'), pid);
+        } catch {
+          /* gone meanwhile */
+        }
       }
-      try { rmdirSync(dir); } catch { /* the kernel may keep it a moment; a later run reuses it */ }
+      try {
+        rmdirSync(dir);
+      } catch {
+        /* the kernel may keep it a moment; a later run reuses it */
+      }
     },
   };
 }

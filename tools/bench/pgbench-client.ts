@@ -27,7 +27,8 @@ export function pgbenchBinary(): string {
     // debianBinaries looks for the server; the message below is about the client we need.
   }
   const binary = join(toolsDir ?? `/usr/lib/postgresql/${PGBENCH_MAJOR}/bin`, 'pgbench');
-  if (!existsSync(binary)) throw new Error(`pgbench not found at ${binary}: apt-get install postgresql-${PGBENCH_MAJOR}`);
+  if (!existsSync(binary))
+    throw new Error(`pgbench not found at ${binary}: apt-get install postgresql-${PGBENCH_MAJOR}`);
   return binary;
 }
 

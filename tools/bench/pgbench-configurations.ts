@@ -22,26 +22,53 @@ export interface BenchConfiguration {
 
 /** Settings the report reads back from pg_settings for each configuration. */
 export const REPORTED_SETTINGS = [
-  'shared_buffers', 'effective_cache_size', 'work_mem', 'maintenance_work_mem', 'max_connections',
-  'wal_level', 'wal_buffers', 'wal_log_hints', 'wal_compression', 'max_wal_size', 'min_wal_size',
-  'checkpoint_timeout', 'checkpoint_completion_target', 'synchronous_commit', 'fsync', 'full_page_writes',
-  'random_page_cost', 'effective_io_concurrency', 'max_worker_processes', 'max_wal_senders',
-  'log_connections', 'log_checkpoints', 'huge_pages',
+  'shared_buffers',
+  'effective_cache_size',
+  'work_mem',
+  'maintenance_work_mem',
+  'max_connections',
+  'wal_level',
+  'wal_buffers',
+  'wal_log_hints',
+  'wal_compression',
+  'max_wal_size',
+  'min_wal_size',
+  'checkpoint_timeout',
+  'checkpoint_completion_target',
+  'synchronous_commit',
+  'fsync',
+  'full_page_writes',
+  'random_page_cost',
+  'effective_io_concurrency',
+  'max_worker_processes',
+  'max_wal_senders',
+  'log_connections',
+  'log_checkpoints',
+  'huge_pages',
 ] as const;
 
 /**
  * Settings that differ between two servers for reasons of the machine, not of the configuration:
  * where the files are, and what TEST_MACHINE_OVERRIDES sets.
  */
-const MACHINE_SETTINGS = new Set<string>(['config_file', 'hba_file', 'ident_file', ...Object.keys(TEST_MACHINE_OVERRIDES)]);
+const MACHINE_SETTINGS = new Set<string>([
+  'config_file',
+  'hba_file',
+  'ident_file',
+  ...Object.keys(TEST_MACHINE_OVERRIDES),
+]);
 
 /** The files of the postgresql-config ConfigMap in `generatedFile` (postgresql.conf, environment.conf, pg_hba.conf). */
 export function renderedConfigFiles(generatedFile: string): { configMap: string; files: Record<string, string> } {
   const objects = renderedObjects(readFileSync(generatedFile, 'utf8'));
-  const matches = objects.filter((o) => o.kind === 'ConfigMap' && /^postgresql-config(-[a-z0-9]{10})?$/.test(o.metadata?.name ?? ''));
-  if (matches.length !== 1) throw new Error(`${generatedFile}: expected one ConfigMap postgresql-config, found ${matches.length}`);
+  const matches = objects.filter(
+    (o) => o.kind === 'ConfigMap' && /^postgresql-config(-[a-z0-9]{10})?$/.test(o.metadata?.name ?? ''),
+  );
+  if (matches.length !== 1)
+    throw new Error(`${generatedFile}: expected one ConfigMap postgresql-config, found ${matches.length}`);
   const files = matches[0].data as Record<string, string>;
-  if (!files['postgresql.conf']) throw new Error(`${generatedFile}: ConfigMap ${matches[0].metadata.name} has no postgresql.conf`);
+  if (!files['postgresql.conf'])
+    throw new Error(`${generatedFile}: ConfigMap ${matches[0].metadata.name} has no postgresql.conf`);
   return { configMap: matches[0].metadata.name, files };
 }
 
@@ -60,12 +87,18 @@ export function tunedConfiguration(generatedFile: string, dir: string): BenchCon
  */
 export function defaultConfiguration(dir: string): BenchConfiguration {
   writeOwned(dir, 'postgresql.conf', '# Empty on purpose: PostgreSQL 16 defaults.\n');
-  return { name: 'default', source: 'PostgreSQL 16 built-in defaults (empty postgresql.conf)', args: [`config_file=${path.join(dir, 'postgresql.conf')}`] };
+  return {
+    name: 'default',
+    source: 'PostgreSQL 16 built-in defaults (empty postgresql.conf)',
+    args: [`config_file=${path.join(dir, 'postgresql.conf')}`],
+  };
 }
 
 /** Every setting as SHOW prints it ("128MB", "on"), by name. */
 export async function readSettings(client: pg.Client): Promise<Record<string, string>> {
-  const { rows } = await client.query<{ name: string; value: string }>('SELECT name, current_setting(name) AS value FROM pg_settings ORDER BY name');
+  const { rows } = await client.query<{ name: string; value: string }>(
+    'SELECT name, current_setting(name) AS value FROM pg_settings ORDER BY name',
+  );
   return Object.fromEntries(rows.map((row) => [row.name, row.value]));
 }
 
@@ -76,12 +109,15 @@ export function reportedSettings(settings: Readonly<Record<string, string>>): Re
 
 /** Every setting whose value differs between the two servers, machine-specific ones left out. */
 export function settingsThatDiffer(
-  tuned: Readonly<Record<string, string>>, defaults: Readonly<Record<string, string>>,
+  tuned: Readonly<Record<string, string>>,
+  defaults: Readonly<Record<string, string>>,
 ): Record<string, { tuned: string; default: string }> {
   const names = [...new Set([...Object.keys(tuned), ...Object.keys(defaults)])].sort();
-  return Object.fromEntries(names
-    .filter((name) => !MACHINE_SETTINGS.has(name) && tuned[name] !== defaults[name])
-    .map((name) => [name, { tuned: tuned[name], default: defaults[name] }]));
+  return Object.fromEntries(
+    names
+      .filter((name) => !MACHINE_SETTINGS.has(name) && tuned[name] !== defaults[name])
+      .map((name) => [name, { tuned: tuned[name], default: defaults[name] }]),
+  );
 }
 
 /** Owned like `dir`, so the server account (nobody, under root) can read it. */

@@ -45,7 +45,10 @@ export function parsePgbenchOutput(stdout: string, stderr = ''): PgbenchResult {
     clients: number(/^number of clients: (\d+)$/m, 'number of clients'),
     threads: number(/^number of threads: (\d+)$/m, 'number of threads'),
     durationSeconds: number(/^duration: (\d+) s$/m, 'duration'),
-    transactions: number(/^number of transactions actually processed: (\d+)/m, 'number of transactions actually processed'),
+    transactions: number(
+      /^number of transactions actually processed: (\d+)/m,
+      'number of transactions actually processed',
+    ),
     // pgbench 15 added retries and this line; older clients never report failures separately.
     failedTransactions: Number(/^number of failed transactions: (\d+)/m.exec(stdout)?.[1] ?? 0),
     tps: number(/^tps = ([\d.]+) \(without initial connection time\)$/m, 'tps'),
@@ -72,7 +75,10 @@ function progressLines(stderr: string): PgbenchProgress[] {
  * skipped transactions (a word in place of the latency) are left out.
  */
 export function latencyPercentileMs(logs: readonly string[], share: number): number {
-  const latencies = logs.flatMap((log) => log.split('\n')).map((line) => Number(line.split(' ')[2])).filter((us) => Number.isFinite(us) && us >= 0);
+  const latencies = logs
+    .flatMap((log) => log.split('\n'))
+    .map((line) => Number(line.split(' ')[2]))
+    .filter((us) => Number.isFinite(us) && us >= 0);
   if (latencies.length === 0) throw new Error('pgbench logged no transactions');
   latencies.sort((a, b) => a - b);
   return latencies[Math.min(latencies.length - 1, Math.ceil(share * latencies.length) - 1)] / 1000;

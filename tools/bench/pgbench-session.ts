@@ -18,8 +18,13 @@ import { WORKLOAD_ARGS, type RunRecord, type Workload } from './pgbench-summary.
 
 /** The tables and indexes pgbench -i creates; pg_prewarm reads them in this order. */
 const PGBENCH_RELATIONS = [
-  'pgbench_accounts', 'pgbench_branches', 'pgbench_tellers', 'pgbench_history',
-  'pgbench_accounts_pkey', 'pgbench_branches_pkey', 'pgbench_tellers_pkey',
+  'pgbench_accounts',
+  'pgbench_branches',
+  'pgbench_tellers',
+  'pgbench_history',
+  'pgbench_accounts_pkey',
+  'pgbench_branches_pkey',
+  'pgbench_tellers_pkey',
 ];
 
 /** A data directory, who logs in, and the pgbench binary that drives it. */
@@ -49,7 +54,8 @@ export async function loadData(session: Session, configuration: BenchConfigurati
       'SELECT pg_database_size(current_database()) AS bytes, pg_size_pretty(pg_database_size(current_database())) AS pretty',
     );
     const relations = await client.query<{ name: string; size: string }>(
-      'SELECT name, pg_size_pretty(pg_total_relation_size(name::regclass)) AS size FROM unnest($1::text[]) AS name', [PGBENCH_RELATIONS],
+      'SELECT name, pg_size_pretty(pg_total_relation_size(name::regclass)) AS size FROM unnest($1::text[]) AS name',
+      [PGBENCH_RELATIONS],
     );
     return {
       databaseSize: size.rows[0].pretty,
@@ -68,7 +74,11 @@ export interface Measurement {
 
 /** Starts the server with `configuration`, prewarms, runs one pgbench `workload`, stops. */
 export async function measuredRun(
-  session: Session, configuration: BenchConfiguration, workload: Workload, round: number, pgbenchArgs: readonly string[],
+  session: Session,
+  configuration: BenchConfiguration,
+  workload: Workload,
+  round: number,
+  pgbenchArgs: readonly string[],
 ): Promise<Measurement> {
   if (session.memory) {
     execFileSync('sync');
@@ -79,7 +89,8 @@ export async function measuredRun(
     // Both configurations start from the same state: the relations read once through the kernel's
     // page cache into shared_buffers, as far as they fit (all of them in 1GB, the last 128MB in 128MB).
     // Under a memory limit both start cold instead.
-    if (!session.memory) await client.query('SELECT sum(pg_prewarm(name::regclass)) FROM unnest($1::text[]) AS name', [PGBENCH_RELATIONS]);
+    if (!session.memory)
+      await client.query('SELECT sum(pg_prewarm(name::regclass)) FROM unnest($1::text[]) AS name', [PGBENCH_RELATIONS]);
     // This backend's own counters (the prewarm's reads) reach pg_stat_database only when it goes
     // idle after asking; without that they could land inside the run's delta.
     await client.query('SELECT pg_stat_force_next_flush()');
@@ -95,8 +106,16 @@ export async function measuredRun(
     let output: Awaited<ReturnType<typeof runPgbench>>;
     let latencyP99Ms: number;
     try {
-      output = await runPgbench(session.pgbench, { ...session.target, port: server.port }, [...pgbenchArgs, ...WORKLOAD_ARGS[workload], '--log', `--log-prefix=${path.join(logs, 'tx')}`]);
-      latencyP99Ms = latencyPercentileMs(readdirSync(logs).map((file) => readFileSync(path.join(logs, file), 'utf8')), 0.99);
+      output = await runPgbench(session.pgbench, { ...session.target, port: server.port }, [
+        ...pgbenchArgs,
+        ...WORKLOAD_ARGS[workload],
+        '--log',
+        `--log-prefix=${path.join(logs, 'tx')}`,
+      ]);
+      latencyP99Ms = latencyPercentileMs(
+        readdirSync(logs).map((file) => readFileSync(path.join(logs, file), 'utf8')),
+        0.99,
+      );
     } finally {
       rmSync(logs, { recursive: true, force: true });
     }
@@ -104,7 +123,10 @@ export async function measuredRun(
     await untilChildrenReaped(postmaster, serverProcesses);
     const cpuAfter = cpuSample();
     const after = await blockCounters(client);
-    const walBytes = await client.query<{ bytes: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1) AS bytes', [walBefore]);
+    const walBytes = await client.query<{ bytes: string }>(
+      'SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1) AS bytes',
+      [walBefore],
+    );
     const checkpoints = checkpointsStarted(server.log().slice(logBefore));
     // Settle before the next run, whichever configuration it uses: the rows this run updated get
     // their hint bits and visibility set now, not by the next run's reads. Otherwise the run after a
@@ -113,7 +135,10 @@ export async function measuredRun(
     const hits = after.hit - before.hit;
     const reads = after.read - before.read;
     const record: RunRecord = {
-      round, workload, configuration: configuration.name, startedAt,
+      round,
+      workload,
+      configuration: configuration.name,
+      startedAt,
       cpuSeconds: cpuUsedBetween(cpuBefore, cpuAfter),
       sharedBufferHitRatio: hits + reads === 0 ? 1 : hits / (hits + reads),
       walBytes: Number(walBytes.rows[0].bytes),
@@ -127,12 +152,20 @@ export async function measuredRun(
 }
 
 async function withStartedServer<T>(
-  session: Session, configuration: BenchConfiguration, use: (server: ServerHandle, client: pg.Client) => Promise<T>,
+  session: Session,
+  configuration: BenchConfiguration,
+  use: (server: ServerHandle, client: pg.Client) => Promise<T>,
 ): Promise<T> {
   const server = await startServer({ dataDir: session.dataDir, args: configuration.args });
   try {
-    if (session.memory) session.memory.enter(Number(readFileSync(path.join(session.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]));
-    const client = await connect({ port: server.port, user: session.target.user, password: session.target.password, database: session.target.database });
+    if (session.memory)
+      session.memory.enter(Number(readFileSync(path.join(session.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]));
+    const client = await connect({
+      port: server.port,
+      user: session.target.user,
+      password: session.target.password,
+      database: session.target.database,
+    });
     try {
       return await use(server, client);
     } finally {

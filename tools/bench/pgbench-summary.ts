@@ -22,7 +22,12 @@ export interface RunRecord {
   readonly configuration: ConfigurationName;
   readonly startedAt: string;
   /** CPU seconds during the run: ours (pgbench and the server), other processes', the hypervisor's, idle. */
-  readonly cpuSeconds: { readonly ours: number; readonly others: number; readonly stolen: number; readonly idle: number };
+  readonly cpuSeconds: {
+    readonly ours: number;
+    readonly others: number;
+    readonly stolen: number;
+    readonly idle: number;
+  };
   /** Share of the run's block reads found in shared_buffers (pg_stat_database, delta over the run). */
   readonly sharedBufferHitRatio: number;
   /** WAL the run wrote, in bytes. */
@@ -77,17 +82,21 @@ export interface WorkloadSummary {
 export function summarise(runs: readonly RunRecord[]): WorkloadSummary[] {
   const workloads = [...new Set(runs.map((run) => run.workload))];
   return workloads.map((workload) => {
-    const of = (configuration: ConfigurationName) => configurationSummary(runs.filter((r) => r.workload === workload && r.configuration === configuration));
+    const of = (configuration: ConfigurationName) =>
+      configurationSummary(runs.filter((r) => r.workload === workload && r.configuration === configuration));
     const tuned = of('tuned');
     const defaults = of('default');
-    const tpsIn = (round: number, configuration: ConfigurationName) => runs.find((r) => r.round === round && r.workload === workload && r.configuration === configuration)?.result.tps;
+    const tpsIn = (round: number, configuration: ConfigurationName) =>
+      runs.find((r) => r.round === round && r.workload === workload && r.configuration === configuration)?.result.tps;
     const rounds = [...new Set(runs.map((run) => run.round))];
     const paired = rounds.flatMap((round) => {
       const [t, d] = [tpsIn(round, 'tuned'), tpsIn(round, 'default')];
       return t !== undefined && d !== undefined ? [t / d] : [];
     });
     return {
-      workload, tuned, default: defaults,
+      workload,
+      tuned,
+      default: defaults,
       tpsRatio: tuned.tpsMedian / defaults.tpsMedian,
       pairedTpsRatio: median(paired),
       perCpuRatio: tuned.transactionsPerCpuSecond / defaults.transactionsPerCpuSecond,
@@ -100,17 +109,22 @@ export function summarise(runs: readonly RunRecord[]): WorkloadSummary[] {
 /** The summary as a markdown table (it reads as plain text on a terminal too). */
 export function summaryTable(summaries: readonly WorkloadSummary[]): string {
   const lines = [
-    '| workload | config | TPS median (min–max) | avg latency | p99 latency | WAL per tx | shared_buffers hits | tx per CPU-s | other jobs\' CPU-s | tuned/default: TPS | per CPU-s | p99 | WAL per tx |',
+    "| workload | config | TPS median (min–max) | avg latency | p99 latency | WAL per tx | shared_buffers hits | tx per CPU-s | other jobs' CPU-s | tuned/default: TPS | per CPU-s | p99 | WAL per tx |",
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const summary of summaries) {
     for (const name of ['tuned', 'default'] as const) {
       const s = summary[name];
-      const ratios = name === 'tuned'
-        ? [summary.tpsRatio, summary.perCpuRatio, summary.p99Ratio, summary.walPerTransactionRatio].map((r) => `**${r.toFixed(2)}×**`).join(' | ')
-        : ' |  |  | ';
-      lines.push(`| ${summary.workload} | ${name} | ${fixed(s.tpsMedian)} (${fixed(s.tpsMin)}–${fixed(s.tpsMax)}) | ${s.latencyMs.toFixed(2)} ms | ${s.latencyP99Ms.toFixed(2)} ms | `
-        + `${(s.walBytesPerTransaction / 1024).toFixed(1)} kB | ${(s.sharedBufferHitRatio * 100).toFixed(1)}% | ${fixed(s.transactionsPerCpuSecond)} | ${s.otherJobsCpuSeconds.toFixed(0)} | ${ratios} |`);
+      const ratios =
+        name === 'tuned'
+          ? [summary.tpsRatio, summary.perCpuRatio, summary.p99Ratio, summary.walPerTransactionRatio]
+              .map((r) => `**${r.toFixed(2)}×**`)
+              .join(' | ')
+          : ' |  |  | ';
+      lines.push(
+        `| ${summary.workload} | ${name} | ${fixed(s.tpsMedian)} (${fixed(s.tpsMin)}–${fixed(s.tpsMax)}) | ${s.latencyMs.toFixed(2)} ms | ${s.latencyP99Ms.toFixed(2)} ms | ` +
+          `${(s.walBytesPerTransaction / 1024).toFixed(1)} kB | ${(s.sharedBufferHitRatio * 100).toFixed(1)}% | ${fixed(s.transactionsPerCpuSecond)} | ${s.otherJobsCpuSeconds.toFixed(0)} | ${ratios} |`,
+      );
     }
   }
   return lines.join('\n');

@@ -1,5 +1,6 @@
 /**
- * npx tsx tools/bench/pgbench.ts [--environment prod] [--duration 60] [--write-heavy 0] [--memory-limit off|pod|QUANTITY] [--clients 8] [--rounds 3] [--scale 50]
+ * npx tsx tools/bench/pgbench.ts [--environment prod] [--duration 60] [--write-heavy 0] [--memory-limit
+ * off|pod|QUANTITY] [--clients 8] [--rounds 3] [--scale 50]
  *
  * Does an environment's PostgreSQL configuration make the database faster than PostgreSQL's
  * defaults? One data directory is loaded with `pgbench -i`, then started alternately with the
@@ -9,7 +10,8 @@
  * --write-heavy N adds a workload of N-second pgbench -N runs, long enough for checkpoints to fall inside.
  * --memory-limit pod runs the server in a memory cgroup of the environment's pod limit (root only):
  * with --scale above what the limit caches, the data no longer fits the page cache, as in the pod.
- * Nothing is asserted: the numbers are for the reader; docs/speed.md#the-database-it-deploys-pgbench says what they mean.
+ * Nothing is asserted: the numbers are for the reader; docs/speed.md#the-database-it-deploys-pgbench says what they
+ * mean.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -18,10 +20,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { initDataDirectory, makeServerDirectory, removeServerDirectory, TEST_MACHINE_OVERRIDES } from '../postgres/server.ts';
+import {
+  initDataDirectory,
+  makeServerDirectory,
+  removeServerDirectory,
+  TEST_MACHINE_OVERRIDES,
+} from '../postgres/server.ts';
 import { pgbenchBinary, pgbenchVersion } from './pgbench-client.ts';
 import {
-  defaultConfiguration, reportedSettings, settingsThatDiffer, tunedConfiguration, type BenchConfiguration, type ConfigurationName,
+  defaultConfiguration,
+  reportedSettings,
+  settingsThatDiffer,
+  tunedConfiguration,
+  type BenchConfiguration,
+  type ConfigurationName,
 } from './pgbench-configurations.ts';
 import { loadData, measuredRun, type DataFacts, type Measurement, type Session } from './pgbench-session.ts';
 import { removeAfterExit } from './reaper.ts';
@@ -88,14 +100,23 @@ export function benchOptions(argv: readonly string[]): BenchOptions | undefined 
   if (values.help) return undefined;
   const count = (name: 'duration' | 'clients' | 'rounds' | 'scale'): number => {
     const value = Number(values[name]);
-    if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number of at least 1, got "${values[name]}"\n${USAGE}`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new Error(`--${name} must be a whole number of at least 1, got "${values[name]}"\n${USAGE}`);
     return value;
   };
   const writeHeavy = Number(values['write-heavy']);
-  if (!Number.isInteger(writeHeavy) || writeHeavy < 0) throw new Error(`--write-heavy must be a whole number of seconds (0: none), got "${values['write-heavy']}"\n${USAGE}`);
+  if (!Number.isInteger(writeHeavy) || writeHeavy < 0)
+    throw new Error(
+      `--write-heavy must be a whole number of seconds (0: none), got "${values['write-heavy']}"\n${USAGE}`,
+    );
   const options = {
-    environment: values.environment!, duration: count('duration'), clients: count('clients'), rounds: count('rounds'), scale: count('scale'),
-    writeHeavy, memoryLimit: values['memory-limit']!,
+    environment: values.environment!,
+    duration: count('duration'),
+    clients: count('clients'),
+    rounds: count('rounds'),
+    scale: count('scale'),
+    writeHeavy,
+    memoryLimit: values['memory-limit']!,
   };
   if (options.clients < THREADS) throw new Error(`--clients must be at least ${THREADS}, pgbench's thread count here`);
   return options;
@@ -103,7 +124,8 @@ export function benchOptions(argv: readonly string[]): BenchOptions | undefined 
 
 export async function runBench(options: BenchOptions, argv: readonly string[]): Promise<void> {
   const generatedFile = path.join(PROJECT_ROOT, 'generated', `${options.environment}.yaml`);
-  if (!existsSync(generatedFile)) throw new Error(`${generatedFile} does not exist: --environment must name a rendered environment`);
+  if (!existsSync(generatedFile))
+    throw new Error(`${generatedFile} does not exist: --environment must name a rendered environment`);
   const pgbench = pgbenchBinary();
   const root = makeServerDirectory(`pgbench-${options.environment}-`);
   removeAfterExit(root, path.join(root, 'data'));
@@ -113,24 +135,51 @@ export async function runBench(options: BenchOptions, argv: readonly string[]): 
       tuned: tunedConfiguration(generatedFile, subdirectory(root, 'tuned')),
       default: defaultConfiguration(subdirectory(root, 'default')),
     };
-    const session: Session = { dataDir: path.join(root, 'data'), pgbench, target: { user: 'postgres', password: randomBytes(12).toString('hex'), database: 'pgbench' }, memory };
+    const session: Session = {
+      dataDir: path.join(root, 'data'),
+      pgbench,
+      target: { user: 'postgres', password: randomBytes(12).toString('hex'), database: 'pgbench' },
+      memory,
+    };
     printOverrides(configurations);
-    if (memory) console.log(`Memory: the server and its page cache in ${memory.path}, limited to ${(memory.limitBytes / 2 ** 30).toFixed(2)} GiB; page cache dropped before every run`);
+    if (memory)
+      console.log(
+        `Memory: the server and its page cache in ${memory.path}, limited to ${(memory.limitBytes / 2 ** 30).toFixed(2)} GiB; page cache dropped before every run`,
+      );
 
-    await initDataDirectory({ dataDir: session.dataDir, superuser: session.target.user, password: session.target.password, database: session.target.database });
+    await initDataDirectory({
+      dataDir: session.dataDir,
+      superuser: session.target.user,
+      password: session.target.password,
+      database: session.target.database,
+    });
     console.log(`\nLoading: pgbench -i -s ${options.scale}, under the default configuration…`);
     const loadStarted = Date.now();
     const data = await loadData(session, configurations.default, options.scale);
-    console.log(`  ${data.databaseSize} in ${((Date.now() - loadStarted) / 1000).toFixed(0)} s (${Object.entries(data.relationSizes).map(([name, size]) => `${name} ${size}`).join(', ')})`);
+    console.log(
+      `  ${data.databaseSize} in ${((Date.now() - loadStarted) / 1000).toFixed(0)} s (${Object.entries(
+        data.relationSizes,
+      )
+        .map(([name, size]) => `${name} ${size}`)
+        .join(', ')})`,
+    );
 
     const pgbenchArgs = ['-c', String(options.clients), '-j', String(THREADS), '-P', String(PROGRESS_SECONDS)];
-    const workloads: [Workload, number][] = [['read-write', options.duration], ['read-only', options.duration], ...(options.writeHeavy ? [['write-heavy', options.writeHeavy] as [Workload, number]] : [])];
+    const workloads: [Workload, number][] = [
+      ['read-write', options.duration],
+      ['read-only', options.duration],
+      ...(options.writeHeavy ? [['write-heavy', options.writeHeavy] as [Workload, number]] : []),
+    ];
     const measurements: Measurement[] = [];
     const settings: Partial<Record<ConfigurationName, Record<string, string>>> = {};
     for (let round = 1; round <= options.rounds; round++) {
       for (const [workload, seconds] of workloads) {
         for (const name of ['tuned', 'default'] as const) {
-          const measurement = await measuredRun(session, configurations[name], workload, round, [...pgbenchArgs, '-T', String(seconds)]);
+          const measurement = await measuredRun(session, configurations[name], workload, round, [
+            ...pgbenchArgs,
+            '-T',
+            String(seconds),
+          ]);
           measurements.push(measurement);
           settings[name] ??= measurement.settings;
           console.log(runLine(measurement.record, options.rounds));
@@ -138,11 +187,31 @@ export async function runBench(options: BenchOptions, argv: readonly string[]): 
       }
     }
 
-    const report = benchReport({ options, argv, pgbench, configurations, data, pgbenchArgs, measurements, settings: { tuned: settings.tuned!, default: settings.default! } });
-    console.log(`\n${options.environment}: tuned = generated/${options.environment}.yaml, default = PostgreSQL 16 defaults; ${options.rounds} rounds × ${options.duration} s, ${options.clients} clients, scale ${options.scale} (${data.databaseSize})\n`);
+    const report = benchReport({
+      options,
+      argv,
+      pgbench,
+      configurations,
+      data,
+      pgbenchArgs,
+      measurements,
+      settings: { tuned: settings.tuned!, default: settings.default! },
+    });
+    console.log(
+      `\n${options.environment}: tuned = generated/${options.environment}.yaml, default = PostgreSQL 16 defaults; ${options.rounds} rounds × ${options.duration} s, ${options.clients} clients, scale ${options.scale} (${data.databaseSize})\n`,
+    );
     console.log(summaryTable(report.summary));
-    console.log(`\nSettings that differ (tuned / default): ${Object.entries(report.settingsThatDiffer).map(([name, v]) => `${name} ${v.tuned} / ${v.default}`).join('; ')}`);
-    const resultFile = path.join(PROJECT_ROOT, 'bench', 'results', `pgbench-${options.environment}${memory ? '-memory-limited' : ''}.json`);
+    console.log(
+      `\nSettings that differ (tuned / default): ${Object.entries(report.settingsThatDiffer)
+        .map(([name, v]) => `${name} ${v.tuned} / ${v.default}`)
+        .join('; ')}`,
+    );
+    const resultFile = path.join(
+      PROJECT_ROOT,
+      'bench',
+      'results',
+      `pgbench-${options.environment}${memory ? '-memory-limited' : ''}.json`,
+    );
     mkdirSync(path.dirname(resultFile), { recursive: true });
     writeFileSync(resultFile, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`\nWritten: ${path.relative(PROJECT_ROOT, resultFile)}`);
@@ -155,11 +224,18 @@ export async function runBench(options: BenchOptions, argv: readonly string[]): 
 /** The cgroup --memory-limit asks for; off, or not possible here (said why), runs unlimited. */
 function benchMemory(options: BenchOptions, generatedFile: string): MemoryCgroup | undefined {
   if (options.memoryLimit === 'off') return undefined;
-  const quantity = options.memoryLimit === 'pod'
-    ? String(renderedObjects(readFileSync(generatedFile, 'utf8')).find((o) => o.kind === 'StatefulSet')?.spec.template.spec.containers[0].resources.limits.memory)
-    : options.memoryLimit;
+  const quantity =
+    options.memoryLimit === 'pod'
+      ? String(
+          renderedObjects(readFileSync(generatedFile, 'utf8')).find((o) => o.kind === 'StatefulSet')?.spec.template.spec
+            .containers[0].resources.limits.memory,
+        )
+      : options.memoryLimit;
   const bytes = quantityValue(quantity);
-  if (bytes === undefined) throw new Error(`--memory-limit must be off, pod or a Kubernetes quantity such as 4Gi, got "${quantity}"\n${USAGE}`);
+  if (bytes === undefined)
+    throw new Error(
+      `--memory-limit must be off, pod or a Kubernetes quantity such as 4Gi, got "${quantity}"\n${USAGE}`,
+    );
   const cgroup = memoryCgroup(`pgbench-${process.pid}`, bytes);
   if ('unavailable' in cgroup) {
     console.log(`Memory: no limit (${cgroup.unavailable})`);
@@ -190,19 +266,34 @@ function benchReport(inputs: ReportInputs) {
     commit: gitCommit(),
     machine: machineFacts(pgbench, settings.tuned.server_version),
     parameters: {
-      scale: options.scale, durationSeconds: options.duration, writeHeavySeconds: options.writeHeavy, clients: options.clients, threads: THREADS, rounds: options.rounds,
-      progressSeconds: PROGRESS_SECONDS, pgbenchArgs,
-      workloads: { 'read-write': 'built-in TPC-B (sort of)', 'read-only': '-S (select only)', 'write-heavy': '-N (simple update: no branch or teller rows)' },
+      scale: options.scale,
+      durationSeconds: options.duration,
+      writeHeavySeconds: options.writeHeavy,
+      clients: options.clients,
+      threads: THREADS,
+      rounds: options.rounds,
+      progressSeconds: PROGRESS_SECONDS,
+      pgbenchArgs,
+      workloads: {
+        'read-write': 'built-in TPC-B (sort of)',
+        'read-only': '-S (select only)',
+        'write-heavy': '-N (simple update: no branch or teller rows)',
+      },
       order: `per round, per workload: tuned then default; a fresh server start for every run, ${configurationsMemory(inputs)}, VACUUM pgbench_accounts after it`,
       pageCache: configurationsPageCache(inputs),
     },
     data,
-    configurations: Object.fromEntries((['tuned', 'default'] as const).map((name) => [name, {
-      source: configurations[name].source,
-      serverArgs: configurations[name].args,
-      overriddenOnThisMachine: measurements.find((m) => m.record.configuration === name)!.overrides,
-      settings: reportedSettings(settings[name]),
-    }])),
+    configurations: Object.fromEntries(
+      (['tuned', 'default'] as const).map((name) => [
+        name,
+        {
+          source: configurations[name].source,
+          serverArgs: configurations[name].args,
+          overriddenOnThisMachine: measurements.find((m) => m.record.configuration === name)!.overrides,
+          settings: reportedSettings(settings[name]),
+        },
+      ]),
+    ),
     settingsThatDiffer: settingsThatDiffer(settings.tuned, settings.default),
     summary: summarise(runs),
     runs,
@@ -211,17 +302,22 @@ function benchReport(inputs: ReportInputs) {
 
 function printOverrides(configurations: Record<ConfigurationName, BenchConfiguration>): void {
   console.log('Configurations:');
-  for (const configuration of Object.values(configurations)) console.log(`  ${configuration.name}: ${configuration.source}; -c ${configuration.args.join(' -c ')}`);
+  for (const configuration of Object.values(configurations))
+    console.log(`  ${configuration.name}: ${configuration.source}; -c ${configuration.args.join(' -c ')}`);
   console.log('Overridden for both on this machine (nothing else):');
   for (const [name, why] of Object.entries(TEST_MACHINE_OVERRIDES)) console.log(`  ${name}: ${why}`);
-  console.log("  config_file, hba_file: the same files, copied outside the data directory (the pod mounts them at /etc/postgresql)");
+  console.log(
+    '  config_file, hba_file: the same files, copied outside the data directory (the pod mounts them at /etc/postgresql)',
+  );
 }
 
 function runLine(run: RunRecord, rounds: number): string {
   const { result } = run;
-  return `  round ${run.round}/${rounds} ${run.workload.padEnd(10)} ${run.configuration.padEnd(7)} ${result.tps.toFixed(0).padStart(6)} tps, `
-    + `${result.latencyAverageMs.toFixed(2)} ms (sd ${result.latencyStddevMs?.toFixed(2) ?? '?'}), shared_buffers hits ${(run.sharedBufferHitRatio * 100).toFixed(1)}%, `
-    + `WAL ${(run.walBytes / 2 ** 20).toFixed(0)} MB, checkpoints [${run.checkpoints.join(', ')}], CPU s: ours ${run.cpuSeconds.ours}, others ${run.cpuSeconds.others}, stolen ${run.cpuSeconds.stolen}, idle ${run.cpuSeconds.idle}`;
+  return (
+    `  round ${run.round}/${rounds} ${run.workload.padEnd(10)} ${run.configuration.padEnd(7)} ${result.tps.toFixed(0).padStart(6)} tps, ` +
+    `${result.latencyAverageMs.toFixed(2)} ms (sd ${result.latencyStddevMs?.toFixed(2) ?? '?'}), shared_buffers hits ${(run.sharedBufferHitRatio * 100).toFixed(1)}%, ` +
+    `WAL ${(run.walBytes / 2 ** 20).toFixed(0)} MB, checkpoints [${run.checkpoints.join(', ')}], CPU s: ours ${run.cpuSeconds.ours}, others ${run.cpuSeconds.others}, stolen ${run.cpuSeconds.stolen}, idle ${run.cpuSeconds.idle}`
+  );
 }
 
 function subdirectory(root: string, name: string): string {
@@ -268,11 +364,13 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
 }
 
 function configurationsMemory({ options }: ReportInputs): string {
-  return options.memoryLimit === 'off' ? 'pg_prewarm of every pgbench relation before it' : 'the page cache dropped before it and no prewarm (cold, both)';
+  return options.memoryLimit === 'off'
+    ? 'pg_prewarm of every pgbench relation before it'
+    : 'the page cache dropped before it and no prewarm (cold, both)';
 }
 
 function configurationsPageCache({ options }: ReportInputs): string {
   return options.memoryLimit === 'off'
     ? 'not dropped between runs (see the docs/speed.md#the-database-it-deploys-pgbench): the whole data set stays in the kernel page cache for both configurations'
-    : `the server and its page cache in a memory cgroup limited to ${options.memoryLimit === 'pod' ? 'the pod\'s memory limit' : options.memoryLimit} (memory-cgroup.ts); dropped before every run`;
+    : `the server and its page cache in a memory cgroup limited to ${options.memoryLimit === 'pod' ? "the pod's memory limit" : options.memoryLimit} (memory-cgroup.ts); dropped before every run`;
 }

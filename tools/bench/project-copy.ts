@@ -9,15 +9,24 @@ import path from 'node:path';
  */
 export function projectWithEnvironments(root: string, count: number): string {
   const copy = mkdtempSync(path.join(tmpdir(), `bench-${count}-`));
-  for (const part of ['scripts', 'package.json', 'package-lock.json', 'tsconfig.json']) cpSync(path.join(root, part), path.join(copy, part), { recursive: true });
+  for (const part of ['scripts', 'package.json', 'package-lock.json', 'tsconfig.json'])
+    cpSync(path.join(root, part), path.join(copy, part), { recursive: true });
   symlinkSync(path.join(root, 'node_modules'), path.join(copy, 'node_modules'));
   const environments = path.join(copy, 'scripts/environments');
-  const templates = ['dev', 'staging', 'prod'].map((name) => ({ name, source: readFileSync(path.join(environments, `${name}.ts`), 'utf8') }));
+  const templates = ['dev', 'staging', 'prod'].map((name) => ({
+    name,
+    source: readFileSync(path.join(environments, `${name}.ts`), 'utf8'),
+  }));
   for (const file of readdirSync(environments)) rmSync(path.join(environments, file));
   for (let i = 1; i <= count; i++) {
     const template = templates[(i - 1) % templates.length];
     const name = `tenant-${String(i).padStart(3, '0')}`;
-    writeFileSync(path.join(environments, `${name}.ts`), template.source.replaceAll(`'${template.name}'`, `'${name}'`).replaceAll(`postgresql/${template.name}`, `postgresql/${name}`));
+    writeFileSync(
+      path.join(environments, `${name}.ts`),
+      template.source
+        .replaceAll(`'${template.name}'`, `'${name}'`)
+        .replaceAll(`postgresql/${template.name}`, `postgresql/${name}`),
+    );
   }
   return copy;
 }

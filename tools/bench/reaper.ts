@@ -24,10 +24,14 @@ rm -rf -- "$2"
 
 /** Deletes `dir` once this process has exited, however it exited, after stopping a server left on `dataDir`. */
 export function removeAfterExit(dir: string, dataDir: string): void {
-  const reaper = spawn('sh', ['-c', REAPER_SCRIPT, 'pgbench-reaper', String(process.pid), dir, `${dataDir}/postmaster.pid`], {
-    // Its own session: a Ctrl-C meant for the benchmark must not reach it.
-    detached: true,
-    stdio: 'ignore',
-  });
+  const reaper = spawn(
+    'sh',
+    ['-c', REAPER_SCRIPT, 'pgbench-reaper', String(process.pid), dir, `${dataDir}/postmaster.pid`],
+    {
+      // Its own session: a Ctrl-C meant for the benchmark must not reach it.
+      detached: true,
+      stdio: 'ignore',
+    },
+  );
   reaper.unref();
 }

@@ -14,4 +14,5 @@ export function spreadOf(samples: readonly number[]): Spread {
 }
 
 /** "812 ms (790–901)": a spread for the table. */
-export const formatSpread = (spread: Spread, unit = 'ms') => `${spread.median.toFixed(0)} ${unit} (${spread.min.toFixed(0)}–${spread.max.toFixed(0)})`;
+export const formatSpread = (spread: Spread, unit = 'ms') =>
+  `${spread.median.toFixed(0)} ${unit} (${spread.min.toFixed(0)}–${spread.max.toFixed(0)})`;

