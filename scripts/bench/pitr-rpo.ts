@@ -35,8 +35,11 @@ const sleep = (ms: number) => new Promise((wake) => setTimeout(wake, ms));
  * worst case: archive_timeout counts from the last switch), then the seconds until it is archived.
  */
 export async function idleSample(client: pg.Client, timeoutMs: number): Promise<number> {
-  const { rows } = await client.query(`INSERT INTO pitr_bench_idle VALUES (clock_timestamp()) RETURNING pg_current_wal_lsn() AS lsn`);
+  await client.query('INSERT INTO pitr_bench_idle VALUES (clock_timestamp())');
   const written = Date.now();
+  // Once committed, the write is below the flush position (pg_current_wal_lsn is the write position,
+  // which before a flush can still be at the segment's start).
+  const { rows } = await client.query('SELECT pg_current_wal_flush_lsn() AS lsn');
   const lsn = lsnBytes(rows[0].lsn);
   let end = 0n;
   while (Date.now() - written < timeoutMs) {
@@ -69,7 +72,8 @@ export async function sampleWhile(client: pg.Client, load: Promise<unknown>, eve
   let end = 0n;
   const started = Date.now();
   while (running) {
-    const { rows } = await client.query('SELECT pg_current_wal_lsn() AS lsn');
+    // Every commit acknowledged so far is below the flush position.
+    const { rows } = await client.query('SELECT pg_current_wal_flush_lsn() AS lsn');
     end = await archivedEnd(client, end);
     samples.push({ at: Date.now(), lsn: lsnBytes(rows[0].lsn), end, position: true });
     await sleep(everyMs);

@@ -66,6 +66,10 @@ export async function runPitrBench(argv: readonly string[]): Promise<void> {
   console.log(`${environment}: PITR bench, pgbench scale ${scale}; configuration from generated/${environment}.yaml; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
   let lab: PitrLab | undefined;
   let server: TestServer | undefined;
+  // Interrupted (Ctrl-C, a timeout): stop the servers it started before leaving.
+  const interrupted = async () => { await server?.stop(); await lab?.stop(); process.exit(130); };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     lab = await startLab(environment, USER);
     const databaseEnv = lab.env(containers.database, path.join(lab.dir, 'database.conf'));
