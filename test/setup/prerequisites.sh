@@ -9,6 +9,8 @@
 #   python3-etcd   the client library Patroni's etcd3 store imports
 #   pgbackrest     archiving, backups and point-in-time restores
 #   openssl        the tests' own CA and certificates
+#   prometheus     promtool: evaluates the rendered alert rules on observed metric values (pitr-alert);
+#                  the package's server is not used (PROMTOOL=/path overrides where the test looks)
 #   locales        localedef: the image's locale (en_US.utf8), which the rendered lc_* parameters name
 # As root with apt-get (CI, a fresh container) it installs what is missing; otherwise it stops at
 # once and prints the one command to run.
@@ -22,6 +24,7 @@ need patroni patroni
 need etcd-server etcd
 need pgbackrest pgbackrest
 need openssl openssl
+need prometheus "${PROMTOOL:-/usr/bin/promtool}"
 need locales localedef
 /usr/bin/python3 -c 'import etcd' 2> /dev/null || missing="$missing python3-etcd"
 
