@@ -103,17 +103,25 @@ test('kill -9 of the primary (Patroni and postmaster) while a writer commits: wr
   );
 });
 
-test('graceful stop of the primary (SIGTERM to Patroni, as a drain does): a new primary within 10 s, nothing lost', async ({
+// A stopping Patroni removes its leader key, so no ttl to wait out: a standby takes over at its next
+// HA loop at the latest (loop_wait), then promotes. Measured 2.9 s median (bench:failover), 11.1 s once
+// on a loaded CI machine: the bound is loop_wait plus the promotion, not a fixed 10 s.
+test('graceful stop of the primary (SIGTERM to Patroni, as a drain does): a new primary within loop_wait + 5 s, nothing lost', async ({
   cluster,
 }) => {
+  const bound = cluster.rendered.bootstrap.dcs.loop_wait + 5;
   const writer = await startWriter(cluster);
   const failover = await failPrimary(cluster, writer, 'stop').finally(() => writer.stop());
   console.log(
     `  prod graceful stop: writes back after ${failover.writesBackSeconds} s on postgresql-${failover.newPrimary}`,
   );
-  assert.ok(failover.writesBackSeconds <= 10, `writes back after ${failover.writesBackSeconds} s`);
-  assert.equal(failover.lost, []);
+  // Rejoin before judging: the next tests need every member (failsafe_mode keeps a primary only while all answer).
   const back = await rejoin(cluster, failover.oldPrimary, failover.newPrimary);
+  assert.ok(
+    failover.writesBackSeconds <= bound,
+    `writes back after ${failover.writesBackSeconds} s (bound ${bound} s)`,
+  );
+  assert.equal(failover.lost, []);
   assert.not.match(back.log, /removing data directory/i, 'the stopped primary rejoined on its data directory');
 });
 
