@@ -22,6 +22,7 @@ import { failPrimary, rejoin, type Failover } from '../../test/support/failover.
 import { patroniCluster, PATRONI_BINARY, type PatroniCluster } from '../../test/support/patroni-cluster.ts';
 import { startWriter } from '../../test/support/writer.ts';
 import { spreadOf, type Spread } from './stats.ts';
+import { gitCommit } from './commit.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const USAGE = 'usage: npx tsx tools/bench/failover.ts [--environment prod] [--kills 5] [--stops 3]';
@@ -101,7 +102,7 @@ export async function runFailoverBench(argv: readonly string[]): Promise<void> {
       environment,
       command: `npx tsx tools/bench/failover.ts ${argv.join(' ')}`.trim(),
       date: new Date().toISOString(),
-      commit: git(['rev-parse', 'HEAD']),
+      commit: gitCommit(),
       configuration: source,
       machine: {
         cpus: os.cpus().length,
@@ -171,14 +172,6 @@ function table(kill: Summary, stop: Summary): string {
   ]
     .filter(Boolean)
     .join('\n');
-}
-
-function git(args: string[]): string | undefined {
-  try {
-    return execFileSync('git', args, { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim();
-  } catch {
-    return undefined;
-  }
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

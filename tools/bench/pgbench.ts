@@ -13,7 +13,6 @@
  * Nothing is asserted: the numbers are for the reader; docs/speed.md#the-database-it-deploys-pgbench says what they
  * mean.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -41,6 +40,7 @@ import { memoryCgroup, type MemoryCgroup } from './memory-cgroup.ts';
 import { quantityValue } from '../../scripts/config/quantity.ts';
 import { renderedObjects } from '../../scripts/verify/schema.ts';
 import { summarise, summaryTable, type RunRecord, type Workload } from './pgbench-summary.ts';
+import { gitCommit } from './commit.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const USAGE = `Usage: npm run bench:pgbench -- [--environment prod] [--duration 60] [--write-heavy 0] [--memory-limit off|pod|QUANTITY] [--clients 8] [--rounds 3] [--scale 50]
@@ -340,14 +340,6 @@ function machineFacts(pgbench: string, serverVersion: string) {
     pgbench: pgbenchVersion(pgbench),
     dataUnder: os.tmpdir(),
   };
-}
-
-function gitCommit(): string | undefined {
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim();
-  } catch {
-    return undefined;
-  }
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

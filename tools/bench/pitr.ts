@@ -41,6 +41,7 @@ import {
 import { pgbenchBinary, runPgbench, type Target } from './pgbench-client.ts';
 import { idleSample, percentile, sampleWhile } from './pitr-rpo.ts';
 import { spreadOf } from './stats.ts';
+import { gitCommit } from './commit.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const USAGE =
@@ -225,7 +226,7 @@ export async function runPitrBench(argv: readonly string[]): Promise<void> {
         environment,
         command: `npx tsx tools/bench/pitr.ts ${argv.join(' ')}`.trim(),
         date: new Date().toISOString(),
-        commit: git(['rev-parse', 'HEAD']),
+        commit: gitCommit(),
         machine: {
           cpus: os.cpus().length,
           loadAverageAtEnd: os.loadavg()[0],
@@ -262,14 +263,6 @@ export async function runPitrBench(argv: readonly string[]): Promise<void> {
   } finally {
     await server?.stop();
     await lab?.stop();
-  }
-}
-
-function git(args: string[]): string | undefined {
-  try {
-    return execFileSync('git', args, { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim();
-  } catch {
-    return undefined;
   }
 }
 
