@@ -72,13 +72,31 @@ export function renderedConfigFiles(generatedFile: string): { configMap: string;
   return { configMap: matches[0].metadata.name, files };
 }
 
+/**
+ * The components' files the tuned side leaves out, and why: they make the deployment work, they are
+ * not parameters being tuned, and here they would load only one side.
+ * - tls.conf and its hostssl-only pg_hba.conf: with them only the tuned side pays for encryption (and
+ *   tls.conf points at the pod's certificate). Both sides log in as initdb's pg_hba.conf says.
+ * - archiving.conf: archive_command needs the pod's pgBackRest repository; here every segment would
+ *   fail and be retried. Archiving costs in proportion to the WAL written; `npm run bench:pitr`
+ *   measures it.
+ */
+const LEFT_OUT: readonly { readonly files: readonly string[]; readonly when: string; readonly why: string }[] = [
+  { files: ['tls.conf', 'pg_hba.conf'], when: 'tls.conf', why: 'TLS: a transport, not a tuned parameter' },
+  { files: ['archiving.conf'], when: 'archiving.conf', why: "WAL archiving needs the pod's repository" },
+];
+
 /** Writes the rendered files into `dir` (owned by the server account) and points the server at them. */
 export function tunedConfiguration(generatedFile: string, dir: string): BenchConfiguration {
   const { configMap, files } = renderedConfigFiles(generatedFile);
-  for (const [file, content] of Object.entries(files)) writeOwned(dir, file, content);
+  const leftOut = LEFT_OUT.filter((rule) => files[rule.when] !== undefined);
+  const left = new Set(leftOut.flatMap((rule) => rule.files));
+  for (const [file, content] of Object.entries(files)) if (!left.has(file)) writeOwned(dir, file, content);
   const args = [`config_file=${path.join(dir, 'postgresql.conf')}`];
-  if (files['pg_hba.conf'] !== undefined) args.push(`hba_file=${path.join(dir, 'pg_hba.conf')}`);
-  return { name: 'tuned', source: `${path.basename(generatedFile)}, ConfigMap ${configMap}`, args };
+  if (files['pg_hba.conf'] !== undefined && !left.has('pg_hba.conf'))
+    args.push(`hba_file=${path.join(dir, 'pg_hba.conf')}`);
+  const without = leftOut.map((rule) => `; without ${rule.files.join(' and ')} (${rule.why})`).join('');
+  return { name: 'tuned', source: `${path.basename(generatedFile)}, ConfigMap ${configMap}${without}`, args };
 }
 
 /**

@@ -12,7 +12,7 @@ import { connect, startServer, type ServerHandle } from '../postgres/server.ts';
 import { childCount, cpuSample, cpuUsedBetween, untilChildrenReaped } from './cpu-accounting.ts';
 import { runPgbench, type Target } from './pgbench-client.ts';
 import { readSettings, type BenchConfiguration } from './pgbench-configurations.ts';
-import { dropPageCache, type MemoryCgroup } from './memory-cgroup.ts';
+import { dropPageCache, type IoCgroup, type MemoryCgroup } from './cgroups.ts';
 import { latencyPercentileMs, parsePgbenchOutput } from './pgbench-output.ts';
 import { WORKLOAD_ARGS, type RunRecord, type Workload } from './pgbench-summary.ts';
 
@@ -37,6 +37,8 @@ export interface Session {
    * cold (page cache dropped, no prewarm): the data does not fit, so no warm state would last.
    */
   readonly memory?: MemoryCgroup;
+  /** A volume's I/O limits for the server, as a cloud disk caps the pod's PVC. */
+  readonly io?: IoCgroup;
 }
 
 export interface DataFacts {
@@ -100,6 +102,7 @@ export async function measuredRun(
     const startedAt = new Date().toISOString();
     const postmaster = Number(readFileSync(path.join(session.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
     const serverProcesses = childCount(postmaster);
+    const ioBefore = session.io?.served();
     const cpuBefore = cpuSample();
     // Every transaction's latency, for the 99th percentile: pgbench writes one file per thread.
     const logs = mkdtempSync(path.join(os.tmpdir(), 'pgbench-log-'));
@@ -122,6 +125,7 @@ export async function measuredRun(
     await untilOtherBackendsLeft(client);
     await untilChildrenReaped(postmaster, serverProcesses);
     const cpuAfter = cpuSample();
+    const ioAfter = session.io?.served();
     const after = await blockCounters(client);
     const walBytes = await client.query<{ bytes: string }>(
       'SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1) AS bytes',
@@ -145,6 +149,9 @@ export async function measuredRun(
       checkpoints,
       latencyP99Ms,
       ...(session.memory ? { cgroupPeakBytes: session.memory.peakBytes() } : {}),
+      ...(ioBefore && ioAfter
+        ? { ioServed: { operations: ioAfter.operations - ioBefore.operations, bytes: ioAfter.bytes - ioBefore.bytes } }
+        : {}),
       result: parsePgbenchOutput(output.stdout, output.stderr),
     };
     return { record, settings, overrides: server.overrides };
@@ -158,8 +165,9 @@ async function withStartedServer<T>(
 ): Promise<T> {
   const server = await startServer({ dataDir: session.dataDir, args: configuration.args });
   try {
-    if (session.memory)
-      session.memory.enter(Number(readFileSync(path.join(session.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]));
+    const postmaster = Number(readFileSync(path.join(session.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    session.memory?.enter(postmaster);
+    session.io?.enter(postmaster);
     const client = await connect({
       port: server.port,
       user: session.target.user,

@@ -38,6 +38,8 @@ export interface RunRecord {
   readonly latencyP99Ms: number;
   /** Peak memory of the server's cgroup (its processes and the page cache it read), when it ran in one. */
   readonly cgroupPeakBytes?: number;
+  /** Under --io-limit: the operations and bytes the server submitted to the throttled disk during the run. */
+  readonly ioServed?: { readonly operations: number; readonly bytes: number };
   readonly result: PgbenchResult;
 }
 

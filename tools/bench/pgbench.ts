@@ -1,6 +1,6 @@
 /**
- * npx tsx tools/bench/pgbench.ts [--environment prod] [--duration 60] [--write-heavy 0] [--memory-limit
- * off|pod|QUANTITY] [--clients 8] [--rounds 3] [--scale 50]
+ * npx tsx tools/bench/pgbench.ts [--environment prod] [--duration 60] [--read-only SECONDS] [--write-heavy 0]
+ * [--memory-limit off|pod|QUANTITY] [--io-limit off|gp3|IOPS:MIBPS] [--clients 8] [--rounds 3] [--scale 50]
  *
  * Does an environment's PostgreSQL configuration make the database faster than PostgreSQL's
  * defaults? One data directory is loaded with `pgbench -i`, then started alternately with the
@@ -10,6 +10,8 @@
  * --write-heavy N adds a workload of N-second pgbench -N runs, long enough for checkpoints to fall inside.
  * --memory-limit pod runs the server in a memory cgroup of the environment's pod limit (root only):
  * with --scale above what the limit caches, the data no longer fits the page cache, as in the pod.
+ * --io-limit gp3 throttles the server's disk I/O to a cloud volume's baseline (blkio, root only): this
+ * machine's local disk is far faster than the PVC a pod gets.
  * Nothing is asserted: the numbers are for the reader; docs/speed.md#the-database-it-deploys-pgbench says what they
  * mean.
  */
@@ -36,14 +38,14 @@ import {
 } from './pgbench-configurations.ts';
 import { loadData, measuredRun, type DataFacts, type Measurement, type Session } from './pgbench-session.ts';
 import { removeAfterExit } from './reaper.ts';
-import { memoryCgroup, type MemoryCgroup } from './memory-cgroup.ts';
+import { IO_PROFILES, ioCgroup, memoryCgroup, type IoCgroup, type IoLimits, type MemoryCgroup } from './cgroups.ts';
 import { quantityValue } from '../../scripts/config/quantity.ts';
 import { renderedObjects } from '../../scripts/verify/schema.ts';
 import { summarise, summaryTable, type RunRecord, type Workload } from './pgbench-summary.ts';
 import { gitCommit } from './commit.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const USAGE = `Usage: npm run bench:pgbench -- [--environment prod] [--duration 60] [--write-heavy 0] [--memory-limit off|pod|QUANTITY] [--clients 8] [--rounds 3] [--scale 50]
+export const USAGE = `Usage: npm run bench:pgbench -- [--environment prod] [--duration 60] [--read-only SECONDS] [--write-heavy 0] [--memory-limit off|pod|QUANTITY] [--io-limit off|gp3|IOPS:MIBPS] [--clients 8] [--rounds 3] [--scale 50]
 
 Runs pgbench against a real PostgreSQL 16 with an environment's rendered configuration and with
 PostgreSQL's defaults, and writes the comparison.
@@ -51,9 +53,12 @@ PostgreSQL's defaults, and writes the comparison.
 Options:
   --environment NAME   the environment whose configuration is measured (default prod)
   --duration SECONDS   per pgbench run (default 60)
+  --read-only SECONDS  per read-only run (default: --duration; 0 leaves the workload out)
   --write-heavy SECONDS  adds pgbench -N runs of this length, long enough for checkpoints (default 0: none)
   --memory-limit off|pod|QUANTITY  the server and its page cache in a memory cgroup (root, cgroup v1):
                        pod = the environment's memory limit (default off)
+  --io-limit off|gp3|IOPS:MIBPS  the server's disk reads and writes throttled (root, cgroup v1 blkio), each
+                       direction: gp3 = 3000 IOPS and 125 MiB/s, EBS gp3's baseline (default off)
   --clients N          pgbench clients, at least 2 (default 8)
   --rounds N           each workload once per configuration per round (default 3)
   --scale N            pgbench scale factor, about 15 MB each (default 50)
@@ -80,6 +85,10 @@ export interface BenchOptions {
   readonly writeHeavy: number;
   /** "off", "pod" (the environment's memory limit) or a Kubernetes quantity. @default "off" */
   readonly memoryLimit: string;
+  /** Seconds of each read-only run; 0 leaves the workload out. @default the duration */
+  readonly readOnly: number;
+  /** "off", a profile of IO_PROFILES ("gp3") or "IOPS:MIBPS". @default "off" */
+  readonly ioLimit: string;
 }
 
 /** The options, or undefined for --help. */
@@ -94,6 +103,8 @@ export function benchOptions(argv: readonly string[]): BenchOptions | undefined 
       scale: { type: 'string', default: '50' },
       'write-heavy': { type: 'string', default: '0' },
       'memory-limit': { type: 'string', default: 'off' },
+      'read-only': { type: 'string' },
+      'io-limit': { type: 'string', default: 'off' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -109,6 +120,10 @@ export function benchOptions(argv: readonly string[]): BenchOptions | undefined 
     throw new Error(
       `--write-heavy must be a whole number of seconds (0: none), got "${values['write-heavy']}"\n${USAGE}`,
     );
+  const readOnly = values['read-only'] === undefined ? Number(values.duration) : Number(values['read-only']);
+  if (!Number.isInteger(readOnly) || readOnly < 0)
+    throw new Error(`--read-only must be a whole number of seconds (0: none), got "${values['read-only']}"\n${USAGE}`);
+  ioLimits(values['io-limit']!);
   const options = {
     environment: values.environment!,
     duration: count('duration'),
@@ -117,6 +132,8 @@ export function benchOptions(argv: readonly string[]): BenchOptions | undefined 
     scale: count('scale'),
     writeHeavy,
     memoryLimit: values['memory-limit']!,
+    readOnly,
+    ioLimit: values['io-limit']!,
   };
   if (options.clients < THREADS) throw new Error(`--clients must be at least ${THREADS}, pgbench's thread count here`);
   return options;
@@ -130,6 +147,7 @@ export async function runBench(options: BenchOptions, argv: readonly string[]): 
   const root = makeServerDirectory(`pgbench-${options.environment}-`);
   removeAfterExit(root, path.join(root, 'data'));
   const memory = benchMemory(options, generatedFile);
+  const io = benchIo(options, root);
   try {
     const configurations: Record<ConfigurationName, BenchConfiguration> = {
       tuned: tunedConfiguration(generatedFile, subdirectory(root, 'tuned')),
@@ -140,11 +158,16 @@ export async function runBench(options: BenchOptions, argv: readonly string[]): 
       pgbench,
       target: { user: 'postgres', password: randomBytes(12).toString('hex'), database: 'pgbench' },
       memory,
+      io,
     };
     printOverrides(configurations);
     if (memory)
       console.log(
         `Memory: the server and its page cache in ${memory.path}, limited to ${(memory.limitBytes / 2 ** 30).toFixed(2)} GiB; page cache dropped before every run`,
+      );
+    if (io)
+      console.log(
+        `Disk: the server's I/O on ${io.device} throttled in ${io.path} to ${io.limits.iops} IOPS and ${io.limits.bytesPerSecond / 2 ** 20} MiB/s, reads and writes each`,
       );
 
     await initDataDirectory({
@@ -167,7 +190,7 @@ export async function runBench(options: BenchOptions, argv: readonly string[]): 
     const pgbenchArgs = ['-c', String(options.clients), '-j', String(THREADS), '-P', String(PROGRESS_SECONDS)];
     const workloads: [Workload, number][] = [
       ['read-write', options.duration],
-      ['read-only', options.duration],
+      ...(options.readOnly ? [['read-only', options.readOnly] as [Workload, number]] : []),
       ...(options.writeHeavy ? [['write-heavy', options.writeHeavy] as [Workload, number]] : []),
     ];
     const measurements: Measurement[] = [];
@@ -210,7 +233,7 @@ export async function runBench(options: BenchOptions, argv: readonly string[]): 
       PROJECT_ROOT,
       'bench',
       'results',
-      `pgbench-${options.environment}${memory ? '-memory-limited' : ''}.json`,
+      `pgbench-${options.environment}${memory ? '-memory-limited' : ''}${io ? `-io-${options.ioLimit.replace(':', '-')}` : ''}.json`,
     );
     mkdirSync(path.dirname(resultFile), { recursive: true });
     writeFileSync(resultFile, `${JSON.stringify(report, null, 2)}\n`);
@@ -218,6 +241,7 @@ export async function runBench(options: BenchOptions, argv: readonly string[]): 
   } finally {
     removeServerDirectory(root);
     memory?.remove();
+    io?.remove();
   }
 }
 
@@ -239,6 +263,30 @@ function benchMemory(options: BenchOptions, generatedFile: string): MemoryCgroup
   const cgroup = memoryCgroup(`pgbench-${process.pid}`, bytes);
   if ('unavailable' in cgroup) {
     console.log(`Memory: no limit (${cgroup.unavailable})`);
+    return undefined;
+  }
+  return cgroup;
+}
+
+/** The limits --io-limit names; throws on anything else. */
+function ioLimits(value: string): IoLimits | undefined {
+  if (value === 'off') return undefined;
+  if (IO_PROFILES[value]) return IO_PROFILES[value];
+  const match = /^(\d+):(\d+)$/.exec(value);
+  if (match && Number(match[1]) > 0 && Number(match[2]) > 0)
+    return { iops: Number(match[1]), bytesPerSecond: Number(match[2]) * 2 ** 20 };
+  throw new Error(
+    `--io-limit must be off, ${Object.keys(IO_PROFILES).join(', ')} or IOPS:MIBPS such as 3000:125, got "${value}"\n${USAGE}`,
+  );
+}
+
+/** The cgroup --io-limit asks for; off, or not possible here (said why), runs unthrottled. */
+function benchIo(options: BenchOptions, root: string): IoCgroup | undefined {
+  const limits = ioLimits(options.ioLimit);
+  if (!limits) return undefined;
+  const cgroup = ioCgroup(`pgbench-${process.pid}`, limits, root);
+  if ('unavailable' in cgroup) {
+    console.log(`Disk: not throttled (${cgroup.unavailable})`);
     return undefined;
   }
   return cgroup;
@@ -268,6 +316,7 @@ function benchReport(inputs: ReportInputs) {
     parameters: {
       scale: options.scale,
       durationSeconds: options.duration,
+      readOnlySeconds: options.readOnly,
       writeHeavySeconds: options.writeHeavy,
       clients: options.clients,
       threads: THREADS,
@@ -281,6 +330,7 @@ function benchReport(inputs: ReportInputs) {
       },
       order: `per round, per workload: tuned then default; a fresh server start for every run, ${configurationsMemory(inputs)}, VACUUM pgbench_accounts after it`,
       pageCache: configurationsPageCache(inputs),
+      disk: diskLimits(inputs),
     },
     data,
     configurations: Object.fromEntries(
@@ -365,4 +415,11 @@ function configurationsPageCache({ options }: ReportInputs): string {
   return options.memoryLimit === 'off'
     ? 'not dropped between runs (see the docs/speed.md#the-database-it-deploys-pgbench): the whole data set stays in the kernel page cache for both configurations'
     : `the server and its page cache in a memory cgroup limited to ${options.memoryLimit === 'pod' ? "the pod's memory limit" : options.memoryLimit} (memory-cgroup.ts); dropped before every run`;
+}
+
+function diskLimits({ options }: ReportInputs): string {
+  const limits = ioLimits(options.ioLimit);
+  return limits
+    ? `the server's reads and writes throttled to ${limits.iops} IOPS and ${limits.bytesPerSecond / 2 ** 20} MiB/s each (--io-limit ${options.ioLimit}, cgroup v1 blkio: I/O the server's processes submit, not the kernel's background writeback)`
+    : "this machine's disk, unthrottled (a local virtio disk: fdatasync about 0.2 ms, pg_test_fsync)";
 }
