@@ -13,6 +13,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { npmKustomize, v5Kustomize, type KustomizeBinary } from '../../scripts/kustomize/binary.ts';
+import { bareKustomize, bareOverlaysInParallel } from './bare-kustomize.ts';
+import { childrenCpuMs } from './cpu-accounting.ts';
 import { projectWithEnvironments } from './project-copy.ts';
 import { formatSpread, spreadOf, type Spread } from './stats.ts';
 
@@ -70,25 +72,6 @@ interface Run {
   phases: Record<string, number>;
   peakRssMb: number;
   cpuMs?: number;
-}
-
-/**
- * CPU time in ms of this process's reaped children so far (Linux: /proc/self/stat's cutime and
- * cstime, in ticks of 1/100 s): a build's own plus every kustomize and git it ran. Elsewhere
- * undefined. On a shared machine wall time includes waiting for other jobs; CPU time mostly does not.
- */
-function childrenCpuMs(): number | undefined {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const [cutime, cstime] = stat
-      .slice(stat.lastIndexOf(')') + 2)
-      .split(' ')
-      .slice(13, 15)
-      .map(Number);
-    return ((cutime + cstime) * 1000) / 100;
-  } catch {
-    return undefined;
-  }
 }
 
 interface SeriesOptions {
@@ -162,30 +145,6 @@ function series(project: string, runs: number, options: SeriesOptions = {}): Ser
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
-}
-
-/**
- * `kustomize build` of each committed overlay alone, one after the other, as a user would type them
- * (Go's default GOGC): the floor under any build. Per overlay, and the three together per round.
- */
-function bareKustomize(
-  kustomize: KustomizeBinary,
-  overlays: readonly string[],
-  runs: number,
-): { byOverlay: Record<string, Spread>; together: Spread } {
-  const rounds = Array.from({ length: runs }, () =>
-    overlays.map((overlay) => {
-      const start = process.hrtime.bigint();
-      spawnSync(kustomize.command, [...kustomize.args, `overlays/${overlay}`], { cwd: ROOT, stdio: 'ignore' });
-      return Number(process.hrtime.bigint() - start) / 1e6;
-    }),
-  );
-  return {
-    byOverlay: Object.fromEntries(
-      overlays.map((overlay, index) => [overlay, spreadOf(rounds.map((round) => round[index]))]),
-    ),
-    together: spreadOf(rounds.map((round) => round.reduce((sum, ms) => sum + ms, 0))),
-  };
 }
 
 /** How to make the build use `kustomize`: $KUSTOMIZE names the binary (or kubectl). */
@@ -294,6 +253,7 @@ function main(argv: readonly string[]): void {
           writeFileSync(edited, original.replace('max_connections: 50', `max_connections: ${40 + (run % 2)}`)),
       });
       const unchanged = series(project, runs);
+      const floor = bareOverlaysInParallel(project, kustomizes[0], runs);
       console.log(
         `  ${String(count).padStart(12)}   ${formatSpread(all.wall).padEnd(36)}  ${(all.wall.median / count).toFixed(0).padStart(4)} ms   ${String(all.peakRssMb).padStart(5)} MB   ${formatSpread(oneEdited.wall).padEnd(22)}   ${formatSpread(unchanged.wall)}`,
       );
@@ -301,11 +261,16 @@ function main(argv: readonly string[]): void {
         console.log(
           `  ${''.padStart(12)}   CPU of the cold build (node, kustomize): ${formatSpread(all.cpu)}, ${(all.cpu.median / count).toFixed(0)} ms per environment`,
         );
+      console.log(
+        `  ${''.padStart(12)}   bare kustomize of the same ${count} overlays, ${floor.parallel} at a time: ${formatSpread(floor.wall)}${floor.cpu ? `, CPU ${formatSpread(floor.cpu)}` : ''}; the cold build is ${(all.wall.median / floor.wall.median).toFixed(2)}× that`,
+      );
       return {
         environments: count,
         everyOverlayRendered: all,
         oneEnvironmentEdited: oneEdited,
         nothingChanged: unchanged,
+        bareKustomize: floor,
+        ratioToBare: Math.round((all.wall.median / floor.wall.median) * 100) / 100,
       };
     } finally {
       rmSync(project, { recursive: true, force: true });

@@ -104,3 +104,22 @@ function readIfPresent(file: string): string | undefined {
     return undefined; // the process exited between listing and reading
   }
 }
+
+/**
+ * CPU time in ms of this process's reaped children so far (Linux: /proc/self/stat's cutime and
+ * cstime, in ticks of 1/100 s): a build's own plus every kustomize and git it ran. Elsewhere
+ * undefined. On a shared machine wall time includes waiting for other jobs; CPU time mostly does not.
+ */
+export function childrenCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const [cutime, cstime] = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .slice(13, 15)
+      .map(Number);
+    return ((cutime + cstime) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
