@@ -414,7 +414,7 @@ function configurationsMemory({ options }: ReportInputs): string {
 function configurationsPageCache({ options }: ReportInputs): string {
   return options.memoryLimit === 'off'
     ? 'not dropped between runs (see the docs/speed.md#the-database-it-deploys-pgbench): the whole data set stays in the kernel page cache for both configurations'
-    : `the server and its page cache in a memory cgroup limited to ${options.memoryLimit === 'pod' ? "the pod's memory limit" : options.memoryLimit} (memory-cgroup.ts); dropped before every run`;
+    : `the server and its page cache in a memory cgroup limited to ${options.memoryLimit === 'pod' ? "the pod's memory limit" : options.memoryLimit} (cgroups.ts); dropped before every run`;
 }
 
 function diskLimits({ options }: ReportInputs): string {
