@@ -41,7 +41,7 @@ export function memoryCgroup(name: string, limitBytes: number): MemoryCgroup | {
     path: dir,
     enter(pid) {
       writeFileSync(path.join(dir, 'memory.max_usage_in_bytes'), '0');
-      for (const member of [pid, ...descendants(pid)]) writeFileSync(path.join(dir, 'cgroup.procs'), String(member));
+      moveIn(dir, pid);
     },
     peakBytes: () => Number(readFileSync(path.join(dir, 'memory.max_usage_in_bytes'), 'utf8')),
     remove: () => emptyAndRemove(V1_MEMORY, dir),
@@ -65,7 +65,7 @@ export interface IoLimits {
 }
 
 /**
- * Named volume profiles. gp3 is the EBS default class's baseline at any size (3,000 IOPS, 125 MiB/s;
+ * Named volume profiles. gp3 is EBS gp3's baseline at any size (3,000 IOPS, 125 MiB/s;
  * AWS documents them for reads and writes together, blkio limits each direction: slightly generous).
  */
 export const IO_PROFILES: Readonly<Record<string, IoLimits>> = {
@@ -110,9 +110,7 @@ export function ioCgroup(
     limits,
     device,
     path: dir,
-    enter(pid) {
-      for (const member of [pid, ...descendants(pid)]) writeFileSync(path.join(dir, 'cgroup.procs'), String(member));
-    },
+    enter: (pid) => moveIn(dir, pid),
     served: () => ({
       operations: total('blkio.throttle.io_serviced'),
       bytes: total('blkio.throttle.io_service_bytes'),
@@ -130,6 +128,11 @@ function wholeDisk(dev: number): string | undefined {
   if (major === 0 || !existsSync(sys)) return undefined;
   if (!existsSync(path.join(sys, 'partition'))) return `${major}:${minor}`;
   return readFileSync(path.join(path.dirname(realpathSync(sys)), 'dev'), 'utf8').trim();
+}
+
+/** Moves `pid` and every descendant into the cgroup `dir` (what they fork later is born inside). */
+function moveIn(dir: string, pid: number): void {
+  for (const member of [pid, ...descendants(pid)]) writeFileSync(path.join(dir, 'cgroup.procs'), String(member));
 }
 
 function emptyAndRemove(root: string, dir: string): void {

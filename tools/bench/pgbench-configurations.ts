@@ -81,15 +81,16 @@ export function renderedConfigFiles(generatedFile: string): { configMap: string;
  *   fail and be retried. Archiving costs in proportion to the WAL written; `npm run bench:pitr`
  *   measures it.
  */
-const LEFT_OUT: readonly { readonly files: readonly string[]; readonly when: string; readonly why: string }[] = [
-  { files: ['tls.conf', 'pg_hba.conf'], when: 'tls.conf', why: 'TLS: a transport, not a tuned parameter' },
-  { files: ['archiving.conf'], when: 'archiving.conf', why: "WAL archiving needs the pod's repository" },
+const LEFT_OUT: readonly { readonly files: readonly [string, ...string[]]; readonly why: string }[] = [
+  // The first file is the component's own: the others are left out only where it is rendered.
+  { files: ['tls.conf', 'pg_hba.conf'], why: 'TLS: a transport, not a tuned parameter' },
+  { files: ['archiving.conf'], why: "WAL archiving needs the pod's repository" },
 ];
 
 /** Writes the rendered files into `dir` (owned by the server account) and points the server at them. */
 export function tunedConfiguration(generatedFile: string, dir: string): BenchConfiguration {
   const { configMap, files } = renderedConfigFiles(generatedFile);
-  const leftOut = LEFT_OUT.filter((rule) => files[rule.when] !== undefined);
+  const leftOut = LEFT_OUT.filter((rule) => files[rule.files[0]] !== undefined);
   const left = new Set(leftOut.flatMap((rule) => rule.files));
   for (const [file, content] of Object.entries(files)) if (!left.has(file)) writeOwned(dir, file, content);
   const args = [`config_file=${path.join(dir, 'postgresql.conf')}`];

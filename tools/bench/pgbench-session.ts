@@ -100,7 +100,7 @@ export async function measuredRun(
     const walBefore = await walPosition(client);
     const logBefore = server.log().length;
     const startedAt = new Date().toISOString();
-    const postmaster = Number(readFileSync(path.join(session.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const postmaster = postmasterPid(session.dataDir);
     const serverProcesses = childCount(postmaster);
     const ioBefore = session.io?.served();
     const cpuBefore = cpuSample();
@@ -165,7 +165,7 @@ async function withStartedServer<T>(
 ): Promise<T> {
   const server = await startServer({ dataDir: session.dataDir, args: configuration.args });
   try {
-    const postmaster = Number(readFileSync(path.join(session.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const postmaster = postmasterPid(session.dataDir);
     session.memory?.enter(postmaster);
     session.io?.enter(postmaster);
     const client = await connect({
@@ -182,6 +182,11 @@ async function withStartedServer<T>(
   } finally {
     await server.stop();
   }
+}
+
+/** The running postmaster's pid: the first line of postmaster.pid. */
+function postmasterPid(dataDir: string): number {
+  return Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
 }
 
 /** Blocks found in shared_buffers (hit) and read from the kernel (read), this database, so far. */

@@ -87,8 +87,10 @@ export interface BenchOptions {
   readonly memoryLimit: string;
   /** Seconds of each read-only run; 0 leaves the workload out. @default the duration */
   readonly readOnly: number;
-  /** "off", a profile of IO_PROFILES ("gp3") or "IOPS:MIBPS". @default "off" */
+  /** "off", a profile of IO_PROFILES ("gp3") or "IOPS:MIBPS", as given (it names the results file). @default "off" */
   readonly ioLimit: string;
+  /** What --io-limit means; undefined for off. */
+  readonly ioLimits?: IoLimits;
 }
 
 /** The options, or undefined for --help. */
@@ -123,7 +125,7 @@ export function benchOptions(argv: readonly string[]): BenchOptions | undefined 
   const readOnly = values['read-only'] === undefined ? Number(values.duration) : Number(values['read-only']);
   if (!Number.isInteger(readOnly) || readOnly < 0)
     throw new Error(`--read-only must be a whole number of seconds (0: none), got "${values['read-only']}"\n${USAGE}`);
-  ioLimits(values['io-limit']!);
+  const limits = ioLimits(values['io-limit']!);
   const options = {
     environment: values.environment!,
     duration: count('duration'),
@@ -134,6 +136,7 @@ export function benchOptions(argv: readonly string[]): BenchOptions | undefined 
     memoryLimit: values['memory-limit']!,
     readOnly,
     ioLimit: values['io-limit']!,
+    ...(limits ? { ioLimits: limits } : {}),
   };
   if (options.clients < THREADS) throw new Error(`--clients must be at least ${THREADS}, pgbench's thread count here`);
   return options;
@@ -147,7 +150,7 @@ export async function runBench(options: BenchOptions, argv: readonly string[]): 
   const root = makeServerDirectory(`pgbench-${options.environment}-`);
   removeAfterExit(root, path.join(root, 'data'));
   const memory = benchMemory(options, generatedFile);
-  const io = benchIo(options, root);
+  const io = benchIo(options.ioLimits, root);
   try {
     const configurations: Record<ConfigurationName, BenchConfiguration> = {
       tuned: tunedConfiguration(generatedFile, subdirectory(root, 'tuned')),
@@ -281,8 +284,7 @@ function ioLimits(value: string): IoLimits | undefined {
 }
 
 /** The cgroup --io-limit asks for; off, or not possible here (said why), runs unthrottled. */
-function benchIo(options: BenchOptions, root: string): IoCgroup | undefined {
-  const limits = ioLimits(options.ioLimit);
+function benchIo(limits: IoLimits | undefined, root: string): IoCgroup | undefined {
   if (!limits) return undefined;
   const cgroup = ioCgroup(`pgbench-${process.pid}`, limits, root);
   if ('unavailable' in cgroup) {
@@ -418,7 +420,7 @@ function configurationsPageCache({ options }: ReportInputs): string {
 }
 
 function diskLimits({ options }: ReportInputs): string {
-  const limits = ioLimits(options.ioLimit);
+  const limits = options.ioLimits;
   return limits
     ? `the server's reads and writes throttled to ${limits.iops} IOPS and ${limits.bytesPerSecond / 2 ** 20} MiB/s each (--io-limit ${options.ioLimit}, cgroup v1 blkio: I/O the server's processes submit, not the kernel's background writeback)`
     : "this machine's disk, unthrottled (a local virtio disk: fdatasync about 0.2 ms, pg_test_fsync)";
