@@ -84,4 +84,25 @@ test('--read-only defaults to --duration; 0 leaves the workload out; negative is
     assert.throws(() => benchOptions([bad]), /--read-only must be a whole number of seconds/);
 });
 
+test("--set NAME=VALUE goes on the tuned side's command line, after its files; anything else is refused", () => {
+  const options = benchOptions(['--set', 'shared_buffers=512MB', '--set', 'bgwriter_lru_maxpages=400']);
+  assert.equal(options?.set, [
+    ['shared_buffers', '512MB'],
+    ['bgwriter_lru_maxpages', '400'],
+  ]);
+  assert.equal(benchOptions([])?.set, []);
+  for (const bad of ['shared_buffers', 'shared_buffers=', '=512MB', 'Shared Buffers=1'])
+    assert.throws(() => benchOptions(['--set', bad]), /--set must be NAME=VALUE/);
+
+  const root = makeServerDirectory('bench-config-set-');
+  try {
+    const configuration = tunedConfiguration(path.join(PROJECT_ROOT, 'generated', 'prod.yaml'), root, options!.set);
+    // -c options after config_file: PostgreSQL applies the command line over every file.
+    assert.equal(configuration.args.slice(-2), ['shared_buffers=512MB', 'bgwriter_lru_maxpages=400']);
+    assert.match(configuration.source, /with shared_buffers=512MB, bgwriter_lru_maxpages=400 \(--set\)$/);
+  } finally {
+    removeServerDirectory(root);
+  }
+});
+
 test.run();

@@ -87,8 +87,15 @@ const LEFT_OUT: readonly { readonly files: readonly [string, ...string[]]; reado
   { files: ['archiving.conf'], why: "WAL archiving needs the pod's repository" },
 ];
 
-/** Writes the rendered files into `dir` (owned by the server account) and points the server at them. */
-export function tunedConfiguration(generatedFile: string, dir: string): BenchConfiguration {
+/**
+ * Writes the rendered files into `dir` (owned by the server account) and points the server at them;
+ * `set` (the bench's --set) goes on the command line, which wins over every file.
+ */
+export function tunedConfiguration(
+  generatedFile: string,
+  dir: string,
+  set: readonly (readonly [string, string])[] = [],
+): BenchConfiguration {
   const { configMap, files } = renderedConfigFiles(generatedFile);
   const leftOut = LEFT_OUT.filter((rule) => files[rule.files[0]] !== undefined);
   const left = new Set(leftOut.flatMap((rule) => rule.files));
@@ -96,8 +103,10 @@ export function tunedConfiguration(generatedFile: string, dir: string): BenchCon
   const args = [`config_file=${path.join(dir, 'postgresql.conf')}`];
   if (files['pg_hba.conf'] !== undefined && !left.has('pg_hba.conf'))
     args.push(`hba_file=${path.join(dir, 'pg_hba.conf')}`);
+  args.push(...set.map(([name, value]) => `${name}=${value}`));
   const without = leftOut.map((rule) => `; without ${rule.files.join(' and ')} (${rule.why})`).join('');
-  return { name: 'tuned', source: `${path.basename(generatedFile)}, ConfigMap ${configMap}${without}`, args };
+  const over = set.length ? `; with ${set.map(([name, value]) => `${name}=${value}`).join(', ')} (--set)` : '';
+  return { name: 'tuned', source: `${path.basename(generatedFile)}, ConfigMap ${configMap}${without}${over}`, args };
 }
 
 /**

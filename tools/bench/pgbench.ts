@@ -1,6 +1,6 @@
 /**
  * npx tsx tools/bench/pgbench.ts [--environment prod] [--duration 60] [--read-only SECONDS] [--write-heavy 0]
- * [--memory-limit off|pod|QUANTITY] [--io-limit off|gp3|IOPS:MIBPS] [--clients 8] [--rounds 3] [--scale 50]
+ * [--memory-limit off|pod|QUANTITY] [--io-limit off|gp3|IOPS:MIBPS] [--clients 8] [--rounds 3] [--scale 50] [--set NAME=VALUE ...]
  *
  * Does an environment's PostgreSQL configuration make the database faster than PostgreSQL's
  * defaults? One data directory is loaded with `pgbench -i`, then started alternately with the
@@ -45,7 +45,7 @@ import { summarise, summaryTable, type RunRecord, type Workload } from './pgbenc
 import { gitCommit } from './commit.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const USAGE = `Usage: npm run bench:pgbench -- [--environment prod] [--duration 60] [--read-only SECONDS] [--write-heavy 0] [--memory-limit off|pod|QUANTITY] [--io-limit off|gp3|IOPS:MIBPS] [--clients 8] [--rounds 3] [--scale 50]
+export const USAGE = `Usage: npm run bench:pgbench -- [--environment prod] [--duration 60] [--read-only SECONDS] [--write-heavy 0] [--memory-limit off|pod|QUANTITY] [--io-limit off|gp3|IOPS:MIBPS] [--clients 8] [--rounds 3] [--scale 50] [--set NAME=VALUE ...]
 
 Runs pgbench against a real PostgreSQL 16 with an environment's rendered configuration and with
 PostgreSQL's defaults, and writes the comparison.
@@ -62,6 +62,8 @@ Options:
   --clients N          pgbench clients, at least 2 (default 8)
   --rounds N           each workload once per configuration per round (default 3)
   --scale N            pgbench scale factor, about 15 MB each (default 50)
+  --set NAME=VALUE     a parameter the tuned side sets on top of the environment's files, to try a value
+                       before putting it in the environment (repeatable; named in the results file)
   -h, --help           this help
 
 Exit codes:
@@ -91,6 +93,8 @@ export interface BenchOptions {
   readonly ioLimit: string;
   /** What --io-limit means; undefined for off. */
   readonly ioLimits?: IoLimits;
+  /** Parameters the tuned side sets on the server's command line, over its files (--set). @default [] */
+  readonly set: readonly (readonly [string, string])[];
 }
 
 /** The options, or undefined for --help. */
@@ -107,6 +111,7 @@ export function benchOptions(argv: readonly string[]): BenchOptions | undefined 
       'memory-limit': { type: 'string', default: 'off' },
       'read-only': { type: 'string' },
       'io-limit': { type: 'string', default: 'off' },
+      set: { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -126,6 +131,11 @@ export function benchOptions(argv: readonly string[]): BenchOptions | undefined 
   if (!Number.isInteger(readOnly) || readOnly < 0)
     throw new Error(`--read-only must be a whole number of seconds (0: none), got "${values['read-only']}"\n${USAGE}`);
   const limits = ioLimits(values['io-limit']!);
+  const set = values.set!.map((assignment) => {
+    const match = /^([a-z_][a-z0-9_]*)=(.+)$/.exec(assignment);
+    if (!match) throw new Error(`--set must be NAME=VALUE such as shared_buffers=512MB, got "${assignment}"\n${USAGE}`);
+    return [match[1], match[2]] as const;
+  });
   const options = {
     environment: values.environment!,
     duration: count('duration'),
@@ -137,6 +147,7 @@ export function benchOptions(argv: readonly string[]): BenchOptions | undefined 
     readOnly,
     ioLimit: values['io-limit']!,
     ...(limits ? { ioLimits: limits } : {}),
+    set,
   };
   if (options.clients < THREADS) throw new Error(`--clients must be at least ${THREADS}, pgbench's thread count here`);
   return options;
@@ -153,7 +164,7 @@ export async function runBench(options: BenchOptions, argv: readonly string[]): 
   const io = benchIo(options.ioLimits, root);
   try {
     const configurations: Record<ConfigurationName, BenchConfiguration> = {
-      tuned: tunedConfiguration(generatedFile, subdirectory(root, 'tuned')),
+      tuned: tunedConfiguration(generatedFile, subdirectory(root, 'tuned'), options.set),
       default: defaultConfiguration(subdirectory(root, 'default')),
     };
     const session: Session = {
@@ -224,7 +235,7 @@ export async function runBench(options: BenchOptions, argv: readonly string[]): 
       settings: { tuned: settings.tuned!, default: settings.default! },
     });
     console.log(
-      `\n${options.environment}: tuned = generated/${options.environment}.yaml, default = PostgreSQL 16 defaults; ${options.rounds} rounds × ${options.duration} s, ${options.clients} clients, scale ${options.scale} (${data.databaseSize})\n`,
+      `\n${options.environment}: tuned = generated/${options.environment}.yaml${options.set.map(([name, value]) => ` with ${name}=${value}`).join('')}, default = PostgreSQL 16 defaults; ${options.rounds} rounds × ${options.duration} s, ${options.clients} clients, scale ${options.scale} (${data.databaseSize})\n`,
     );
     console.log(summaryTable(report.summary));
     console.log(
@@ -236,7 +247,7 @@ export async function runBench(options: BenchOptions, argv: readonly string[]): 
       PROJECT_ROOT,
       'bench',
       'results',
-      `pgbench-${options.environment}${memory ? '-memory-limited' : ''}${io ? `-io-${options.ioLimit.replace(':', '-')}` : ''}.json`,
+      `pgbench-${options.environment}${memory ? '-memory-limited' : ''}${io ? `-io-${options.ioLimit.replace(':', '-')}` : ''}${options.set.map(([name, value]) => `-${name}-${value.replace(/[^A-Za-z0-9.]/g, '_')}`).join('')}.json`,
     );
     mkdirSync(path.dirname(resultFile), { recursive: true });
     writeFileSync(resultFile, `${JSON.stringify(report, null, 2)}\n`);
