@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chownSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { benchOptions } from '../tools/bench/pgbench.ts';
+import { benchOptions } from '../tools/bench/pgbench-options.ts';
 import { tunedConfiguration } from '../tools/bench/pgbench-configurations.ts';
 import {
   connect,
@@ -103,6 +103,13 @@ test("--set NAME=VALUE goes on the tuned side's command line, after its files; a
   } finally {
     removeServerDirectory(root);
   }
+});
+
+test('--rate adds fixed-rate read-write runs; 0 (the default) leaves them out; anything else is refused', () => {
+  assert.is(benchOptions([])?.rate, 0);
+  assert.is(benchOptions(['--rate', '1000'])?.rate, 1000);
+  for (const bad of ['--rate=-1', '--rate=fast', '--rate=1.5'])
+    assert.throws(() => benchOptions([bad]), /--rate must be a whole number of transactions per second/);
 });
 
 test.run();

@@ -5,12 +5,17 @@
 import type { ConfigurationName } from './pgbench-configurations.ts';
 import type { PgbenchResult } from './pgbench-output.ts';
 
-/** read-write: TPC-B-like; read-only: -S; write-heavy: -N (no branch or teller updates, so no hot rows: WAL as fast as it comes), run longer so checkpoints fall inside it. */
-export type Workload = 'read-write' | 'read-only' | 'write-heavy';
+/**
+ * read-write: TPC-B-like; read-write-at-rate: the same at a fixed rate (--rate), for latency without
+ * coordinated omission; read-only: -S; write-heavy: -N (no branch or teller updates, so no hot rows:
+ * WAL as fast as it comes), run longer so checkpoints fall inside it.
+ */
+export type Workload = 'read-write' | 'read-write-at-rate' | 'read-only' | 'write-heavy';
 
-/** pgbench's arguments that select each workload. */
+/** pgbench's arguments that select each workload (the rate is the bench's --rate). */
 export const WORKLOAD_ARGS: Readonly<Record<Workload, readonly string[]>> = {
   'read-write': [], // the built-in TPC-B-like script
+  'read-write-at-rate': [],
   'read-only': ['-S'],
   'write-heavy': ['-N'],
 };

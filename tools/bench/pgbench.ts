@@ -1,6 +1,6 @@
 /**
  * npx tsx tools/bench/pgbench.ts [--environment prod] [--duration 60] [--read-only SECONDS] [--write-heavy 0]
- * [--memory-limit off|pod|QUANTITY] [--io-limit off|gp3|IOPS:MIBPS] [--clients 8] [--rounds 3] [--scale 50] [--set NAME=VALUE ...]
+ * [--memory-limit off|pod|QUANTITY] [--io-limit off|gp3|IOPS:MIBPS] [--clients 8] [--rounds 3] [--scale 50] [--rate TPS] [--set NAME=VALUE ...]
  *
  * Does an environment's PostgreSQL configuration make the database faster than PostgreSQL's
  * defaults? One data directory is loaded with `pgbench -i`, then started alternately with the
@@ -12,6 +12,9 @@
  * with --scale above what the limit caches, the data no longer fits the page cache, as in the pod.
  * --io-limit gp3 throttles the server's disk I/O to a cloud volume's baseline (blkio, root only): this
  * machine's local disk is far faster than the PVC a pod gets.
+ * --rate TPS adds read-write runs at that fixed rate: a closed loop of 8 clients issues nothing while
+ * the server stalls, so its percentiles count a 5-second stall as 8 slow transactions; at a fixed rate
+ * every transaction due during the stall waits, as an application's requests do.
  * Nothing is asserted: the numbers are for the reader; docs/speed.md#the-database-it-deploys-pgbench says what they
  * mean.
  */
@@ -20,7 +23,6 @@ import { chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import {
   initDataDirectory,
   makeServerDirectory,
@@ -38,120 +40,15 @@ import {
 } from './pgbench-configurations.ts';
 import { loadData, measuredRun, type DataFacts, type Measurement, type Session } from './pgbench-session.ts';
 import { removeAfterExit } from './reaper.ts';
-import { IO_PROFILES, ioCgroup, memoryCgroup, type IoCgroup, type IoLimits, type MemoryCgroup } from './cgroups.ts';
+import { ioCgroup, memoryCgroup, type IoCgroup, type IoLimits, type MemoryCgroup } from './cgroups.ts';
+import { benchOptions, THREADS, USAGE, type BenchOptions } from './pgbench-options.ts';
 import { quantityValue } from '../../scripts/config/quantity.ts';
 import { renderedObjects } from '../../scripts/verify/schema.ts';
 import { summarise, summaryTable, type RunRecord, type Workload } from './pgbench-summary.ts';
 import { gitCommit } from './commit.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const USAGE = `Usage: npm run bench:pgbench -- [--environment prod] [--duration 60] [--read-only SECONDS] [--write-heavy 0] [--memory-limit off|pod|QUANTITY] [--io-limit off|gp3|IOPS:MIBPS] [--clients 8] [--rounds 3] [--scale 50] [--set NAME=VALUE ...]
-
-Runs pgbench against a real PostgreSQL 16 with an environment's rendered configuration and with
-PostgreSQL's defaults, and writes the comparison.
-
-Options:
-  --environment NAME   the environment whose configuration is measured (default prod)
-  --duration SECONDS   per pgbench run (default 60)
-  --read-only SECONDS  per read-only run (default: --duration; 0 leaves the workload out)
-  --write-heavy SECONDS  adds pgbench -N runs of this length, long enough for checkpoints (default 0: none)
-  --memory-limit off|pod|QUANTITY  the server and its page cache in a memory cgroup (root, cgroup v1):
-                       pod = the environment's memory limit (default off)
-  --io-limit off|gp3|IOPS:MIBPS  the server's disk reads and writes throttled (root, cgroup v1 blkio), each
-                       direction: gp3 = 3000 IOPS and 125 MiB/s, EBS gp3's baseline (default off)
-  --clients N          pgbench clients, at least 2 (default 8)
-  --rounds N           each workload once per configuration per round (default 3)
-  --scale N            pgbench scale factor, about 15 MB each (default 50)
-  --set NAME=VALUE     a parameter the tuned side sets on top of the environment's files, to try a value
-                       before putting it in the environment (repeatable; named in the results file)
-  -h, --help           this help
-
-Exit codes:
-  0  measured and written
-  1  bad arguments, or the benchmark failed`;
-const THREADS = 2;
 const PROGRESS_SECONDS = 5;
-
-export interface BenchOptions {
-  /** @default "prod" */
-  readonly environment: string;
-  /** Seconds per pgbench run. @default 60 */
-  readonly duration: number;
-  /** @default 8 */
-  readonly clients: number;
-  /** Each round runs every workload once per configuration. @default 3 */
-  readonly rounds: number;
-  /** pgbench scale factor: about 15 MB of data each; 50 (750 MB) is well past the default 128MB of shared_buffers. @default 50 */
-  readonly scale: number;
-  /** Seconds of each write-heavy run (pgbench -N); 0 leaves the workload out. @default 0 */
-  readonly writeHeavy: number;
-  /** "off", "pod" (the environment's memory limit) or a Kubernetes quantity. @default "off" */
-  readonly memoryLimit: string;
-  /** Seconds of each read-only run; 0 leaves the workload out. @default the duration */
-  readonly readOnly: number;
-  /** "off", a profile of IO_PROFILES ("gp3") or "IOPS:MIBPS", as given (it names the results file). @default "off" */
-  readonly ioLimit: string;
-  /** What --io-limit means; undefined for off. */
-  readonly ioLimits?: IoLimits;
-  /** Parameters the tuned side sets on the server's command line, over its files (--set). @default [] */
-  readonly set: readonly (readonly [string, string])[];
-}
-
-/** The options, or undefined for --help. */
-export function benchOptions(argv: readonly string[]): BenchOptions | undefined {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      environment: { type: 'string', default: 'prod' },
-      duration: { type: 'string', default: '60' },
-      clients: { type: 'string', default: '8' },
-      rounds: { type: 'string', default: '3' },
-      scale: { type: 'string', default: '50' },
-      'write-heavy': { type: 'string', default: '0' },
-      'memory-limit': { type: 'string', default: 'off' },
-      'read-only': { type: 'string' },
-      'io-limit': { type: 'string', default: 'off' },
-      set: { type: 'string', multiple: true, default: [] },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) return undefined;
-  const count = (name: 'duration' | 'clients' | 'rounds' | 'scale'): number => {
-    const value = Number(values[name]);
-    if (!Number.isInteger(value) || value < 1)
-      throw new Error(`--${name} must be a whole number of at least 1, got "${values[name]}"\n${USAGE}`);
-    return value;
-  };
-  const writeHeavy = Number(values['write-heavy']);
-  if (!Number.isInteger(writeHeavy) || writeHeavy < 0)
-    throw new Error(
-      `--write-heavy must be a whole number of seconds (0: none), got "${values['write-heavy']}"\n${USAGE}`,
-    );
-  const readOnly = values['read-only'] === undefined ? Number(values.duration) : Number(values['read-only']);
-  if (!Number.isInteger(readOnly) || readOnly < 0)
-    throw new Error(`--read-only must be a whole number of seconds (0: none), got "${values['read-only']}"\n${USAGE}`);
-  const limits = ioLimits(values['io-limit']!);
-  const set = values.set!.map((assignment) => {
-    const match = /^([a-z_][a-z0-9_]*)=(.+)$/.exec(assignment);
-    if (!match) throw new Error(`--set must be NAME=VALUE such as shared_buffers=512MB, got "${assignment}"\n${USAGE}`);
-    return [match[1], match[2]] as const;
-  });
-  const options = {
-    environment: values.environment!,
-    duration: count('duration'),
-    clients: count('clients'),
-    rounds: count('rounds'),
-    scale: count('scale'),
-    writeHeavy,
-    memoryLimit: values['memory-limit']!,
-    readOnly,
-    ioLimit: values['io-limit']!,
-    ...(limits ? { ioLimits: limits } : {}),
-    set,
-  };
-  if (options.clients < THREADS) throw new Error(`--clients must be at least ${THREADS}, pgbench's thread count here`);
-  return options;
-}
 
 export async function runBench(options: BenchOptions, argv: readonly string[]): Promise<void> {
   const generatedFile = path.join(PROJECT_ROOT, 'generated', `${options.environment}.yaml`);
@@ -202,18 +99,22 @@ export async function runBench(options: BenchOptions, argv: readonly string[]): 
     );
 
     const pgbenchArgs = ['-c', String(options.clients), '-j', String(THREADS), '-P', String(PROGRESS_SECONDS)];
-    const workloads: [Workload, number][] = [
-      ['read-write', options.duration],
-      ...(options.readOnly ? [['read-only', options.readOnly] as [Workload, number]] : []),
-      ...(options.writeHeavy ? [['write-heavy', options.writeHeavy] as [Workload, number]] : []),
+    // Each workload with its length and what it adds to pgbench's arguments.
+    type Planned = readonly [Workload, number, readonly string[]];
+    const workloads: Planned[] = [
+      ['read-write', options.duration, []],
+      ...(options.rate ? [['read-write-at-rate', options.duration, ['-R', String(options.rate)]] as Planned] : []),
+      ...(options.readOnly ? [['read-only', options.readOnly, []] as Planned] : []),
+      ...(options.writeHeavy ? [['write-heavy', options.writeHeavy, []] as Planned] : []),
     ];
     const measurements: Measurement[] = [];
     const settings: Partial<Record<ConfigurationName, Record<string, string>>> = {};
     for (let round = 1; round <= options.rounds; round++) {
-      for (const [workload, seconds] of workloads) {
+      for (const [workload, seconds, args] of workloads) {
         for (const name of ['tuned', 'default'] as const) {
           const measurement = await measuredRun(session, configurations[name], workload, round, [
             ...pgbenchArgs,
+            ...args,
             '-T',
             String(seconds),
           ]);
@@ -282,18 +183,6 @@ function benchMemory(options: BenchOptions, generatedFile: string): MemoryCgroup
   return cgroup;
 }
 
-/** The limits --io-limit names; throws on anything else. */
-function ioLimits(value: string): IoLimits | undefined {
-  if (value === 'off') return undefined;
-  if (IO_PROFILES[value]) return IO_PROFILES[value];
-  const match = /^(\d+):(\d+)$/.exec(value);
-  if (match && Number(match[1]) > 0 && Number(match[2]) > 0)
-    return { iops: Number(match[1]), bytesPerSecond: Number(match[2]) * 2 ** 20 };
-  throw new Error(
-    `--io-limit must be off, ${Object.keys(IO_PROFILES).join(', ')} or IOPS:MIBPS such as 3000:125, got "${value}"\n${USAGE}`,
-  );
-}
-
 /** The cgroup --io-limit asks for; off, or not possible here (said why), runs unthrottled. */
 function benchIo(limits: IoLimits | undefined, root: string): IoCgroup | undefined {
   if (!limits) return undefined;
@@ -330,6 +219,7 @@ function benchReport(inputs: ReportInputs) {
       scale: options.scale,
       durationSeconds: options.duration,
       readOnlySeconds: options.readOnly,
+      ratePerSecond: options.rate,
       writeHeavySeconds: options.writeHeavy,
       clients: options.clients,
       threads: THREADS,
@@ -338,6 +228,11 @@ function benchReport(inputs: ReportInputs) {
       pgbenchArgs,
       workloads: {
         'read-write': 'built-in TPC-B (sort of)',
+        ...(options.rate
+          ? {
+              'read-write-at-rate': `the same at a fixed ${options.rate} transactions per second (pgbench -R): latency from each transaction's scheduled start`,
+            }
+          : {}),
         'read-only': '-S (select only)',
         'write-heavy': '-N (simple update: no branch or teller rows)',
       },
@@ -377,7 +272,7 @@ function printOverrides(configurations: Record<ConfigurationName, BenchConfigura
 function runLine(run: RunRecord, rounds: number): string {
   const { result } = run;
   return (
-    `  round ${run.round}/${rounds} ${run.workload.padEnd(10)} ${run.configuration.padEnd(7)} ${result.tps.toFixed(0).padStart(6)} tps, ` +
+    `  round ${run.round}/${rounds} ${run.workload.padEnd(18)} ${run.configuration.padEnd(7)} ${result.tps.toFixed(0).padStart(6)} tps, ` +
     `${result.latencyAverageMs.toFixed(2)} ms (sd ${result.latencyStddevMs?.toFixed(2) ?? '?'}), shared_buffers hits ${(run.sharedBufferHitRatio * 100).toFixed(1)}%, ` +
     `WAL ${(run.walBytes / 2 ** 20).toFixed(0)} MB, checkpoints [${run.checkpoints.join(', ')}], CPU s: ours ${run.cpuSeconds.ours}, others ${run.cpuSeconds.others}, stolen ${run.cpuSeconds.stolen}, idle ${run.cpuSeconds.idle}`
   );
