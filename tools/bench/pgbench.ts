@@ -148,7 +148,7 @@ export async function runBench(options: BenchOptions, argv: readonly string[]): 
       PROJECT_ROOT,
       'bench',
       'results',
-      `pgbench-${options.environment}${memory ? '-memory-limited' : ''}${io ? `-io-${options.ioLimit.replace(':', '-')}` : ''}${options.set.map(([name, value]) => `-${name}-${value.replace(/[^A-Za-z0-9.]/g, '_')}`).join('')}.json`,
+      `pgbench-${options.environment}${memory ? '-memory-limited' : ''}${io ? `-io-${options.ioLimit.replace(':', '-')}` : ''}${options.rate ? `-rate-${options.rate}` : ''}${options.set.map(([name, value]) => `-${name}-${value.replace(/[^A-Za-z0-9.]/g, '_')}`).join('')}.json`,
     );
     mkdirSync(path.dirname(resultFile), { recursive: true });
     writeFileSync(resultFile, `${JSON.stringify(report, null, 2)}\n`);
