@@ -112,4 +112,11 @@ test('--rate adds fixed-rate read-write runs; 0 (the default) leaves them out; a
     assert.throws(() => benchOptions([bad]), /--rate must be a whole number of transactions per second/);
 });
 
+test('--warm-up takes whole seconds, 0 (the default) for none', () => {
+  assert.is(benchOptions([])?.warmUp, 0);
+  assert.is(benchOptions(['--warm-up', '120'])?.warmUp, 120);
+  for (const bad of ['--warm-up=-1', '--warm-up=long', '--warm-up=0.5'])
+    assert.throws(() => benchOptions([bad]), /--warm-up must be a whole number of seconds/);
+});
+
 test.run();

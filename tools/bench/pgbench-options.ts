@@ -8,7 +8,7 @@ import { IO_PROFILES, type IoLimits } from './cgroups.ts';
 /** pgbench's threads (-j): one per core of this machine. */
 export const THREADS = 2;
 
-export const USAGE = `Usage: npm run bench:pgbench -- [--environment prod] [--duration 60] [--read-only SECONDS] [--write-heavy 0] [--memory-limit off|pod|QUANTITY] [--io-limit off|gp3|IOPS:MIBPS] [--clients 8] [--rounds 3] [--scale 50] [--rate TPS] [--set NAME=VALUE ...]
+export const USAGE = `Usage: npm run bench:pgbench -- [--environment prod] [--duration 60] [--read-only SECONDS] [--write-heavy 0] [--memory-limit off|pod|QUANTITY] [--io-limit off|gp3|IOPS:MIBPS] [--clients 8] [--rounds 3] [--scale 50] [--rate TPS] [--warm-up SECONDS] [--set NAME=VALUE ...]
 
 Runs pgbench against a real PostgreSQL 16 with an environment's rendered configuration and with
 PostgreSQL's defaults, and writes the comparison.
@@ -28,6 +28,8 @@ Options:
   --rate TPS           adds read-write runs at this fixed rate (pgbench -R), as long as --duration: latency
                        counts from each transaction's scheduled start, so a stall delays every transaction
                        due during it, as it does an application's (default 0: none)
+  --warm-up SECONDS    an unmeasured run of the same workload (closed loop) before each measured one, on the
+                       same server start, so both configurations are measured in their steady state (default 0)
   --set NAME=VALUE     a parameter the tuned side sets on top of the environment's files, to try a value
                        before putting it in the environment (repeatable; named in the results file)
   -h, --help           this help
@@ -61,6 +63,8 @@ export interface BenchOptions {
   readonly set: readonly (readonly [string, string])[];
   /** Transactions per second of the fixed-rate read-write runs; 0 leaves them out. @default 0 */
   readonly rate: number;
+  /** Seconds of the unmeasured run before each measured one; 0 for none. @default 0 */
+  readonly warmUp: number;
 }
 
 /** The options, or undefined for --help. */
@@ -79,6 +83,7 @@ export function benchOptions(argv: readonly string[]): BenchOptions | undefined 
       'io-limit': { type: 'string', default: 'off' },
       set: { type: 'string', multiple: true, default: [] },
       rate: { type: 'string', default: '0' },
+      'warm-up': { type: 'string', default: '0' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -102,6 +107,9 @@ export function benchOptions(argv: readonly string[]): BenchOptions | undefined 
     throw new Error(
       `--rate must be a whole number of transactions per second (0: none), got "${values.rate}"\n${USAGE}`,
     );
+  const warmUp = Number(values['warm-up']);
+  if (!Number.isInteger(warmUp) || warmUp < 0)
+    throw new Error(`--warm-up must be a whole number of seconds (0: none), got "${values['warm-up']}"\n${USAGE}`);
   const limits = ioLimits(values['io-limit']!);
   const set = values.set!.map((assignment) => {
     const match = /^([a-z_][a-z0-9_]*)=(.+)$/.exec(assignment);
@@ -121,6 +129,7 @@ export function benchOptions(argv: readonly string[]): BenchOptions | undefined 
     ...(limits ? { ioLimits: limits } : {}),
     set,
     rate,
+    warmUp,
   };
   if (options.clients < THREADS) throw new Error(`--clients must be at least ${THREADS}, pgbench's thread count here`);
   return options;

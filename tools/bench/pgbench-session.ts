@@ -39,6 +39,11 @@ export interface Session {
   readonly memory?: MemoryCgroup;
   /** A volume's I/O limits for the server, as a cloud disk caps the pod's PVC. */
   readonly io?: IoCgroup;
+  /**
+   * pgbench's arguments for an unmeasured run of the same workload before each measured one, on the
+   * same server start: caches, dirty buffers and checkpoints reach their steady state first.
+   */
+  readonly warmUp?: readonly string[];
 }
 
 export interface DataFacts {
@@ -93,6 +98,11 @@ export async function measuredRun(
     // Under a memory limit both start cold instead.
     if (!session.memory)
       await client.query('SELECT sum(pg_prewarm(name::regclass)) FROM unnest($1::text[]) AS name', [PGBENCH_RELATIONS]);
+    if (session.warmUp)
+      await runPgbench(session.pgbench, { ...session.target, port: server.port }, [
+        ...session.warmUp,
+        ...WORKLOAD_ARGS[workload],
+      ]);
     // This backend's own counters (the prewarm's reads) reach pg_stat_database only when it goes
     // idle after asking; without that they could land inside the run's delta.
     await client.query('SELECT pg_stat_force_next_flush()');

@@ -1,6 +1,6 @@
 /**
  * npx tsx tools/bench/pgbench.ts [--environment prod] [--duration 60] [--read-only SECONDS] [--write-heavy 0]
- * [--memory-limit off|pod|QUANTITY] [--io-limit off|gp3|IOPS:MIBPS] [--clients 8] [--rounds 3] [--scale 50] [--rate TPS] [--set NAME=VALUE ...]
+ * [--memory-limit off|pod|QUANTITY] [--io-limit off|gp3|IOPS:MIBPS] [--clients 8] [--rounds 3] [--scale 50] [--rate TPS] [--warm-up SECONDS] [--set NAME=VALUE ...]
  *
  * Does an environment's PostgreSQL configuration make the database faster than PostgreSQL's
  * defaults? One data directory is loaded with `pgbench -i`, then started alternately with the
@@ -70,6 +70,9 @@ export async function runBench(options: BenchOptions, argv: readonly string[]): 
       target: { user: 'postgres', password: randomBytes(12).toString('hex'), database: 'pgbench' },
       memory,
       io,
+      ...(options.warmUp
+        ? { warmUp: ['-c', String(options.clients), '-j', String(THREADS), '-T', String(options.warmUp)] }
+        : {}),
     };
     printOverrides(configurations);
     if (memory)
@@ -148,7 +151,7 @@ export async function runBench(options: BenchOptions, argv: readonly string[]): 
       PROJECT_ROOT,
       'bench',
       'results',
-      `pgbench-${options.environment}${memory ? '-memory-limited' : ''}${io ? `-io-${options.ioLimit.replace(':', '-')}` : ''}${options.rate ? `-rate-${options.rate}` : ''}${options.set.map(([name, value]) => `-${name}-${value.replace(/[^A-Za-z0-9.]/g, '_')}`).join('')}.json`,
+      `pgbench-${options.environment}${memory ? '-memory-limited' : ''}${io ? `-io-${options.ioLimit.replace(':', '-')}` : ''}${options.rate ? `-rate-${options.rate}` : ''}${options.warmUp ? `-warm-${options.warmUp}` : ''}${options.set.map(([name, value]) => `-${name}-${value.replace(/[^A-Za-z0-9.]/g, '_')}`).join('')}.json`,
     );
     mkdirSync(path.dirname(resultFile), { recursive: true });
     writeFileSync(resultFile, `${JSON.stringify(report, null, 2)}\n`);
@@ -220,6 +223,7 @@ function benchReport(inputs: ReportInputs) {
       durationSeconds: options.duration,
       readOnlySeconds: options.readOnly,
       ratePerSecond: options.rate,
+      warmUpSeconds: options.warmUp,
       writeHeavySeconds: options.writeHeavy,
       clients: options.clients,
       threads: THREADS,
@@ -236,7 +240,7 @@ function benchReport(inputs: ReportInputs) {
         'read-only': '-S (select only)',
         'write-heavy': '-N (simple update: no branch or teller rows)',
       },
-      order: `per round, per workload: tuned then default; a fresh server start for every run, ${configurationsMemory(inputs)}, VACUUM pgbench_accounts after it`,
+      order: `per round, per workload: tuned then default; a fresh server start for every run, ${configurationsMemory(inputs)}${options.warmUp ? `, then ${options.warmUp} s of the same workload unmeasured (closed loop)` : ''}, VACUUM pgbench_accounts after it`,
       pageCache: configurationsPageCache(inputs),
       disk: diskLimits(inputs),
     },
