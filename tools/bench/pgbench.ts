@@ -55,10 +55,14 @@ export async function runBench(options: BenchOptions, argv: readonly string[]): 
   if (!existsSync(generatedFile))
     throw new Error(`${generatedFile} does not exist: --environment must name a rendered environment`);
   const pgbench = pgbenchBinary();
-  const root = makeServerDirectory(`pgbench-${options.environment}-`);
-  removeAfterExit(root, path.join(root, 'data'));
   const memory = benchMemory(options, generatedFile);
+  const root = makeServerDirectory(`pgbench-${options.environment}-`);
   const io = benchIo(options.ioLimits, root);
+  removeAfterExit(
+    root,
+    path.join(root, 'data'),
+    [memory?.path, io?.path].filter((dir) => dir !== undefined),
+  );
   try {
     const configurations: Record<ConfigurationName, BenchConfiguration> = {
       tuned: tunedConfiguration(generatedFile, subdirectory(root, 'tuned'), options.set),

@@ -7,8 +7,9 @@
  */
 import { spawn } from 'node:child_process';
 
-// $1: our pid, $2: the directory, $3: its postmaster.pid. Polls once a second, so it costs nothing
-// while we run; once we are gone, it stops a server still running there and deletes the directory.
+// $1: our pid, $2: the directory, $3: its postmaster.pid, then the cgroups to remove. Polls once a
+// second, so it costs nothing while we run; once we are gone, it stops a server still running there,
+// deletes the directory and removes the (by then empty) cgroups.
 const REAPER_SCRIPT = `
 while kill -0 "$1" 2>/dev/null; do sleep 1; done
 if [ -f "$3" ]; then
@@ -20,13 +21,18 @@ if [ -f "$3" ]; then
   esac
 fi
 rm -rf -- "$2"
+shift 3
+for cgroup in "$@"; do rmdir -- "$cgroup" 2>/dev/null; done
 `;
 
-/** Deletes `dir` once this process has exited, however it exited, after stopping a server left on `dataDir`. */
-export function removeAfterExit(dir: string, dataDir: string): void {
+/**
+ * Deletes `dir` once this process has exited, however it exited, after stopping a server left on
+ * `dataDir`; then removes `cgroups` (directories under /sys/fs/cgroup), which a signal would leave.
+ */
+export function removeAfterExit(dir: string, dataDir: string, cgroups: readonly string[] = []): void {
   const reaper = spawn(
     'sh',
-    ['-c', REAPER_SCRIPT, 'pgbench-reaper', String(process.pid), dir, `${dataDir}/postmaster.pid`],
+    ['-c', REAPER_SCRIPT, 'pgbench-reaper', String(process.pid), dir, `${dataDir}/postmaster.pid`, ...cgroups],
     {
       // Its own session: a Ctrl-C meant for the benchmark must not reach it.
       detached: true,
