@@ -34,7 +34,8 @@ export interface Session {
   readonly target: Omit<Target, 'port'>;
   /**
    * The pod's memory limit for the server, its page cache included. With one, every run starts
-   * cold (page cache dropped, no prewarm): the data does not fit, so no warm state would last.
+   * cold (page cache dropped, no prewarm: the data does not fit, so no warm state would last),
+   * unless `warmUp` warms it with the workload itself.
    */
   readonly memory?: MemoryCgroup;
   /** A volume's I/O limits for the server, as a cloud disk caps the pod's PVC. */
