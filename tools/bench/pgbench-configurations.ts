@@ -103,9 +103,10 @@ export function tunedConfiguration(
   const args = [`config_file=${path.join(dir, 'postgresql.conf')}`];
   if (files['pg_hba.conf'] !== undefined && !left.has('pg_hba.conf'))
     args.push(`hba_file=${path.join(dir, 'pg_hba.conf')}`);
-  args.push(...set.map(([name, value]) => `${name}=${value}`));
+  const assignments = set.map(([name, value]) => `${name}=${value}`);
+  args.push(...assignments);
   const without = leftOut.map((rule) => `; without ${rule.files.join(' and ')} (${rule.why})`).join('');
-  const over = set.length ? `; with ${set.map(([name, value]) => `${name}=${value}`).join(', ')} (--set)` : '';
+  const over = assignments.length ? `; with ${assignments.join(', ')} (--set)` : '';
   return { name: 'tuned', source: `${path.basename(generatedFile)}, ConfigMap ${configMap}${without}${over}`, args };
 }
 

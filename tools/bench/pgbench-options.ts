@@ -94,22 +94,21 @@ export function benchOptions(argv: readonly string[]): BenchOptions | undefined 
       throw new Error(`--${name} must be a whole number of at least 1, got "${values[name]}"\n${USAGE}`);
     return value;
   };
-  const writeHeavy = Number(values['write-heavy']);
-  if (!Number.isInteger(writeHeavy) || writeHeavy < 0)
-    throw new Error(
-      `--write-heavy must be a whole number of seconds (0: none), got "${values['write-heavy']}"\n${USAGE}`,
-    );
-  const readOnly = values['read-only'] === undefined ? Number(values.duration) : Number(values['read-only']);
-  if (!Number.isInteger(readOnly) || readOnly < 0)
-    throw new Error(`--read-only must be a whole number of seconds (0: none), got "${values['read-only']}"\n${USAGE}`);
-  const rate = Number(values.rate);
-  if (!Number.isInteger(rate) || rate < 0)
-    throw new Error(
-      `--rate must be a whole number of transactions per second (0: none), got "${values.rate}"\n${USAGE}`,
-    );
-  const warmUp = Number(values['warm-up']);
-  if (!Number.isInteger(warmUp) || warmUp < 0)
-    throw new Error(`--warm-up must be a whole number of seconds (0: none), got "${values['warm-up']}"\n${USAGE}`);
+  // A length or rate where 0 leaves its workload out.
+  const orNone = (
+    name: 'write-heavy' | 'read-only' | 'rate' | 'warm-up',
+    raw: string | undefined,
+    unit = 'seconds',
+  ) => {
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 0)
+      throw new Error(`--${name} must be a whole number of ${unit} (0: none), got "${raw}"\n${USAGE}`);
+    return value;
+  };
+  const writeHeavy = orNone('write-heavy', values['write-heavy']);
+  const readOnly = orNone('read-only', values['read-only'] ?? values.duration);
+  const rate = orNone('rate', values.rate, 'transactions per second');
+  const warmUp = orNone('warm-up', values['warm-up']);
   const limits = ioLimits(values['io-limit']!);
   const set = values.set!.map((assignment) => {
     const match = /^([a-z_][a-z0-9_]*)=(.+)$/.exec(assignment);

@@ -68,15 +68,14 @@ export async function runBench(options: BenchOptions, argv: readonly string[]): 
       tuned: tunedConfiguration(generatedFile, subdirectory(root, 'tuned'), options.set),
       default: defaultConfiguration(subdirectory(root, 'default')),
     };
+    const clientArgs = ['-c', String(options.clients), '-j', String(THREADS)];
     const session: Session = {
       dataDir: path.join(root, 'data'),
       pgbench,
       target: { user: 'postgres', password: randomBytes(12).toString('hex'), database: 'pgbench' },
       memory,
       io,
-      ...(options.warmUp
-        ? { warmUp: ['-c', String(options.clients), '-j', String(THREADS), '-T', String(options.warmUp)] }
-        : {}),
+      ...(options.warmUp ? { warmUp: [...clientArgs, '-T', String(options.warmUp)] } : {}),
     };
     printOverrides(configurations);
     if (memory)
@@ -105,7 +104,7 @@ export async function runBench(options: BenchOptions, argv: readonly string[]): 
         .join(', ')})`,
     );
 
-    const pgbenchArgs = ['-c', String(options.clients), '-j', String(THREADS), '-P', String(PROGRESS_SECONDS)];
+    const pgbenchArgs = [...clientArgs, '-P', String(PROGRESS_SECONDS)];
     // Each workload with its length and what it adds to pgbench's arguments.
     type Planned = readonly [Workload, number, readonly string[]];
     const workloads: Planned[] = [
