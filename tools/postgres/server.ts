@@ -87,6 +87,8 @@ export interface StartOptions {
   readonly args?: readonly string[];
   /** @default 30000 */
   readonly startTimeoutMs?: number;
+  /** How long stop() waits after SIGINT before it sends SIGKILL. @default 30000 */
+  readonly stopTimeoutMs?: number;
   /** @default EMBEDDED_16 */
   readonly binaries?: ServerBinaries;
   /** No TCP listener, the Unix socket only: the image entrypoint's server for its init scripts. @default false */
@@ -109,7 +111,7 @@ export interface ServerHandle {
   readonly overrides: Readonly<Record<OverriddenParameter, string>>;
   /** The server's stderr so far (kept after stop()). */
   log(): string;
-  /** Fast shutdown (SIGINT); SIGKILL if it has not exited in 30 s. Idempotent. */
+  /** Fast shutdown (SIGINT); SIGKILL if it has not exited in time (stopTimeoutMs). Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -240,7 +242,7 @@ export async function freePort(): Promise<number> {
 }
 
 async function launch(options: StartOptions, listenAddresses: string): Promise<ServerHandle> {
-  const { dataDir, args = [], startTimeoutMs = 30_000 } = options;
+  const { dataDir, args = [], startTimeoutMs = 30_000, stopTimeoutMs = 30_000 } = options;
   for (const arg of args) {
     const name = arg.split('=')[0].trim().toLowerCase();
     if (name in TEST_MACHINE_OVERRIDES)
@@ -288,8 +290,11 @@ async function launch(options: StartOptions, listenAddresses: string): Promise<S
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      // A server being stopped must keep this process alive until it has exited: unref'd, node
+      // could end (exit code 0, nothing printed) right after the SIGKILL timer, before 'exit' arrives.
+      child.ref();
       signal(entry.pid, 'SIGINT');
-      const timer = setTimeout(() => signal(entry.pid, 'SIGKILL'), 30_000);
+      const timer = setTimeout(() => signal(entry.pid, 'SIGKILL'), stopTimeoutMs);
       await exited;
       clearTimeout(timer);
       finalLog = log();
