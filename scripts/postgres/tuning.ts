@@ -76,7 +76,7 @@ export const TUNING_RULES: readonly TuningRule[] = [
     rule: "pglz (PostgreSQL's default: off)",
     why:
       'full-page images were most of the WAL per transaction in the pgbench runs, and compress well. It costs CPU (prod, data larger ' +
-      'than the pod: 0.88× the defaults\' transactions per CPU-s, 0.94× with off), but off wrote 4× the WAL and forced a checkpoint ' +
+      "than the pod: 0.88× the defaults' transactions per CPU-s, 0.94× with off), but off wrote 4× the WAL and forced a checkpoint " +
       'by WAL volume within 18 minutes, the cost the checkpoint settings exist to avoid. The alpine image also has lz4 ' +
       '(cheaper in CPU), but the PostgreSQL 16 build the tests boot and the benches measure has only pglz: what is deployed is what was tested',
     source: 'PostgreSQL docs, wal_compression',
