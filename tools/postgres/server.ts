@@ -127,6 +127,8 @@ export interface TestServerOptions {
   readonly binaries?: ServerBinaries;
   /** See {@link StartOptions.env}. */
   readonly env?: Readonly<Record<string, string>>;
+  /** See {@link StartOptions.stopTimeoutMs}. */
+  readonly stopTimeoutMs?: number;
 }
 
 export interface TestServer extends ServerHandle {
@@ -211,7 +213,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     const dataDir = join(root, 'data');
     await initDataDirectory({ dataDir, superuser, password, database, binaries: options.binaries });
     if (options.postgresqlConf) appendFileSync(join(dataDir, 'postgresql.conf'), `\n${options.postgresqlConf}\n`);
-    const server = await startServer({ dataDir, args: options.args, binaries: options.binaries, env: options.env });
+    const server = await startServer({
+      dataDir,
+      args: options.args,
+      binaries: options.binaries,
+      env: options.env,
+      stopTimeoutMs: options.stopTimeoutMs,
+    });
     return {
       ...server,
       superuser,
